@@ -5,6 +5,7 @@
  * This is the single path by which the program is materialised outside a real deployment: the
  * unit tests assert on what it records, and the local cloud serves what it records.
  */
+/* eslint-disable @typescript-eslint/no-explicit-any -- resource inputs and provider state are untyped data */
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as crypto from "node:crypto";
@@ -28,9 +29,9 @@ export interface RecordedResource {
   /** Physical id the mock cloud assigned. */
   id: string;
   /** Inputs with every Output resolved. */
-  inputs: Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  inputs: Record<string, any>;
   /** Inputs plus the attributes the mock cloud computed (arn, invokeArn, ...). */
-  state: Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  state: Record<string, any>;
   /** Whether it is a real cloud resource (false for ComponentResources). */
   custom: boolean;
 }
@@ -250,7 +251,7 @@ async function runProgramNow(options: RunProgramOptions): Promise<ProgramRun> {
   forgetProgramModules(projectDir);
 
   const programPath = path.join(projectDir, options.program ?? "index.ts");
-  let exports: Record<string, unknown> = {};
+  let exports: Record<string, unknown>;
   try {
     // require, not import(): the CommonJS cache is the one forgetProgramModules can clear.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
