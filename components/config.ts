@@ -1,0 +1,176 @@
+/**
+ * The stack configuration, read once, typed and validated. Every key lives under the project's
+ * namespace (`lambda-apigateway:<key>`); `Pulumi.dev.yaml` sets each one, so it doubles as the
+ * reference. A wrong type or value fails `pulumi up` with a message naming the key.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as v from "valibot";
+
+/** Namespace of the project's config keys (the project name in `Pulumi.yaml`). */
+export const CONFIG_NAMESPACE = "lambda-apigateway";
+
+/** Retention periods CloudWatch Logs accepts (days). Zero ("never expire") is deliberately absent. */
+export const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288,
+  3653,
+] as const;
+
+// API Gateway stops waiting for an integration after 29 s, so a longer function timeout only hides
+// work that no client will ever see the result of.
+const API_GATEWAY_MAX_TIMEOUT_SECONDS = 29;
+
+const bool = v.boolean("must be true or false");
+const positive = (what: string) =>
+  v.pipe(v.number(`must be a number (${what})`), v.minValue(1, `must be at least 1 (${what})`));
+
+/** The schema of the stack config: types, allowed values and defaults. */
+export const configSchema = (stack: string) =>
+  v.object({
+    tableName: v.optional(
+      v.pipe(
+        v.string("must be a string"),
+        v.regex(/^[A-Za-z0-9_.-]{3,255}$/, "must be 3–255 characters of A-Z a-z 0-9 _ . -"),
+      ),
+      `${CONFIG_NAMESPACE}-${stack}`,
+    ),
+    production: v.optional(bool, false),
+    pointInTimeRecovery: v.optional(bool, true),
+    kmsKeyArn: v.optional(
+      v.pipe(
+        v.string("must be a string"),
+        v.regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)\/.+$/, "must be a KMS key ARN"),
+      ),
+    ),
+    ttlAttribute: v.optional(
+      v.pipe(v.string("must be a string"), v.regex(/^.{1,255}$/, "must be 1–255 characters")),
+    ),
+    memorySize: v.optional(
+      v.pipe(
+        v.number("must be a number of MB"),
+        v.integer("must be a whole number of MB"),
+        v.minValue(128, "must be at least 128 MB"),
+        v.maxValue(10240, "must be at most 10240 MB"),
+      ),
+      512,
+    ),
+    timeout: v.optional(
+      v.pipe(
+        v.number("must be a number of seconds"),
+        v.integer("must be a whole number of seconds"),
+        v.minValue(1, "must be at least 1 second"),
+        v.maxValue(
+          API_GATEWAY_MAX_TIMEOUT_SECONDS,
+          `must be at most ${API_GATEWAY_MAX_TIMEOUT_SECONDS} s, API Gateway's integration timeout`,
+        ),
+      ),
+      10,
+    ),
+    logRetentionDays: v.optional(
+      v.picklist(LOG_RETENTION_DAYS, `must be one of ${LOG_RETENTION_DAYS.join(", ")}`),
+      30,
+    ),
+    tracing: v.optional(bool, false),
+    architecture: v.optional(v.picklist(["arm64", "x86_64"], "must be arm64 or x86_64"), "arm64"),
+    apiName: v.optional(
+      v.pipe(v.string("must be a string"), v.regex(/^.{1,1024}$/, "must be 1–1024 characters")),
+      "DynamoDBOperations",
+    ),
+    stageName: v.optional(
+      v.pipe(
+        v.string("must be a string"),
+        v.regex(
+          /^[A-Za-z0-9_-]{1,128}$/,
+          "must be 1–128 characters of A-Z a-z 0-9 _ - (API Gateway's rule for stage names)",
+        ),
+      ),
+      stack,
+    ),
+    throttleRateLimit: v.optional(positive("requests per second"), 100),
+    throttleBurstLimit: v.optional(
+      v.pipe(positive("requests"), v.integer("must be a whole number of requests")),
+      50,
+    ),
+    apiKeyRequired: v.optional(bool, false),
+    corsAllowOrigins: v.optional(
+      v.array(
+        v.pipe(
+          v.string("must be a list of origins"),
+          v.regex(/^(\*|https?:\/\/[^/\s,]+)$/, 'must be origins like "https://app.example.com"'),
+        ),
+        "must be a list of origins",
+      ),
+      [],
+    ),
+    manageApiGatewayAccount: v.optional(bool, false),
+  });
+
+export type StackConfig = v.InferOutput<ReturnType<typeof configSchema>>;
+export type ConfigKey = keyof StackConfig;
+
+// Keys whose YAML value is a plain string; every other value arrives JSON-encoded (numbers,
+// booleans, lists), which is how Pulumi hands non-string config to programs.
+const STRING_KEYS: ReadonlySet<ConfigKey> = new Set<ConfigKey>([
+  "tableName",
+  "kmsKeyArn",
+  "ttlAttribute",
+  "architecture",
+  "apiName",
+  "stageName",
+]);
+
+// Optional keys an empty string switches off, so a stack file can list them without a value.
+const EMPTY_MEANS_UNSET: ReadonlySet<ConfigKey> = new Set<ConfigKey>(["kmsKeyArn", "ttlAttribute"]);
+
+function decode(key: ConfigKey, raw: string): unknown {
+  if (raw === "" && EMPTY_MEANS_UNSET.has(key)) return undefined;
+  if (STRING_KEYS.has(key)) return raw;
+  try {
+    return JSON.parse(raw);
+  } catch {
+    return raw; // left for the schema to reject with a typed message
+  }
+}
+
+/**
+ * Validates raw config strings (as Pulumi stores them) against the schema. Pure, so tests can
+ * call it directly; `loadConfig` is the program's entry.
+ */
+export function parseConfig(stack: string, raw: Record<string, string | undefined>): StackConfig {
+  const schema = configSchema(stack);
+  const known = Object.keys(schema.entries) as ConfigKey[];
+  const unknown = Object.keys(raw).filter((k) => !known.includes(k as ConfigKey));
+  if (unknown.length > 0) {
+    throw new Error(
+      `Unknown config key(s) ${unknown.map((k) => `${CONFIG_NAMESPACE}:${k}`).join(", ")} ` +
+        `in stack "${stack}": fix the spelling or remove them. Known keys: ${known.join(", ")}`,
+    );
+  }
+  const input: Record<string, unknown> = {};
+  for (const key of known) {
+    const value = raw[key];
+    const decoded = value === undefined ? undefined : decode(key, value);
+    if (decoded !== undefined) input[key] = decoded;
+  }
+  const result = v.safeParse(schema, input);
+  if (!result.success) {
+    const lines = result.issues.map((issue) => {
+      const key = v.getDotPath(issue) ?? "(config)";
+      return `  ${CONFIG_NAMESPACE}:${key} ${issue.message} (got ${JSON.stringify(issue.input)})`;
+    });
+    throw new Error(
+      `Invalid config for stack "${stack}":\n${lines.join("\n")}\n` +
+        `Fix it with \`pulumi config set ${CONFIG_NAMESPACE}:<key> <value>\` or in Pulumi.${stack}.yaml.`,
+    );
+  }
+  return result.output;
+}
+
+/** Reads and validates this stack's config. Call once, in `index.ts`, and pass the result down. */
+export function loadConfig(): StackConfig {
+  const prefix = `${CONFIG_NAMESPACE}:`;
+  const raw: Record<string, string> = {};
+  for (const [key, value] of Object.entries(pulumi.runtime.allConfig())) {
+    if (key.startsWith(prefix)) raw[key.slice(prefix.length)] = value;
+  }
+  return parseConfig(pulumi.getStack(), raw);
+}

@@ -1,0 +1,275 @@
+/**
+ * The CRUD Lambda function: bundled from `handlers/`, wired to one table, least-privilege role.
+ */
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { ENV } from "../handlers/env";
+import { bundleHandler } from "./bundle";
+import type { Table } from "./table";
+import { applyTransform, type Transform } from "./transform";
+
+/**
+ * DynamoDB actions behind the lib-dynamodb commands the handler sends (Get, Put, Update, Delete,
+ * Scan). Nothing else: no batch, no transactions, no table management.
+ */
+export const DYNAMODB_ACTIONS = [
+  "dynamodb:GetItem",
+  "dynamodb:PutItem",
+  "dynamodb:UpdateItem",
+  "dynamodb:DeleteItem",
+  "dynamodb:Scan",
+] as const;
+
+/** Actions a function needs to write to its own log group. */
+export const LOG_ACTIONS = ["logs:CreateLogStream", "logs:PutLogEvents"] as const;
+
+/**
+ * X-Ray's write actions take no resource-level permissions (AWS requires `"Resource": "*"`), so
+ * tracing uses AWS's managed policy rather than a wildcard statement of our own.
+ */
+export const XRAY_POLICY_ARN = "arn:aws:iam::aws:policy/AWSXRayDaemonWriteAccess";
+
+/**
+ * How long the handler's DynamoDB client may spend per attempt, and how many attempts it makes,
+ * for a given function timeout: at most half the timeout in total, so a dead or throttled
+ * database turns into a clean, retryable error well before Lambda kills the invocation.
+ */
+export function dynamoDbClientBudget(timeoutSeconds: number): {
+  timeoutMs: number;
+  maxAttempts: number;
+} {
+  const maxAttempts = 3;
+  const perAttempt = Math.floor((timeoutSeconds * 1000) / 2 / maxAttempts);
+  // Healthy DynamoDB answers in milliseconds; 3 s per attempt is already generous.
+  return { timeoutMs: Math.min(3000, perAttempt), maxAttempts };
+}
+
+export interface CrudFunctionArgs {
+  /**
+   * The table the function reads and writes; its name goes into the environment and its ARN
+   * (plus indexes) into the role's policy.
+   */
+  table: Table;
+  /**
+   * Handler module, relative to the repository root, bundled with esbuild on every `pulumi up`.
+   * @default "handlers/crud.ts"
+   */
+  entry?: string;
+  /**
+   * Lambda runtime.
+   * @default "nodejs22.x"
+   */
+  runtime?: pulumi.Input<string>;
+  /**
+   * CPU architecture. Graviton (`arm64`) costs about 20% less per GB-second.
+   * @default "arm64"
+   */
+  architecture?: "arm64" | "x86_64";
+  /**
+   * Memory in MB; CPU scales with it, so more memory also means faster cold starts.
+   * @default 512
+   */
+  memorySize?: number;
+  /**
+   * Timeout in seconds. Also sets the DynamoDB client's budget (see `dynamoDbClientBudget`).
+   * @default 10
+   */
+  timeout?: number;
+  /**
+   * Days CloudWatch keeps the function's logs.
+   * @default 30
+   */
+  logRetentionDays?: number;
+  /**
+   * Active X-Ray tracing (attaches `AWSXRayDaemonWriteAccess` to the role).
+   * @default false
+   */
+  tracing?: boolean;
+  /**
+   * Origins the handler answers CORS requests for; empty sends no CORS headers.
+   * @default []
+   */
+  corsAllowOrigins?: string[];
+  /**
+   * Extra environment variables, merged over the ones the component sets.
+   * @default {}
+   */
+  environment?: Record<string, pulumi.Input<string>>;
+  /**
+   * Adjust the underlying resources' args.
+   * @default undefined
+   */
+  transform?: {
+    function?: Transform<aws.lambda.FunctionArgs>;
+    role?: Transform<aws.iam.RoleArgs>;
+    logGroup?: Transform<aws.cloudwatch.LogGroupArgs>;
+  };
+}
+
+/**
+ * The CRUD handler as a Lambda function with its own log group (JSON logs, retention set) and a
+ * role that can touch only its table and its log group.
+ *
+ * @example
+ * ```ts
+ * const table = new Table("items");
+ * const fn = new CrudFunction("crud", { table });
+ * ```
+ * @example
+ * Bigger, traced, on x86.
+ * ```ts
+ * new CrudFunction("crud", { table, memorySize: 1024, tracing: true, architecture: "x86_64" });
+ * ```
+ */
+export class CrudFunction extends pulumi.ComponentResource {
+  /** Function name. */
+  public readonly name: pulumi.Output<string>;
+  /** Function ARN. */
+  public readonly arn: pulumi.Output<string>;
+  /** ARN API Gateway integrations call. */
+  public readonly invokeArn: pulumi.Output<string>;
+  /** The log group the function writes to. */
+  public readonly logGroupName: pulumi.Output<string>;
+  private readonly resources: {
+    function: aws.lambda.Function;
+    role: aws.iam.Role;
+    policy: aws.iam.RolePolicy;
+    logGroup: aws.cloudwatch.LogGroup;
+    cursorSecret: random.RandomPassword;
+    tracingPolicy?: aws.iam.RolePolicyAttachment;
+  };
+
+  constructor(name: string, args: CrudFunctionArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("lambda-apigateway:lambda:CrudFunction", name, {}, opts);
+    const timeout = args.timeout ?? 10;
+    const tracing = args.tracing ?? false;
+    const bundle = bundleHandler({ name, entry: args.entry });
+
+    const logGroup = new aws.cloudwatch.LogGroup(
+      `${name}-logs`,
+      ...applyTransform(
+        args.transform?.logGroup,
+        {
+          name: `/aws/lambda/${pulumi.getProject()}-${pulumi.getStack()}-${name}`,
+          retentionInDays: args.logRetentionDays ?? 30,
+        },
+        { parent: this },
+      ),
+    );
+
+    const role = new aws.iam.Role(
+      `${name}-role`,
+      ...applyTransform(
+        args.transform?.role,
+        {
+          description: `Runs the ${name} function of ${pulumi.getProject()}/${pulumi.getStack()}`,
+          assumeRolePolicy: JSON.stringify({
+            Version: "2012-10-17",
+            Statement: [
+              {
+                Effect: "Allow",
+                Principal: { Service: "lambda.amazonaws.com" },
+                Action: "sts:AssumeRole",
+              },
+            ],
+          }),
+        },
+        { parent: this },
+      ),
+    );
+
+    const policy = new aws.iam.RolePolicy(
+      `${name}-access`,
+      {
+        role: role.name,
+        policy: pulumi.jsonStringify({
+          Version: "2012-10-17",
+          Statement: [
+            {
+              Sid: "ItemCrud",
+              Effect: "Allow",
+              Action: [...DYNAMODB_ACTIONS],
+              Resource: args.table.iamResources,
+            },
+            {
+              Sid: "OwnLogs",
+              Effect: "Allow",
+              Action: [...LOG_ACTIONS],
+              // Log streams inside this one group; the group itself already exists.
+              Resource: [pulumi.interpolate`${logGroup.arn}:*`],
+            },
+          ],
+        }),
+      },
+      { parent: this },
+    );
+
+    const tracingPolicy = tracing
+      ? new aws.iam.RolePolicyAttachment(
+          `${name}-tracing`,
+          { role: role.name, policyArn: XRAY_POLICY_ARN },
+          { parent: this },
+        )
+      : undefined;
+
+    // Signs list cursors; generated once per stack and kept in state as a secret.
+    const cursorSecret = new random.RandomPassword(
+      `${name}-cursor-secret`,
+      { length: 48, special: false },
+      { parent: this },
+    );
+
+    const budget = dynamoDbClientBudget(timeout);
+    const fn = new aws.lambda.Function(
+      name,
+      ...applyTransform(
+        args.transform?.function,
+        {
+          description: `CRUD API over DynamoDB (${pulumi.getProject()}/${pulumi.getStack()})`,
+          runtime: args.runtime ?? aws.lambda.Runtime.NodeJS22dX,
+          architectures: [args.architecture ?? "arm64"],
+          memorySize: args.memorySize ?? 512,
+          timeout,
+          handler: bundle.handler,
+          code: new pulumi.asset.FileArchive(bundle.dir),
+          role: role.arn,
+          environment: {
+            variables: {
+              [ENV.tableName]: args.table.name,
+              [ENV.cursorSecret]: pulumi.secret(cursorSecret.result),
+              [ENV.corsAllowOrigins]: (args.corsAllowOrigins ?? []).join(","),
+              [ENV.dynamoDbTimeoutMs]: String(budget.timeoutMs),
+              [ENV.dynamoDbMaxAttempts]: String(budget.maxAttempts),
+              ...args.environment,
+            },
+          },
+          loggingConfig: {
+            logFormat: "JSON",
+            logGroup: logGroup.name,
+            applicationLogLevel: "INFO",
+            systemLogLevel: "WARN",
+          },
+          tracingConfig: { mode: tracing ? "Active" : "PassThrough" },
+        },
+        {
+          parent: this,
+          // The role must be able to write logs and reach the table before the first invocation.
+          dependsOn: tracingPolicy ? [policy, logGroup, tracingPolicy] : [policy, logGroup],
+        },
+      ),
+    );
+
+    this.resources = { function: fn, role, policy, logGroup, cursorSecret, tracingPolicy };
+    this.name = fn.name;
+    this.arn = fn.arn;
+    this.invokeArn = fn.invokeArn;
+    this.logGroupName = logGroup.name;
+    this.registerOutputs({ name: this.name, arn: this.arn, invokeArn: this.invokeArn });
+  }
+
+  /** The underlying resources, for reading any property the component does not re-export. */
+  public get nodes() {
+    return this.resources;
+  }
+}

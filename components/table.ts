@@ -1,0 +1,123 @@
+/**
+ * The DynamoDB table the CRUD function reads and writes.
+ */
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { applyTransform, type Transform } from "./transform";
+
+export interface TableArgs {
+  /**
+   * Physical table name. Set it when clients or tools expect a fixed name (the tutorial uses
+   * `lambda-apigateway`); leave it unset to let Pulumi add a random suffix.
+   * @default auto-named from the component name
+   * @example
+   * ```ts
+   * { name: "lambda-apigateway" }
+   * ```
+   */
+  name?: pulumi.Input<string>;
+  /**
+   * The partition key. The tutorial's items are addressed by a string `id`.
+   * @default `{ name: "id", type: "S" }`
+   */
+  partitionKey?: { name: string; type: "S" | "N" | "B" };
+  /**
+   * Point-in-time recovery: restore the table to any second of the last 35 days. Costs a little,
+   * saves a lot; turn it off only for throwaway tables.
+   * @default true
+   */
+  pointInTimeRecovery?: boolean;
+  /**
+   * Customer-managed KMS key for server-side encryption, when you need to control or audit the
+   * key. Encryption is always on; without this it uses the AWS-managed key `aws/dynamodb`.
+   * @default undefined (AWS-managed key)
+   */
+  kmsKeyArn?: pulumi.Input<string>;
+  /**
+   * Attribute holding an expiry time in epoch seconds; DynamoDB deletes items after it passes.
+   * @default undefined (no TTL)
+   * @example
+   * ```ts
+   * { ttlAttribute: "expiresAt" }
+   * ```
+   */
+  ttlAttribute?: string;
+  /**
+   * Production tables get deletion protection in DynamoDB and `protect` + `retainOnDelete` in
+   * Pulumi, so neither a console click nor `pulumi destroy` loses the data.
+   * @default false
+   */
+  production?: boolean;
+  /**
+   * Tags for the table. A `production` tag ("true"/"false") is always added for policy checks.
+   * @default {}
+   */
+  tags?: Record<string, string>;
+  /**
+   * Adjust the underlying `aws.dynamodb.Table` args.
+   * @default undefined
+   */
+  transform?: { table?: Transform<aws.dynamodb.TableArgs> };
+}
+
+/**
+ * An on-demand DynamoDB table with encryption and point-in-time recovery on.
+ *
+ * @example
+ * Minimal: the tutorial's table.
+ * ```ts
+ * const table = new Table("items", { name: "lambda-apigateway" });
+ * ```
+ * @example
+ * With expiring items, protected as production data.
+ * ```ts
+ * new Table("items", { ttlAttribute: "expiresAt", production: true });
+ * ```
+ */
+export class Table extends pulumi.ComponentResource {
+  /** Physical table name. */
+  public readonly name: pulumi.Output<string>;
+  /** Table ARN. */
+  public readonly arn: pulumi.Output<string>;
+  /** ARNs IAM statements must name to reach the table and (if any) its indexes. */
+  public readonly iamResources: pulumi.Output<string[]>;
+  private readonly table: aws.dynamodb.Table;
+
+  constructor(name: string, args: TableArgs = {}, opts?: pulumi.ComponentResourceOptions) {
+    super("lambda-apigateway:dynamodb:Table", name, {}, opts);
+    const key = args.partitionKey ?? { name: "id", type: "S" };
+    const production = args.production ?? false;
+
+    const tableArgs: aws.dynamodb.TableArgs = {
+      name: args.name,
+      billingMode: "PAY_PER_REQUEST",
+      hashKey: key.name,
+      attributes: [{ name: key.name, type: key.type }],
+      serverSideEncryption: { enabled: true, kmsKeyArn: args.kmsKeyArn },
+      pointInTimeRecovery: { enabled: args.pointInTimeRecovery ?? true },
+      ttl: args.ttlAttribute ? { attributeName: args.ttlAttribute, enabled: true } : undefined,
+      deletionProtectionEnabled: production,
+      tags: { ...args.tags, production: String(production) },
+    };
+    const [finalArgs, finalOpts] = applyTransform(args.transform?.table, tableArgs, {
+      parent: this,
+      protect: production,
+      retainOnDelete: production,
+    });
+    this.table = new aws.dynamodb.Table(name, finalArgs, finalOpts);
+
+    this.name = this.table.name;
+    this.arn = this.table.arn;
+    // A transform may add indexes; the function's policy then needs to reach them too.
+    const hasIndexes = !!(finalArgs.globalSecondaryIndexes ?? finalArgs.localSecondaryIndexes);
+    this.iamResources = this.table.arn.apply((arn) =>
+      hasIndexes ? [arn, `${arn}/index/*`] : [arn],
+    );
+    this.registerOutputs({ name: this.name, arn: this.arn });
+  }
+
+  /** The underlying resources, for reading any property the component does not re-export. */
+  public get nodes(): { table: aws.dynamodb.Table } {
+    return { table: this.table };
+  }
+}
