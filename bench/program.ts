@@ -1,0 +1,65 @@
+/**
+ * The function and table under test, read from what the Pulumi program registers: its environment
+ * variables, memory size and the table definition are never copied into the benchmark.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { runProgram, type RecordedResource } from "../integration/program";
+import { ENV } from "../handlers/env";
+
+const FUNCTION_TYPE = "aws:lambda/function:Function";
+const TABLE_TYPE = "aws:dynamodb/table:Table";
+
+export interface FunctionUnderTest {
+  functionName: string;
+  memorySizeMb: number;
+  region: string;
+  /** The function's `environment.variables`, as the program sets them. */
+  variables: Record<string, string>;
+  /** The table the function's TABLE_NAME names. */
+  table: RecordedResource;
+  tableName: string;
+}
+
+/** Replaces Pulumi's secret wrappers (`{<sig>: <secret sig>, value}`) with their values. */
+export function unwrapSecrets(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(unwrapSecrets);
+  if (value && typeof value === "object") {
+    const record = value as Record<string, unknown>;
+    if (record[pulumi.runtime.specialSigKey] === pulumi.runtime.specialSecretSig) {
+      return unwrapSecrets(record.value);
+    }
+    return Object.fromEntries(Object.entries(record).map(([k, v]) => [k, unwrapSecrets(v)]));
+  }
+  return value;
+}
+
+export async function functionUnderTest(stack = "dev"): Promise<FunctionUnderTest> {
+  const run = await runProgram({ stack });
+  const functions = run.ofType(FUNCTION_TYPE);
+  const variablesOf = (f: RecordedResource) =>
+    (unwrapSecrets(f.state.environment) as { variables?: Record<string, unknown> } | undefined)
+      ?.variables;
+  const fn = functions.find((f) => variablesOf(f)?.[ENV.tableName]);
+  if (!fn) {
+    throw new Error(
+      `The program (stack ${stack}) registers ${functions.length} Lambda function(s), none with ` +
+        `${ENV.tableName} in its environment: the benchmark needs the CRUD function`,
+    );
+  }
+  const variables = Object.fromEntries(
+    Object.entries(variablesOf(fn) ?? {}).map(([k, v]) => [k, String(v)]),
+  );
+  const tableName = variables[ENV.tableName] as string;
+  const table = run.ofType(TABLE_TYPE).find((t) => t.state.name === tableName);
+  if (!table) {
+    throw new Error(`The program registers no table named ${tableName} (the function's table)`);
+  }
+  return {
+    functionName: String(fn.state.name ?? fn.name),
+    memorySizeMb: Number(fn.state.memorySize ?? 128),
+    region: run.region,
+    variables,
+    table,
+    tableName,
+  };
+}

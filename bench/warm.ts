@@ -1,0 +1,59 @@
+/**
+ * Warm per-request cost: GetItem through our handler against a direct DocumentClient GetCommand
+ * on the same item, interleaved in one process (`children/warm.mjs`).
+ */
+import type { APIGatewayProxyEvent } from "aws-lambda";
+import { runChild } from "./child";
+import { ratio, summarise, type Summary } from "./stats";
+
+export interface WarmSpec {
+  oursModule: string;
+  baselineModule: string;
+  /** Creates the item the REST API reads (201, or 409 when it exists). */
+  seedEvent: APIGatewayProxyEvent;
+  handlerEvent: APIGatewayProxyEvent;
+  baselineEvent: APIGatewayProxyEvent;
+  tableName: string;
+  key: Record<string, unknown>;
+  warmup: number;
+  iterations: number;
+}
+
+interface WarmReport {
+  samples: Record<"handler" | "direct" | "baseline", number[]>;
+  errors: Record<"handler" | "direct" | "baseline", number>;
+  firstError?: string;
+}
+
+export interface WarmResult {
+  handler: Summary;
+  direct: Summary;
+  baseline: Summary;
+  /** Handler p50 / direct p50. */
+  ratio: number;
+  errors: number;
+  firstError?: string;
+}
+
+export async function measureWarm(
+  spec: WarmSpec,
+  env: Record<string, string>,
+  node?: string,
+): Promise<WarmResult> {
+  const report = await runChild<WarmReport>("warm.mjs", [JSON.stringify(spec)], {
+    env,
+    node,
+    timeoutMs: 180_000,
+  });
+  const errors = Object.values(report.errors).reduce((a, b) => a + b, 0);
+  const handler = summarise(report.samples.handler);
+  const direct = summarise(report.samples.direct);
+  return {
+    handler,
+    direct,
+    baseline: summarise(report.samples.baseline),
+    ratio: ratio(handler.p50, direct.p50),
+    errors,
+    firstError: report.firstError,
+  };
+}
