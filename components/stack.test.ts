@@ -51,7 +51,7 @@ function functionLogGroup(run: ProgramRun): RecordedResource {
   const group = run
     .ofType(T.logGroup)
     .find((g) => g.state.name === fn.inputs.loggingConfig.logGroup);
-  expect(group, "log group named by the function's loggingConfig").to.exist;
+  expect(group, "log group named by the function's loggingConfig").to.not.equal(undefined);
   return group!;
 }
 
@@ -60,7 +60,7 @@ function methodPath(run: ProgramRun, method: RecordedResource): string {
   const api = one(run, T.restApi);
   if (method.inputs.resourceId === api.state.rootResourceId) return "/";
   const res = run.ofType(T.resource).find((r) => r.id === method.inputs.resourceId);
-  expect(res, `resource of method ${method.name}`).to.exist;
+  expect(res, `resource of method ${method.name}`).to.not.equal(undefined);
   return res!.state.path;
 }
 
@@ -175,7 +175,7 @@ for (const stack of ["dev", "prod"]) {
     describe("IAM", () => {
       it("has no wildcard action or resource in any statement of the stack", () => {
         const policies = permissionPolicies(run.resources);
-        expect(policies, "permission policies").to.not.be.empty;
+        expect(policies.length, "permission policies").to.be.greaterThan(0);
         for (const { resource, statements } of policies) {
           for (const s of statements) {
             const where = `${resource.name} ${s.Sid ?? ""}`;
@@ -310,7 +310,7 @@ for (const stack of ["dev", "prod"]) {
         const group = run
           .ofType(T.logGroup)
           .find((g) => g.state.arn === stage.accessLogSettings.destinationArn);
-        expect(group, "access log group").to.exist;
+        expect(group, "access log group").to.not.equal(undefined);
         expect(group).to.not.equal(functionLogGroup(run));
         expect(group!.inputs.retentionInDays).to.equal(cfg.logRetentionDays);
         expect(JSON.parse(stage.accessLogSettings.format)).to.deep.equal(ACCESS_LOG_FORMAT);
