@@ -1,0 +1,398 @@
+/**
+ * The CRUD flow, written once against a base URL: the tutorial's operations, the REST items API
+ * and the error contract (issue 3). Every item it creates carries this run's id prefix and is
+ * removed afterwards, also when a test fails, so it is safe against a shared, deployed stack.
+ */
+import * as crypto from "node:crypto";
+import { expect } from "chai";
+import { Api, expectError, expectJson, expectStatus, type ApiResponse } from "./http";
+
+export interface FlowTarget {
+  /** Invoke URL including the stage, no trailing slash. */
+  baseUrl: string;
+  /** The configured table, sent as the tutorial's `tableName` when known. */
+  tableName?: string;
+}
+
+/** A fresh run id: time-ordered and unique enough for concurrent runs against one table. */
+export function newRunId(): string {
+  return `${Date.now().toString(36)}${crypto.randomBytes(3).toString("hex")}`;
+}
+
+/** Prefix of every id this run creates. */
+export function idPrefix(runId: string): string {
+  return `itest-${runId}-`;
+}
+
+interface Item {
+  id: string;
+  version?: unknown;
+  [attribute: string]: unknown;
+}
+
+interface Page {
+  items: Item[];
+  nextCursor?: string | null;
+}
+
+const PAGE_SIZE = 3;
+// Enough items that listing them must cross at least three pages.
+const PAGED_ITEMS = PAGE_SIZE * 2 + 1;
+// A guard against a cursor that never ends; far above any table a smoke test runs against.
+const MAX_PAGES = 5_000;
+
+/** Lists the whole table through `GET /items`, page by page. */
+async function listAll(api: Api, limit: number): Promise<{ pages: Page[]; items: Item[] }> {
+  const pages: Page[] = [];
+  let cursor: string | undefined;
+  do {
+    const query = `?limit=${limit}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`;
+    const res = await api.call("GET", `/items${query}`);
+    expectStatus(res, 200);
+    const page = res.body as Page;
+    expect(page.items, "items").to.be.an("array");
+    pages.push(page);
+    cursor = page.nextCursor ?? undefined;
+    if (pages.length > MAX_PAGES)
+      throw new Error(`GET /items did not end after ${MAX_PAGES} pages`);
+  } while (cursor);
+  return { pages, items: pages.flatMap((p) => p.items) };
+}
+
+/**
+ * Registers the flow's suites. `getTarget` is called when the tests run, after the enclosing
+ * suite's `before` has started the target.
+ */
+export function crudFlow(getTarget: () => FlowTarget, runId: string = newRunId()): void {
+  const prefix = idPrefix(runId);
+  // A suite of its own, so its cleanup runs before the enclosing suite stops the target.
+  describe(`items prefixed ${prefix}`, function () {
+    flowSuites(getTarget, runId, prefix);
+  });
+}
+
+function flowSuites(getTarget: () => FlowTarget, runId: string, prefix: string): void {
+  const created = new Set<string>();
+  let api: Api;
+
+  const withTable = (request: Record<string, unknown>): Record<string, unknown> => {
+    const tableName = getTarget().tableName;
+    return tableName ? { ...request, tableName } : request;
+  };
+
+  before(function () {
+    api = new Api(getTarget().baseUrl);
+  });
+
+  // Runs even when tests fail: first the ids we know, then a sweep for anything else we made.
+  after(async function () {
+    this.timeout(120_000);
+    if (!api) return;
+    const failures: string[] = [];
+    const remove = async (id: string): Promise<void> => {
+      const res = await api.call("DELETE", `/items/${encodeURIComponent(id)}`);
+      if (res.status !== 204 && res.status !== 404)
+        failures.push(`DELETE ${id}: HTTP ${res.status} ${res.text}`);
+    };
+    for (const id of created) await remove(id);
+    try {
+      const { items } = await listAll(api, 100);
+      for (const item of items) {
+        if (item.id.startsWith(prefix) || item.testRun === runId) await remove(item.id);
+      }
+    } catch (err) {
+      failures.push(`sweeping items with prefix ${prefix}: ${(err as Error).message}`);
+    }
+    if (failures.length) {
+      throw new Error(
+        `Cleanup left test items behind (ids start with ${prefix}): ${failures.join("; ")}`,
+      );
+    }
+  });
+
+  describe("the tutorial's operations (POST /DynamoDBManager)", function () {
+    const id = `${prefix}1234ABCD`;
+    const key = { Key: { id } };
+
+    it("create puts the tutorial's item", async function () {
+      created.add(id);
+      const res = await api.operation(
+        withTable({ operation: "create", payload: { Item: { id, number: 5 } } }),
+      );
+      expectStatus(res, 200);
+      expectJson(res);
+    });
+
+    it("read returns it", async function () {
+      const res = await api.operation(withTable({ operation: "read", payload: key }));
+      expectStatus(res, 200);
+      expect(res.body).to.deep.equal({ Item: { id, number: 5 } });
+    });
+
+    it("update sets #num = :newNum to 10", async function () {
+      const res = await api.operation(
+        withTable({
+          operation: "update",
+          payload: {
+            ...key,
+            UpdateExpression: "SET #num = :newNum",
+            ExpressionAttributeNames: { "#num": "number" },
+            ExpressionAttributeValues: { ":newNum": 10 },
+          },
+        }),
+      );
+      expectStatus(res, 200);
+      expectJson(res);
+    });
+
+    it("read returns the updated item", async function () {
+      const res = await api.operation(withTable({ operation: "read", payload: key }));
+      expectStatus(res, 200);
+      expect(res.body).to.deep.equal({ Item: { id, number: 10 } });
+    });
+
+    it("list scans the table and finds it", async function () {
+      const found: unknown[] = [];
+      let startKey: unknown;
+      for (let page = 0; page < MAX_PAGES; page++) {
+        const payload = startKey ? { ExclusiveStartKey: startKey } : {};
+        const res = await api.operation(withTable({ operation: "list", payload }));
+        expectStatus(res, 200);
+        const body = res.body as { Items: Item[]; Count: number; LastEvaluatedKey?: unknown };
+        expect(body.Items).to.be.an("array");
+        expect(body.Count).to.equal(body.Items.length);
+        expect(body).not.to.have.property("$metadata");
+        found.push(...body.Items.filter((item) => item.id === id));
+        startKey = body.LastEvaluatedKey;
+        if (!startKey) break;
+      }
+      expect(found).to.deep.equal([{ id, number: 10 }]);
+    });
+
+    it("delete removes it", async function () {
+      const res = await api.operation(withTable({ operation: "delete", payload: key }));
+      expectStatus(res, 200);
+      expectJson(res);
+    });
+
+    it("read after delete finds nothing", async function () {
+      const res = await api.operation(withTable({ operation: "read", payload: key }));
+      expectStatus(res, 200);
+      expect(res.body).to.be.an("object").that.does.not.have.property("Item");
+    });
+
+    it("echo returns the payload unchanged", async function () {
+      const payload = { somekey1: "somevalue1", somekey2: "somevalue2", nested: { n: [1, 2.5] } };
+      const res = await api.operation({ operation: "echo", payload });
+      expectStatus(res, 200);
+      expect(res.body).to.deep.equal(payload);
+    });
+
+    it("ping answers pong", async function () {
+      const res = await api.operation({ operation: "ping", payload: {} });
+      expectStatus(res, 200);
+      expect(res.body).to.equal("pong");
+    });
+  });
+
+  describe("the REST items API", function () {
+    const id = `${prefix}rest`;
+    const path = `/items/${encodeURIComponent(id)}`;
+    let etag: string;
+    let firstEtag: string;
+    let version: number;
+
+    it("POST /items creates an item: 201, Location, version and ETag", async function () {
+      created.add(id);
+      const res = await api.call("POST", "/items", { body: { id, name: "first", count: 1 } });
+      expectStatus(res, 201);
+      expectJson(res);
+      expect(res.headers.get("location") ?? "").to.match(
+        new RegExp(`/items/${encodeURIComponent(id)}$`),
+      );
+      const item = res.body as Item;
+      expect(item).to.include({ id, name: "first", count: 1 });
+      expect(item.version).to.be.a("number");
+      version = item.version as number;
+      etag = res.headers.get("etag") ?? "";
+      expect(etag, "ETag").not.to.equal("");
+      firstEtag = etag;
+    });
+
+    it("POST /items with an existing id is a conflict: 409", async function () {
+      const res = await api.call("POST", "/items", { body: { id, name: "again" } });
+      expectError(res, 409);
+    });
+
+    it("POST /items without an id generates one", async function () {
+      const res = await api.call("POST", "/items", { body: { testRun: runId, name: "generated" } });
+      expectStatus(res, 201);
+      const item = res.body as Item;
+      expect(item.id).to.be.a("string").with.length.greaterThan(0);
+      created.add(item.id);
+      expect(item).to.include({ testRun: runId, name: "generated" });
+    });
+
+    it("GET /items/{id} returns it with the same ETag", async function () {
+      const res = await api.call("GET", path);
+      expectStatus(res, 200);
+      expectJson(res);
+      expect(res.body).to.include({ id, name: "first", count: 1, version });
+      expect(res.headers.get("etag")).to.equal(etag);
+    });
+
+    it("PATCH with the current If-Match changes only the given attributes", async function () {
+      const res = await api.call("PATCH", path, {
+        body: { name: "second" },
+        headers: { "if-match": etag },
+      });
+      expectStatus(res, 200);
+      const item = res.body as Item;
+      expect(item).to.include({ id, name: "second", count: 1 });
+      expect(item.version).to.be.a("number").greaterThan(version);
+      const newEtag = res.headers.get("etag") ?? "";
+      expect(newEtag).not.to.equal("").and.not.to.equal(etag);
+      etag = newEtag;
+      version = item.version as number;
+    });
+
+    it("PATCH with a stale If-Match is refused with 412 and changes nothing", async function () {
+      const res = await api.call("PATCH", path, {
+        body: { name: "lost" },
+        headers: { "if-match": firstEtag },
+      });
+      expectError(res, 412);
+      const after = await api.call("GET", path);
+      expect(after.body).to.include({ name: "second", version });
+    });
+
+    it("PUT replaces the item: attributes not sent are gone", async function () {
+      const res = await api.call("PUT", path, {
+        body: { name: "third" },
+        headers: { "if-match": etag },
+      });
+      expectStatus(res, 200);
+      const get = await api.call("GET", path);
+      expectStatus(get, 200);
+      expect(get.body).to.include({ id, name: "third" });
+      expect(get.body).not.to.have.property("count");
+      etag = get.headers.get("etag") ?? "";
+    });
+
+    it("PUT to a new id creates it: 201", async function () {
+      const newId = `${prefix}put`;
+      created.add(newId);
+      const res = await api.call("PUT", `/items/${encodeURIComponent(newId)}`, {
+        body: { name: "put" },
+      });
+      expectStatus(res, 201);
+      expect(res.body).to.include({ id: newId, name: "put" });
+    });
+
+    it("DELETE with a stale If-Match is refused with 412", async function () {
+      const res = await api.call("DELETE", path, { headers: { "if-match": firstEtag } });
+      expectError(res, 412);
+    });
+
+    it("DELETE removes it: 204, then GET is 404", async function () {
+      const res = await api.call("DELETE", path, { headers: { "if-match": etag } });
+      expectStatus(res, 204);
+      expectError(await api.call("GET", path), 404);
+    });
+
+    it("PATCH and DELETE of a missing item are 404", async function () {
+      expectError(await api.call("PATCH", path, { body: { name: "ghost" } }), 404);
+      expectError(await api.call("DELETE", path), 404);
+    });
+  });
+
+  describe("listing with cursor pagination (GET /items)", function () {
+    const ids = Array.from({ length: PAGED_ITEMS }, (_, i) => `${prefix}page-${i}`);
+    let pages: Page[];
+
+    before(async function () {
+      for (const id of ids) {
+        created.add(id);
+        expectStatus(await api.call("POST", "/items", { body: { id, n: 1 } }), 201);
+      }
+    });
+
+    it(`pages of at most ${PAGE_SIZE} return every item exactly once`, async function () {
+      this.timeout(120_000);
+      const listed = await listAll(api, PAGE_SIZE);
+      pages = listed.pages;
+      for (const page of pages) expect(page.items.length).to.be.at.most(PAGE_SIZE);
+      const ours = listed.items.map((item) => item.id).filter((id) => ids.includes(id));
+      expect(ours.slice().sort()).to.deep.equal(ids.slice().sort());
+      expect(pages.length).to.be.at.least(Math.ceil(PAGED_ITEMS / PAGE_SIZE));
+      expect(pages.at(-1)?.nextCursor ?? null).to.equal(null);
+    });
+
+    it("a forged or tampered cursor is refused with 400", async function () {
+      expectError(await api.call("GET", "/items?cursor=forged"), 400);
+      const real = pages?.[0]?.nextCursor;
+      expect(real, "a real cursor from the first page").to.be.a("string");
+      const i = Math.floor(real!.length / 2);
+      const tampered = real!.slice(0, i) + (real![i] === "A" ? "B" : "A") + real!.slice(i + 1);
+      expectError(
+        await api.call("GET", `/items?limit=${PAGE_SIZE}&cursor=${encodeURIComponent(tampered)}`),
+        400,
+      );
+    });
+  });
+
+  describe("the error contract", function () {
+    it("malformed JSON to /DynamoDBManager is 400 with a JSON error", async function () {
+      expectError(
+        await api.call("POST", "/DynamoDBManager", { body: '{"operation": "create",' }),
+        400,
+      );
+    });
+
+    it("malformed JSON or a non-object to /items is 400", async function () {
+      expectError(await api.call("POST", "/items", { body: '{"id": ' }), 400);
+      expectError(await api.call("POST", "/items", { body: "[1, 2]" }), 400);
+    });
+
+    it("an unknown operation is 400", async function () {
+      expectError(await api.operation({ operation: "drop", payload: {} }), 400);
+    });
+
+    it("another table's name is refused and writes nothing", async function () {
+      const id = `${prefix}foreign`;
+      created.add(id);
+      const other = `${getTarget().tableName ?? "lambda-apigateway"}-other-${runId}`;
+      const res: ApiResponse = await api.operation({
+        operation: "create",
+        tableName: other,
+        payload: { Item: { id, number: 1 } },
+      });
+      expectError(res, "4xx");
+      expectError(await api.call("GET", `/items/${encodeURIComponent(id)}`), 404);
+    });
+
+    it("a TableName inside the payload is refused with 400", async function () {
+      const res = await api.operation({
+        operation: "read",
+        payload: { TableName: "someone-elses-table", Key: { id: `${prefix}x` } },
+      });
+      expectError(res, 400);
+    });
+
+    it("a wrong content type is 415", async function () {
+      const res = await api.call("POST", "/items", {
+        body: '{"id": "x"}',
+        headers: { "content-type": "text/plain" },
+      });
+      expectError(res, 415);
+    });
+
+    it("an unknown route is 404 and a wrong method 405 with Allow", async function () {
+      expectError(await api.call("GET", `/no-such-route-${runId}`), 404);
+      const res = await api.call("DELETE", "/items");
+      expectError(res, 405);
+      const allow = (res.headers.get("allow") ?? "").split(/\s*,\s*/);
+      expect(allow).to.include.members(["GET", "POST"]);
+    });
+  });
+}

@@ -1,0 +1,71 @@
+/**
+ * Runs the CRUD flow against one target: start it in `before`, stop it in `after` (which mocha
+ * runs also when tests fail), or skip with the target's one-line reason when this machine lacks
+ * what it needs.
+ *
+ * The target's options come from the environment so the same spec file works under plain mocha
+ * and under `integration/run.ts`, which sets them from its command line.
+ */
+import { loadTarget, type StartedTarget, type TargetName, type TargetOptions } from "../targets";
+import { crudFlow } from "./crud-flow";
+
+/** Environment variables `integration/run.ts` sets from its arguments. */
+export const ENV = {
+  /** `--stack NAME`. */
+  stack: "INTEGRATION_STACK",
+  /** Set to a target's name when it was chosen explicitly: then a skip is a failure. */
+  required: "INTEGRATION_REQUIRED_TARGET",
+  /** Deployed invoke URL for the stack target. */
+  apiUrl: "API_URL",
+  /** "1" prints the targets' progress (container start, pulumi up) to stderr. */
+  verbose: "INTEGRATION_VERBOSE",
+} as const;
+
+export function targetOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): TargetOptions {
+  return {
+    stack: env[ENV.stack] || undefined,
+    apiUrl: env[ENV.apiUrl] || undefined,
+    log:
+      env[ENV.verbose] === "1" ? (line) => process.stderr.write(`${line.trimEnd()}\n`) : undefined,
+  };
+}
+
+/** Starting LocalStack and deploying into it takes minutes on a CI runner. */
+const START_TIMEOUT_MS: Record<TargetName, number> = {
+  local: 120_000,
+  localstack: 900_000,
+  stack: 60_000,
+};
+
+export function targetSuite(name: TargetName): void {
+  describe(`CRUD flow against the ${name} target`, function () {
+    let started: StartedTarget | undefined;
+
+    before(async function () {
+      this.timeout(START_TIMEOUT_MS[name]);
+      const target = await loadTarget(name, targetOptionsFromEnv());
+      const reason = await target.skipReason();
+      if (reason) {
+        // Chosen explicitly (a CI step, a promotion gate): not running is a failure, not a pass.
+        if (process.env[ENV.required] === name) {
+          const error = new Error(`${name} target cannot run here: ${reason}`);
+          error.stack = error.message; // the reason is the whole story; a trace would bury it
+          throw error;
+        }
+        console.log(`    ${name} target skipped: ${reason}`);
+        this.skip();
+      }
+      started = await target.start();
+    });
+
+    after(async function () {
+      this.timeout(START_TIMEOUT_MS[name]);
+      await started?.stop();
+    });
+
+    crudFlow(() => {
+      if (!started) throw new Error(`The ${name} target did not start`);
+      return started;
+    });
+  });
+}

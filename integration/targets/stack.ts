@@ -1,0 +1,115 @@
+/**
+ * The deployed-stack target: the smoke test before promotion. It reads `apiUrl` from the stack's
+ * outputs with the Automation API (which needs the Pulumi CLI and a logged-in backend), or takes
+ * the invoke URL from `API_URL`. It deploys nothing and stops nothing: the flow itself creates only
+ * prefixed items and removes them.
+ */
+import { PROJECT_DIR } from "../program";
+import { skipLine, type Requirement, type StartedTarget, type Target, type TargetOptions } from ".";
+import { PULUMI_MISSING, pulumiAvailable } from "./localstack";
+
+/** Where the deployed API's URL comes from. */
+export type StackSource =
+  | { kind: "stack"; stack: string }
+  | { kind: "url"; url: string }
+  | { kind: "missing"; message: string };
+
+export const STACK_USAGE =
+  "The stack target needs a deployed API: pass --stack NAME (reads the apiUrl output; needs the " +
+  "Pulumi CLI, logged in) or set API_URL to the invoke URL including the stage, e.g. " +
+  "API_URL=https://abc123.execute-api.us-east-1.amazonaws.com/test npm run test:integration -- --target stack";
+
+/**
+ * `--stack` wins over `API_URL`: the command line is the more specific of the two. With neither,
+ * the message says what to pass.
+ */
+export function resolveStackSource(options: { stack?: string; apiUrl?: string }): StackSource {
+  if (options.stack) return { kind: "stack", stack: options.stack };
+  if (options.apiUrl) return { kind: "url", url: normaliseApiUrl(options.apiUrl, "API_URL") };
+  return { kind: "missing", message: STACK_USAGE };
+}
+
+/** Checks an invoke URL and drops its trailing slash. */
+export function normaliseApiUrl(value: string, from: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new Error(`${from} is not a URL: "${value}". ${STACK_USAGE}`);
+  }
+  if (url.protocol !== "https:" && url.protocol !== "http:") {
+    throw new Error(`${from} must be an http(s) URL, got "${value}"`);
+  }
+  if (url.pathname.replace(/\/+$/, "") === "") {
+    throw new Error(
+      `${from} has no stage in its path: "${value}". Use the invoke URL including the stage, ` +
+        `like the stack's apiUrl output (https://<id>.execute-api.<region>.amazonaws.com/<stage>)`,
+    );
+  }
+  return value.replace(/\/+$/, "");
+}
+
+/** Stack outputs as the Automation API returns them. */
+export type OutputMap = Record<string, { value: unknown; secret?: boolean } | undefined>;
+
+/** Picks the API URL and table name out of a stack's outputs. */
+export function targetFromOutputs(
+  stack: string,
+  outputs: OutputMap,
+): { baseUrl: string; tableName?: string } {
+  const apiUrl = outputs.apiUrl?.value;
+  if (typeof apiUrl !== "string" || !apiUrl) {
+    const names = Object.keys(outputs);
+    throw new Error(
+      `Stack "${stack}" has no apiUrl output (outputs: ${names.length ? names.join(", ") : "none"}). ` +
+        `Deploy it first: pulumi up --stack ${stack}`,
+    );
+  }
+  const tableName = outputs.tableName?.value;
+  return {
+    baseUrl: normaliseApiUrl(apiUrl, `Stack "${stack}"'s apiUrl output`),
+    tableName: typeof tableName === "string" ? tableName : undefined,
+  };
+}
+
+export const BACKEND_LOGIN_MISSING: Requirement = {
+  missing: "no Pulumi backend login",
+  fix: "run `pulumi login` (or set PULUMI_ACCESS_TOKEN, or PULUMI_BACKEND_URL for a self-managed backend)",
+};
+
+export class DeployedStackTarget implements Target {
+  readonly name = "stack";
+  private readonly source: StackSource;
+
+  constructor(options: TargetOptions) {
+    this.source = resolveStackSource(options);
+  }
+
+  async skipReason(): Promise<string | undefined> {
+    if (this.source.kind === "missing") return this.source.message;
+    if (this.source.kind === "url") return undefined;
+    const alternative = "Or set API_URL to the stack's invoke URL instead of --stack.";
+    if (!(await pulumiAvailable())) return skipLine([PULUMI_MISSING], alternative);
+    const { LocalWorkspace } = await import("@pulumi/pulumi/automation");
+    try {
+      const workspace = await LocalWorkspace.create({ workDir: PROJECT_DIR });
+      await workspace.whoAmI();
+    } catch {
+      return skipLine([BACKEND_LOGIN_MISSING], alternative);
+    }
+    return undefined;
+  }
+
+  async start(): Promise<StartedTarget> {
+    const source = this.source;
+    if (source.kind === "missing") throw new Error(source.message);
+    const stop = async (): Promise<void> => undefined; // a deployed stack outlives the test
+    if (source.kind === "url") return { baseUrl: source.url, stop };
+    const { LocalWorkspace } = await import("@pulumi/pulumi/automation");
+    const stack = await LocalWorkspace.selectStack({
+      stackName: source.stack,
+      workDir: PROJECT_DIR,
+    });
+    return { ...targetFromOutputs(source.stack, await stack.outputs()), stop };
+  }
+}
