@@ -1,0 +1,41 @@
+/**
+ * The Table component on its own, for what a recorded resource cannot show: resource options
+ * (protect, retainOnDelete) and the IAM resources it hands to the function.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { expect } from "chai";
+import { MockCloud } from "../integration/program";
+import { Table } from "./table";
+
+const unwrap = <T>(o: pulumi.Output<T>) => new Promise<T>((resolve) => o.apply(resolve));
+
+describe("Table component", () => {
+  beforeEach(async () => {
+    await pulumi.runtime.setMocks(new MockCloud("us-east-1"), "lambda-apigateway", "unit", false);
+  });
+
+  for (const production of [true, false]) {
+    it(`${production ? "protects and retains" : "neither protects nor retains"} the table when production is ${production}`, () => {
+      let seen: pulumi.CustomResourceOptions | undefined;
+      new Table("t", { production, transform: { table: (_args, opts) => void (seen = opts) } });
+      expect(seen?.protect).to.equal(production);
+      expect(seen?.retainOnDelete).to.equal(production);
+    });
+  }
+
+  it("grants the function its indexes only when the table has some", async () => {
+    const plain = new Table("plain");
+    const arn = await unwrap(plain.arn);
+    expect(await unwrap(plain.iamResources)).to.deep.equal([arn]);
+
+    const indexed = new Table("indexed", {
+      transform: {
+        table: {
+          globalSecondaryIndexes: [{ name: "byOwner", hashKey: "owner", projectionType: "ALL" }],
+        },
+      },
+    });
+    const indexedArn = await unwrap(indexed.arn);
+    expect(await unwrap(indexed.iamResources)).to.deep.equal([indexedArn, `${indexedArn}/index/*`]);
+  });
+});
