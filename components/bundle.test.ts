@@ -1,0 +1,59 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { pathToFileURL } from "node:url";
+import { expect } from "chai";
+import { bundleHandler } from "./bundle";
+
+const BUILD = path.resolve(__dirname, "..", ".build");
+
+describe("bundleHandler", function () {
+  this.timeout(60_000);
+
+  it("bundles handlers/crud.ts into a loadable index.mjs with a source map", async () => {
+    const b = bundleHandler({ name: "test-bundle-crud" });
+    expect(b.dir).to.equal(path.join(BUILD, "test-bundle-crud"));
+    expect(b.handler).to.equal("index.handler");
+    expect(b.files).to.include.members([b.entryFile, `${b.entryFile}.map`]);
+    const sizes = b.files.map((f) => fs.statSync(path.join(b.dir, f)).size);
+    expect(b.bytes).to.equal(sizes.reduce((a, n) => a + n, 0));
+    expect(fs.readdirSync(b.dir), "no package.json: .mjs is ESM by itself").to.not.include(
+      "package.json",
+    );
+    const mod = await import(pathToFileURL(path.join(b.dir, b.entryFile)).href);
+    expect(mod.handler).to.be.a("function");
+  });
+
+  it("splits the SDK's lazily imported code into chunks and still loads as ESM", async () => {
+    const fixtures = path.join(BUILD, "fixtures");
+    fs.mkdirSync(fixtures, { recursive: true });
+    const entry = path.join(fixtures, "sdk-entry.ts");
+    fs.writeFileSync(
+      entry,
+      [
+        'import { DynamoDBClient } from "@aws-sdk/client-dynamodb";',
+        'import { DynamoDBDocumentClient, GetCommand } from "@aws-sdk/lib-dynamodb";',
+        "const db = DynamoDBDocumentClient.from(new DynamoDBClient({}));",
+        'export const handler = () => db.send(new GetCommand({ TableName: "t", Key: { id: "x" } }));',
+      ].join("\n"),
+    );
+    const b = bundleHandler({ name: "test-bundle-sdk", entry });
+    const chunks = b.files.filter((f) => f.startsWith("chunks/") && f.endsWith(".mjs"));
+    expect(chunks.length, "chunks for dynamically imported SDK code").to.be.greaterThan(0);
+    const index = fs.readFileSync(path.join(b.dir, b.entryFile), "utf8");
+    expect(index.split("\n").length, "minified").to.be.lessThan(50);
+    const mod = await import(pathToFileURL(path.join(b.dir, b.entryFile)).href);
+    expect(mod.handler).to.be.a("function");
+  });
+
+  it("names the missing entry and what to do", () => {
+    expect(() =>
+      bundleHandler({ name: "test-bundle-missing", entry: "handlers/nope.ts" }),
+    ).to.throw(/handlers\/nope\.ts does not exist: create it/);
+  });
+
+  after(() => {
+    for (const name of ["test-bundle-crud", "test-bundle-sdk", "fixtures"]) {
+      fs.rmSync(path.join(BUILD, name), { recursive: true, force: true });
+    }
+  });
+});
