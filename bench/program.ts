@@ -3,7 +3,7 @@
  * variables, memory size and the table definition are never copied into the benchmark.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { runProgram, type RecordedResource } from "../integration/program";
+import type { ProgramRun, RecordedResource } from "../integration/program";
 import { ENV } from "../handlers/env";
 
 const FUNCTION_TYPE = "aws:lambda/function:Function";
@@ -33,8 +33,8 @@ export function unwrapSecrets(value: unknown): unknown {
   return value;
 }
 
-export async function functionUnderTest(stack = "dev"): Promise<FunctionUnderTest> {
-  const run = await runProgram({ stack });
+/** Picks the CRUD function (the one given a TABLE_NAME) and its table out of a program run. */
+export function functionUnderTest(run: ProgramRun): FunctionUnderTest {
   const functions = run.ofType(FUNCTION_TYPE);
   const variablesOf = (f: RecordedResource) =>
     (unwrapSecrets(f.state.environment) as { variables?: Record<string, unknown> } | undefined)
@@ -42,7 +42,7 @@ export async function functionUnderTest(stack = "dev"): Promise<FunctionUnderTes
   const fn = functions.find((f) => variablesOf(f)?.[ENV.tableName]);
   if (!fn) {
     throw new Error(
-      `The program (stack ${stack}) registers ${functions.length} Lambda function(s), none with ` +
+      `The program (stack ${run.stack}) registers ${functions.length} Lambda function(s), none with ` +
         `${ENV.tableName} in its environment: the benchmark needs the CRUD function`,
     );
   }

@@ -1,0 +1,483 @@
+/**
+ * `npm run bench`: cold start, warm per-request cost, HTTP throughput and bundle size of the CRUD
+ * function, side by side with the tutorial's handler, against DynamoDB Local on 127.0.0.1.
+ * Prints a table and writes `bench/results.json`. Targets are reported, never enforced: the exit
+ * code is 0 whatever the figures (and 1 only when the benchmark itself could not run).
+ *
+ * Options: --runs N (cold starts per variant, default 21), --quick (fewer of everything, for
+ * trying the harness), --keep-profiles (leave the --cpu-prof files in .build/bench-profiles),
+ * --node PATH (run the measured processes under another Node, e.g. 22 as on Lambda), --entry FILE
+ * (bundle another handler the same way: for trying a change to the handler before making it).
+ */
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DynamoDBDocumentClient, PutCommand } from "@aws-sdk/lib-dynamodb";
+import { bundleHandler } from "../components/bundle";
+import { runProgram, type ProgramRun } from "../integration/program";
+import { startDynamoDbLocal } from "../integration/targets/local/dynamodb-local";
+import { startLocalCloud, type LocalCloud } from "../integration/targets/local";
+import { materialiseTable } from "../integration/targets/local/tables";
+import { measureBundle, type BundleSize } from "./bundle-size";
+import {
+  measureColdStarts,
+  medianOf,
+  runColdStart,
+  type ColdStartReport,
+  type Variant,
+} from "./cold-start";
+import { measureHttp, type HttpResult } from "./http";
+import { createItemEvent, getItemEvent, lambdaEnvironment, tutorialReadEvent } from "./lambda";
+import { functionUnderTest } from "./program";
+import {
+  averageSummaries,
+  loadSourceMaps,
+  readProfile,
+  summariseProfile,
+  type ProfileSummary,
+} from "./profile";
+import { ratio, round } from "./stats";
+import { measureWarm, type WarmResult } from "./warm";
+
+const ROOT = path.resolve(__dirname, "..");
+const RESULTS = path.join(__dirname, "results.json");
+const BASELINE = path.join(__dirname, "baseline", "tutorial-handler.mjs");
+const LOCAL_CREDENTIALS = { accessKeyId: "local", secretAccessKey: "local" };
+
+interface Options {
+  runs: number;
+  warmupRuns: number;
+  profileRuns: number;
+  warmIterations: number;
+  http: { c1: number; c16: number; warmup: number };
+  keepProfiles: boolean;
+  node: string;
+  entry?: string;
+}
+
+function parseOptions(argv: string[]): Options {
+  const quick = argv.includes("--quick");
+  const value = (flag: string) => {
+    const i = argv.indexOf(flag);
+    return i >= 0 ? argv[i + 1] : undefined;
+  };
+  const runs = Number(value("--runs") ?? (quick ? 5 : 21));
+  if (!Number.isInteger(runs) || runs < 1) throw new Error("--runs takes a whole number ≥ 1");
+  return {
+    runs,
+    warmupRuns: quick ? 1 : 2,
+    profileRuns: quick ? 1 : 3,
+    warmIterations: quick ? 200 : 1500,
+    http: quick ? { c1: 200, c16: 800, warmup: 20 } : { c1: 1500, c16: 6000, warmup: 100 },
+    keepProfiles: argv.includes("--keep-profiles"),
+    node: value("--node") ?? process.execPath,
+    entry: value("--entry"),
+  };
+}
+
+const log = (line: string) => process.stdout.write(`${line}\n`);
+
+/** Node version, CPUs and memory of the machine, and how busy it was. */
+function machine(node: string) {
+  const cpus = os.cpus();
+  return {
+    harnessNode: process.version,
+    measuredNode: spawnSync(node, ["--version"], { encoding: "utf8" }).stdout.trim(),
+    cpus: cpus.length,
+    cpuModel: cpus[0]?.model ?? "unknown",
+    memoryGiB: round(os.totalmem() / 2 ** 30, 1),
+    platform: `${os.platform()} ${os.release()} ${os.arch()}`,
+    loadAverageAtStart: os.loadavg().map((x) => round(x, 2)),
+  };
+}
+
+/** The local cloud when it starts; otherwise DynamoDB Local alone (and no HTTP figures). */
+async function startTargets(cleanups: (() => Promise<unknown>)[]) {
+  try {
+    const cloud = await startLocalCloud({ port: 0 });
+    cleanups.push(() => cloud.stop());
+    return { cloud, program: cloud.program, dynamoDbEndpoint: cloud.dynamoDbEndpoint };
+  } catch (err) {
+    log(`! The local cloud did not start (${(err as Error).message}); no HTTP figures this run`);
+    const program: ProgramRun = await runProgram({ stack: "dev" });
+    const engine = await startDynamoDbLocal();
+    cleanups.push(() => engine.stop());
+    const fut = functionUnderTest(program);
+    const client = new DynamoDBClient({
+      endpoint: engine.endpoint,
+      region: program.region,
+      credentials: LOCAL_CREDENTIALS,
+    });
+    await materialiseTable(client, fut.table);
+    client.destroy();
+    return {
+      cloud: undefined as LocalCloud | undefined,
+      program,
+      dynamoDbEndpoint: engine.endpoint,
+      httpError: (err as Error).message,
+    };
+  }
+}
+
+/** Runs a few cold starts of each variant under --cpu-prof and summarises where time went. */
+async function profileColdStarts(
+  variants: Variant[],
+  runs: number,
+  common: Parameters<typeof runColdStart>[1],
+  bundleFiles: string[],
+  keepDir: string | undefined,
+): Promise<Record<string, ProfileSummary>> {
+  const dir = keepDir ?? fs.mkdtempSync(path.join(os.tmpdir(), "bench-profiles-"));
+  fs.mkdirSync(dir, { recursive: true });
+  const attribution = {
+    ownFiles: {
+      [path.dirname(variants[0]?.module ?? "")]: "our bundle (unmapped)",
+      [path.join(ROOT, "handlers")]: "our handler code (bundled)",
+      [BASELINE]: "baseline handler",
+      [path.join(__dirname, "children")]: "benchmark driver",
+    },
+    sourceMaps: loadSourceMaps(bundleFiles),
+  };
+  const out: Record<string, ProfileSummary> = {};
+  try {
+    for (const variant of variants) {
+      const summaries: ProfileSummary[] = [];
+      for (let i = 0; i < runs; i++) {
+        const name = `${variant.name}-${i}.cpuprofile`;
+        const report: ColdStartReport = await runColdStart(variant, {
+          ...common,
+          // 100 µs: fine enough for a ~100 ms window without slowing it much.
+          nodeArgs: ["--cpu-prof", `--cpu-prof-dir=${dir}`, `--cpu-prof-name=${name}`],
+          node: common.node,
+        });
+        summaries.push(
+          summariseProfile(readProfile(path.join(dir, name)), report.windowUs, attribution),
+        );
+      }
+      out[variant.name] = averageSummaries(summaries);
+    }
+  } finally {
+    if (!keepDir) fs.rmSync(dir, { recursive: true, force: true });
+  }
+  return out;
+}
+
+function target(value: number, max: number) {
+  return { value: round(value, 3), target: max, comparison: "<=", met: value <= max };
+}
+
+function pad(s: string, n: number) {
+  return s.length >= n ? s : s + " ".repeat(n - s.length);
+}
+
+function printTable(title: string, rows: (string | number)[][]) {
+  log(`\n${title}`);
+  const cells = rows.map((r) => r.map((c) => (typeof c === "number" ? String(round(c, 2)) : c)));
+  const widths = (cells[0] ?? []).map((_, i) => Math.max(...cells.map((r) => (r[i] ?? "").length)));
+  for (const r of cells) log("  " + r.map((c, i) => pad(c, widths[i] ?? 0)).join("  "));
+}
+
+async function main() {
+  const options = parseOptions(process.argv.slice(2));
+  const started = Date.now();
+  const cleanups: (() => Promise<unknown>)[] = [];
+  const cleanup = async () => {
+    for (const fn of cleanups.splice(0).reverse()) await fn().catch(() => undefined);
+  };
+  const onSignal = () => void cleanup().then(() => process.exit(130));
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+
+  try {
+    const host = machine(options.node);
+    log(
+      `Node ${host.measuredNode} (harness ${host.harnessNode}), ${host.cpus} CPUs (${host.cpuModel}), ` +
+        `${host.memoryGiB} GiB, load ${host.loadAverageAtStart.join(" ")}`,
+    );
+
+    // The exact bundle the Function component deploys, in a folder of its own.
+    const bundle = bundleHandler({ name: "bench-crud", entry: options.entry });
+    const size: BundleSize = measureBundle(bundle);
+    log(`Bundle: ${size.bytes} bytes in ${bundle.files.length} files (${bundle.dir})`);
+
+    log("Starting the local cloud (program under mocks, DynamoDB Local, function workers)…");
+    const targets = await startTargets(cleanups);
+    const fut = functionUnderTest(targets.program);
+    const env = lambdaEnvironment({
+      functionVariables: fut.variables,
+      functionName: fut.functionName,
+      memorySizeMb: fut.memorySizeMb,
+      region: fut.region,
+      dynamoDbEndpoint: targets.dynamoDbEndpoint,
+      taskRoot: bundle.dir,
+    });
+
+    // The item both handlers' first request reads.
+    const coldId = "bench-cold-start";
+    const doc = DynamoDBDocumentClient.from(
+      new DynamoDBClient({
+        endpoint: targets.dynamoDbEndpoint,
+        region: fut.region,
+        credentials: LOCAL_CREDENTIALS,
+      }),
+    );
+    cleanups.push(async () => doc.destroy());
+    await doc.send(
+      new PutCommand({
+        TableName: fut.tableName,
+        Item: { id: coldId, number: 5, name: "cold start" },
+      }),
+    );
+
+    // Cold start.
+    const variants: Variant[] = [
+      { name: "ours", module: path.join(bundle.dir, bundle.entryFile) },
+      { name: "baseline", module: BASELINE },
+    ];
+    const check = (report: ColdStartReport) => {
+      const body = JSON.parse(report.body ?? "null") as { Item?: { id?: string } } | null;
+      if (report.statusCode !== 200 || body?.Item?.id !== coldId) {
+        throw new Error(
+          `expected 200 with item ${coldId}, got ${report.statusCode}: ${report.body}`,
+        );
+      }
+    };
+    const event = tutorialReadEvent(coldId);
+    log(
+      `Cold start: ${options.runs} runs each, interleaved, after ${options.warmupRuns} warm-up runs…`,
+    );
+    const cold = await measureColdStarts({
+      variants,
+      runs: options.runs,
+      warmupRuns: options.warmupRuns,
+      env,
+      event,
+      check,
+      node: options.node,
+    });
+    const oursCold = cold.samples.ours ?? [];
+    const baseCold = cold.samples.baseline ?? [];
+    const coldErrors = Object.values(cold.errors).reduce((a, b) => a + b, 0);
+    if (cold.firstError) log(`! cold start error: ${cold.firstError}`);
+
+    log(`Profiling ${options.profileRuns} cold start(s) of each with --cpu-prof…`);
+    const keepDir = options.keepProfiles ? path.join(ROOT, ".build", "bench-profiles") : undefined;
+    const profiles = await profileColdStarts(
+      variants,
+      options.profileRuns,
+      { env, event, check, node: options.node },
+      bundle.files.filter((f) => f.endsWith(".mjs")).map((f) => path.join(bundle.dir, f)),
+      keepDir,
+    );
+
+    // Warm.
+    log(`Warm: ${options.warmIterations} interleaved GetItems each…`);
+    const warmId = "bench-warm";
+    const warm: WarmResult = await measureWarm(
+      {
+        oursModule: variants[0]!.module,
+        baselineModule: BASELINE,
+        seedEvent: createItemEvent({ id: warmId, number: 5, name: "warm" }),
+        handlerEvent: getItemEvent(warmId),
+        baselineEvent: tutorialReadEvent(warmId),
+        tableName: fut.tableName,
+        key: { id: warmId },
+        warmup: Math.ceil(options.warmIterations / 10),
+        iterations: options.warmIterations,
+      },
+      env,
+      options.node,
+    );
+    if (warm.firstError) log(`! warm error: ${warm.firstError}`);
+
+    // HTTP.
+    const http: Record<string, HttpResult> = {};
+    let httpError = "httpError" in targets ? targets.httpError : undefined;
+    if (targets.cloud) {
+      try {
+        const httpId = "bench-http";
+        const seeded = await fetch(`${targets.cloud.apiUrl}/items`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ id: httpId, number: 5, name: "http" }),
+        });
+        if (seeded.status !== 201 && seeded.status !== 409) {
+          throw new Error(`POST /items answered ${seeded.status}: ${await seeded.text()}`);
+        }
+        const url = `${targets.cloud.apiUrl}/items/${httpId}`;
+        for (const [key, connections, amount] of [
+          ["c1", 1, options.http.c1],
+          ["c16", 16, options.http.c16],
+        ] as const) {
+          log(`HTTP: GET /items/{id}, ${amount} requests at concurrency ${connections}…`);
+          http[key] = await measureHttp({ url, connections, amount, warmup: options.http.warmup });
+        }
+      } catch (err) {
+        httpError = (err as Error).message;
+        log(`! HTTP error: ${httpError}`);
+      }
+    }
+
+    const oursMs = medianOf(oursCold, "totalMs");
+    const baselineMs = medianOf(baseCold, "totalMs");
+    const httpErrors = Object.values(http).reduce((s, h) => s + h.errors, 0);
+    const errors = coldErrors + warm.errors + httpErrors + (httpError ? 1 : 0);
+    const coldRatio = ratio(oursMs, baselineMs);
+    const phase = (samples: typeof oursCold) => ({
+      importMs: round(medianOf(samples, "importMs")),
+      firstRequestMs: round(medianOf(samples, "firstRequestMs")),
+      fromProcessStartMs: round(medianOf(samples, "fromProcessStartMs")),
+      minMs: round(Math.min(...samples.map((s) => s.totalMs))),
+      maxMs: round(Math.max(...samples.map((s) => s.totalMs))),
+    });
+    const roundedProfile = (p: ProfileSummary | undefined) =>
+      p && {
+        windowMs: round(p.windowMs, 1),
+        categories: p.categories.map((c) => ({ name: c.name, ms: round(c.ms, 1) })),
+        functions: p.functions.slice(0, 8).map((c) => ({ name: c.name, ms: round(c.ms, 1) })),
+      };
+
+    const results = {
+      generatedAt: new Date().toISOString(),
+      command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(" ")}` : ""}`,
+      durationSeconds: round((Date.now() - started) / 1000, 1),
+      machine: host,
+      coldStart: {
+        oursMs: round(oursMs),
+        baselineMs: round(baselineMs),
+        ratio: round(coldRatio),
+        runs: Math.min(oursCold.length, baseCold.length),
+        measured:
+          "median, fresh node per run, from just before import() of the handler module to its " +
+          "first response (POST /DynamoDBManager read → GetItem); ours and baseline interleaved",
+        ours: phase(oursCold),
+        baseline: phase(baseCold),
+        fromProcessStart: {
+          oursMs: round(medianOf(oursCold, "fromProcessStartMs")),
+          baselineMs: round(medianOf(baseCold, "fromProcessStartMs")),
+          ratio: round(
+            ratio(
+              medianOf(oursCold, "fromProcessStartMs"),
+              medianOf(baseCold, "fromProcessStartMs"),
+            ),
+          ),
+        },
+        errors: cold.errors,
+        profile: {
+          ours: roundedProfile(profiles.ours),
+          baseline: roundedProfile(profiles.baseline),
+        },
+      },
+      warm: {
+        handlerP50Ms: round(warm.handler.p50),
+        handlerP99Ms: round(warm.handler.p99),
+        directP50Ms: round(warm.direct.p50),
+        directP99Ms: round(warm.direct.p99),
+        ratio: round(warm.ratio),
+        baselineP50Ms: round(warm.baseline.p50),
+        baselineP99Ms: round(warm.baseline.p99),
+        iterations: warm.handler.n,
+        measured: "GET /items/{id} through the handler in-process vs DocumentClient GetCommand",
+        errors: warm.errors,
+      },
+      http: {
+        ...Object.fromEntries(
+          Object.entries(http).map(([k, h]) => [
+            k,
+            {
+              p50Ms: round(h.p50Ms),
+              p99Ms: round(h.p99Ms),
+              reqPerSec: round(h.reqPerSec, 1),
+              errors: h.errors,
+              requests: h.requests,
+            },
+          ]),
+        ),
+        measured: "autocannon GET /items/{id} through the local cloud on 127.0.0.1",
+        ...(httpError ? { error: httpError } : {}),
+      },
+      bundle: {
+        bytes: size.bytes,
+        gzipBytes: size.gzipBytes,
+        codeBytes: size.codeBytes,
+        coldPathBytes: size.coldPathBytes,
+        files: size.files,
+      },
+      targets: {
+        "coldStart.ratio": target(coldRatio, 0.45),
+        "warm.ratio": target(warm.ratio, 1.1),
+        "bundle.bytes": target(size.bytes, 250 * 1024),
+        errors: target(errors, 0),
+      },
+    };
+
+    const tmp = `${RESULTS}.tmp`;
+    fs.writeFileSync(tmp, JSON.stringify(results, null, 2) + "\n");
+    fs.renameSync(tmp, RESULTS);
+
+    printTable("Cold start (median ms, import → first response)", [
+      ["", "total", "import", "1st request", "from process start", "runs"],
+      ...[
+        ["ours", oursCold],
+        ["baseline", baseCold],
+      ].map(([name, s]) => {
+        const samples = s as typeof oursCold;
+        const p = phase(samples);
+        return [
+          name as string,
+          round(medianOf(samples, "totalMs")),
+          p.importMs,
+          p.firstRequestMs,
+          p.fromProcessStartMs,
+          samples.length,
+        ];
+      }),
+    ]);
+    for (const [name, p] of Object.entries(profiles)) {
+      printTable(
+        `Where ${name}'s cold start went (--cpu-prof self time, ms, mean of ${options.profileRuns})`,
+        p.categories.slice(0, 8).map((c) => [c.name, c.ms]),
+      );
+    }
+    printTable("Warm GetItem (ms)", [
+      ["", "p50", "p99"],
+      ["handler", warm.handler.p50, warm.handler.p99],
+      ["direct", warm.direct.p50, warm.direct.p99],
+      ["baseline", warm.baseline.p50, warm.baseline.p99],
+    ]);
+    printTable("HTTP through the local cloud", [
+      ["", "p50 ms", "p99 ms", "req/s", "errors", "requests"],
+      ...Object.entries(http).map(([k, h]) => [
+        k,
+        h.p50Ms,
+        h.p99Ms,
+        h.reqPerSec,
+        h.errors,
+        h.requests,
+      ]),
+    ]);
+    printTable("Bundle (bytes)", [
+      ["deployed", "gzip", "code only", "cold path"],
+      [size.bytes, size.gzipBytes, size.codeBytes, size.coldPathBytes],
+    ]);
+    printTable("Targets (reported, not enforced)", [
+      ["", "value", "target", "met"],
+      ...Object.entries(results.targets).map(([k, t]) => [
+        k,
+        t.value,
+        `<= ${t.target}`,
+        t.met ? "yes" : "NO",
+      ]),
+    ]);
+    log(`\nWrote ${path.relative(process.cwd(), RESULTS)} in ${results.durationSeconds} s`);
+  } finally {
+    await cleanup();
+  }
+}
+
+main().catch((err) => {
+  process.stderr.write(`Benchmark could not run: ${err instanceof Error ? err.stack : err}\n`);
+  process.exitCode = 1;
+});
