@@ -106,6 +106,10 @@ export async function startDynamoDbLocal(
   // -sharedDb: one database whatever the credentials and region, so the AWS CLI and the function
   // (with other dummy keys) see the same tables.
   const args = [
+    // Startup over peak speed: C2 compilation and parallel GC threads fight for the few cores a
+    // laptop or CI runner gives us, and a local engine is short-lived and lightly loaded.
+    "-XX:TieredStopAtLevel=1",
+    "-XX:+UseSerialGC",
     `-Djava.library.path=${path.join(dir, "DynamoDBLocal_lib")}`,
     "-jar",
     path.join(dir, "DynamoDBLocal.jar"),

@@ -1,0 +1,144 @@
+/**
+ * A REST API as API Gateway serves it at `https://<id>.execute-api.<region>.amazonaws.com/<stage>/...`,
+ * here at `http://127.0.0.1:<port>/<stage>/...`: stage lookup, resource matching, Lambda proxy
+ * integration, and API Gateway's own answers (403, 413, 502, 504).
+ */
+import * as crypto from "node:crypto";
+import type * as http from "node:http";
+import type { FunctionHost } from "./functions";
+import type { RestApiModel } from "./model";
+import { buildProxyEvent, INTERNAL_ERROR, mapProxyResult, type HttpResponse } from "./proxy-event";
+import { matchRoute } from "./routing";
+
+/** API Gateway's payload limit. */
+export const MAX_PAYLOAD_BYTES = 10 * 1024 * 1024;
+/** API Gateway's default integration timeout for REST APIs. */
+export const INTEGRATION_TIMEOUT_MS = 29_000;
+
+export interface ApiGatewayOptions {
+  api: RestApiModel;
+  /** By physical function name. */
+  functions: Map<string, FunctionHost>;
+  integrationTimeoutMs: number;
+  log: (line: string) => void;
+}
+
+const json = (statusCode: number, message: string, extra: Record<string, string> = {}): HttpResponse => ({
+  statusCode,
+  headers: { "Content-Type": ["application/json"], ...Object.fromEntries(Object.entries(extra).map(([k, v]) => [k, [v]])) },
+  body: Buffer.from(JSON.stringify({ message })),
+});
+
+function send(res: http.ServerResponse, response: HttpResponse, requestId: string): void {
+  if (res.headersSent) return;
+  const headers: Record<string, string[]> = {
+    ...response.headers,
+    "x-amzn-RequestId": [requestId],
+    "x-amz-apigw-id": [crypto.randomBytes(6).toString("base64url")],
+  };
+  for (const [name, values] of Object.entries(headers)) {
+    // Hop-by-hop and length headers are the server's to set.
+    if (/^(content-length|transfer-encoding|connection)$/i.test(name)) continue;
+    res.setHeader(name, values);
+  }
+  res.setHeader("Content-Length", response.body.length);
+  res.writeHead(response.statusCode);
+  res.end(response.body);
+}
+
+/**
+ * Reads the body, or reports it too large once it passes API Gateway's 10 MB limit. The rest is
+ * drained before answering, so the client reads our 413 instead of a reset connection.
+ */
+function readBody(req: http.IncomingMessage): Promise<Buffer | "too-large"> {
+  return new Promise((resolve, reject) => {
+    let chunks: Buffer[] | null = [];
+    let size = 0;
+    if (Number(req.headers["content-length"] ?? 0) > MAX_PAYLOAD_BYTES) chunks = null;
+    req.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_PAYLOAD_BYTES) chunks = null;
+      chunks?.push(chunk);
+    });
+    req.on("end", () => resolve(chunks ? Buffer.concat(chunks) : "too-large"));
+    req.on("error", reject);
+  });
+}
+
+export function apiGatewayHandler(options: ApiGatewayOptions): http.RequestListener {
+  const { api, functions, log } = options;
+  return async (req, res) => {
+    const started = Date.now();
+    const requestId = crypto.randomUUID();
+    const url = new URL(req.url ?? "/", "http://local");
+    const rawPath = (req.url ?? "/").split("?")[0]!;
+    const query = url.search.slice(1);
+    const method = (req.method ?? "GET").toUpperCase();
+    const finish = (response: HttpResponse, note = "") => {
+      send(res, response, requestId);
+      log(`${method} ${rawPath} → ${response.statusCode} (${Date.now() - started} ms)${note ? ` ${note}` : ""}`);
+    };
+    try {
+      const body = await readBody(req);
+      if (body === "too-large") return finish(json(413, "Request Entity Too Large"));
+      const [, stageName = "", ...rest] = rawPath.split("/");
+      const stage = api.stages.find((s) => s.name === stageName);
+      if (!stage) return finish(json(403, "Forbidden", { "x-amzn-ErrorType": "ForbiddenException" }));
+      const path = `/${rest.join("/")}`;
+      const match = matchRoute(api.root, path, method);
+      if (!match?.method) {
+        return finish(
+          json(403, "Missing Authentication Token", { "x-amzn-ErrorType": "MissingAuthenticationTokenException" }),
+        );
+      }
+      const host = match.method.functionName ? functions.get(match.method.functionName) : undefined;
+      if (!host) return finish(json(500, "Internal server error"), match.method.unsupported);
+
+      const event = buildProxyEvent(
+        {
+          httpMethod: method,
+          path,
+          query,
+          rawHeaders: req.rawHeaders,
+          body,
+          sourceIp: (req.socket.remoteAddress ?? "127.0.0.1").replace(/^::ffff:/, ""),
+          localPort: req.socket.localPort ?? 0,
+        },
+        {
+          apiId: api.id,
+          stage: stage.name,
+          stageVariables: stage.variables,
+          resourceId: match.resource.id,
+          resourcePath: match.resource.path,
+          pathParameters: match.pathParameters,
+          binaryMediaTypes: api.binaryMediaTypes,
+          requestId,
+        },
+      );
+      const outcome = await host.invoke(event, started + options.integrationTimeoutMs);
+      switch (outcome.kind) {
+        case "timeout":
+          return finish(json(504, "Endpoint request timed out"), `(${outcome.limit} timeout)`);
+        case "crash":
+          return finish({ ...json(502, ""), body: Buffer.from(INTERNAL_ERROR) }, `(function ${outcome.detail})`);
+        case "error":
+          return finish(
+            { ...json(502, ""), body: Buffer.from(INTERNAL_ERROR) },
+            `(function error ${outcome.error.errorType}: ${outcome.error.errorMessage})`,
+          );
+        case "result": {
+          const mapped = mapProxyResult(outcome.payload, req.headers.accept, api.binaryMediaTypes);
+          if ("malformed" in mapped) {
+            return finish(
+              { ...json(502, ""), body: Buffer.from(INTERNAL_ERROR) },
+              `(malformed Lambda proxy response: ${mapped.malformed})`,
+            );
+          }
+          return finish(mapped);
+        }
+      }
+    } catch (err) {
+      finish({ ...json(500, ""), body: Buffer.from(INTERNAL_ERROR) }, `(local cloud error: ${(err as Error).message})`);
+    }
+  };
+}

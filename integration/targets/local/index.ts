@@ -1,0 +1,279 @@
+/**
+ * The local cloud: runs a Pulumi program under mocks and serves what it declares on this machine:
+ * DynamoDB tables in DynamoDB Local, functions in Lambda-like worker processes, REST APIs over HTTP
+ * on 127.0.0.1. `npm start`, the integration harness, the hardening suite and the benchmarks all
+ * stand it up through `startLocalCloud`.
+ *
+ * @example
+ * const cloud = await startLocalCloud({ port: 0 });
+ * try {
+ *   await fetch(`${cloud.apiUrl}/items`);
+ * } finally {
+ *   await cloud.stop();
+ * }
+ */
+import * as fs from "node:fs";
+import * as http from "node:http";
+import * as os from "node:os";
+import * as path from "node:path";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { PROJECT_DIR, runProgram, type ProgramRun } from "../../program";
+import { apiGatewayHandler, INTEGRATION_TIMEOUT_MS } from "./api-gateway";
+import { startDynamoDbLocal, type StartedDynamoDbLocal } from "./dynamodb-local";
+import { FunctionHost } from "./functions";
+import { buildModel, type LocalModel } from "./model";
+import { materialiseTable } from "./tables";
+
+export { JAVA_MISSING } from "./dynamodb-local";
+
+/** Credentials the functions and tools use locally; DynamoDB Local (-sharedDb) accepts any. */
+export const LOCAL_CREDENTIALS = { accessKeyId: "local", secretAccessKey: "local" } as const;
+
+export interface LocalCloudOptions {
+  /** Stack whose `Pulumi.<stack>.yaml` configures the program. @default "dev" */
+  stack?: string;
+  /** Directory with `Pulumi.yaml` and the program. @default the repository root */
+  projectDir?: string;
+  /** Program entry, relative to `projectDir`. @default "index.ts" */
+  program?: string;
+  /** Config overrides, fully qualified keys (`lambda-apigateway:stageName`). */
+  config?: Record<string, unknown>;
+  /** API port; 0 picks a free one. @default 0 (the CLI defaults to PORT or 3000) */
+  port?: number;
+  /** DynamoDB Local port. @default a free port */
+  dynamoDbPort?: number;
+  /** Keep DynamoDB data here across restarts. @default in memory */
+  dataDir?: string;
+  /** Progress, request and function log lines. @default discarded */
+  log?: (line: string) => void;
+  /** Concurrent environments per function (capped by its reserved concurrency). @default 4 */
+  workersPerFunction?: number;
+  /** API Gateway's integration timeout; lowered only by tests. @default 29000 */
+  integrationTimeoutMs?: number;
+}
+
+/** DynamoDB Local as the fault tests drive it: stop it mid-run, start it again on the same port. */
+export interface LocalDynamoDb {
+  readonly endpoint: string;
+  /** The Java process id while it runs. */
+  readonly pid: number | undefined;
+  readonly running: boolean;
+  stop(): Promise<void>;
+  /** Starts it again on the same port (and data directory); re-creates tables that are missing. */
+  start(): Promise<void>;
+}
+
+export interface LocalApi {
+  name: string;
+  id: string;
+  /** `http://127.0.0.1:<port>/<stage>` for each stage. */
+  urls: string[];
+}
+
+export interface LocalCloud {
+  /** `http://127.0.0.1:<port>/<stage>`: the first REST API's first stage. */
+  readonly apiUrl: string;
+  readonly apis: LocalApi[];
+  /** `http://127.0.0.1:<port>`: what `AWS_ENDPOINT_URL_DYNAMODB` should be. */
+  readonly dynamoDbEndpoint: string;
+  readonly region: string;
+  readonly dynamoDb: LocalDynamoDb;
+  /** What the program registered, as recorded under mocks. */
+  readonly program: ProgramRun;
+  /** What is being served, derived from `program`. */
+  readonly model: LocalModel;
+  /** Process ids of a function's live environments, by physical or logical name. */
+  functionPids(name: string): number[];
+  /** Stops the API, the functions and DynamoDB Local. Safe to call twice. */
+  stop(): Promise<void>;
+}
+
+const seconds = (since: number) => `${((Date.now() - since) / 1000).toFixed(1)} s`;
+
+async function listen(server: http.Server, port: number): Promise<number> {
+  await new Promise<void>((resolve, reject) => {
+    const onError = (err: NodeJS.ErrnoException) => {
+      server.off("listening", onListening);
+      if (err.code === "EADDRINUSE") {
+        reject(
+          new Error(
+            `Port ${port} on 127.0.0.1 is already in use (another local cloud?). ` +
+              `Stop whatever holds it (lsof -i :${port}) or pick another port: PORT=${port + 1} npm start`,
+          ),
+        );
+      } else reject(err);
+    };
+    const onListening = () => {
+      server.off("error", onError);
+      resolve();
+    };
+    server.once("error", onError);
+    server.once("listening", onListening);
+    server.listen(port, "127.0.0.1");
+  });
+  return (server.address() as import("node:net").AddressInfo).port;
+}
+
+async function closeServer(server: http.Server): Promise<void> {
+  if (!server.listening) return;
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeAllConnections();
+  await closed;
+}
+
+export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<LocalCloud> {
+  const log = options.log ?? (() => undefined);
+  const projectDir = path.resolve(options.projectDir ?? PROJECT_DIR);
+  const stack = options.stack ?? "dev";
+  const cleanups: (() => Promise<void> | void)[] = [];
+  const cleanup = async () => {
+    for (const fn of cleanups.splice(0).reverse()) await fn();
+  };
+
+  try {
+    // The API port first: a busy port is reported before anything slow starts.
+    let serve: http.RequestListener = (_req, res) => {
+      res.writeHead(503, { "Content-Type": "application/json", "Retry-After": "1" });
+      res.end(JSON.stringify({ message: "The local cloud is still starting" }));
+    };
+    const mainServer = http.createServer((req, res) => serve(req, res));
+    const servers = [mainServer];
+    cleanups.push(() => Promise.all(servers.map(closeServer)).then(() => undefined));
+    const apiPort = await listen(mainServer, options.port ?? 0);
+
+    let t = Date.now();
+    const programFile = options.program ?? "index.ts";
+    log(`Running ${programFile} (stack ${stack}) under Pulumi mocks…`);
+    const program = await runProgram({ stack, projectDir, program: options.program, config: options.config });
+    const scratchDir = fs.mkdtempSync(path.join(os.tmpdir(), "local-cloud-"));
+    cleanups.push(() => fs.rmSync(scratchDir, { recursive: true, force: true }));
+    const model = await buildModel(program, projectDir, scratchDir);
+    log(`Program registered ${program.resources.length} resources (${seconds(t)})`);
+    if (model.notEmulated.length) log(`Not emulated: ${model.notEmulated.join("; ")}`);
+    for (const warning of model.warnings) log(`Warning: ${warning}`);
+
+    t = Date.now();
+    log(`Starting DynamoDB Local (${options.dataDir ? `data in ${path.resolve(options.dataDir)}` : "in memory"})…`);
+    let engine: StartedDynamoDbLocal | undefined = await startDynamoDbLocal({
+      port: options.dynamoDbPort,
+      dataDir: options.dataDir,
+    });
+    cleanups.push(() => engine?.stop());
+    const dynamoDbEndpoint = engine.endpoint;
+    const dynamoDbPort = engine.port;
+    log(`DynamoDB Local ready on port ${dynamoDbPort} (${seconds(t)})`);
+    const client = new DynamoDBClient({
+      endpoint: dynamoDbEndpoint,
+      region: program.region,
+      credentials: LOCAL_CREDENTIALS,
+    });
+    cleanups.push(() => client.destroy());
+    const materialise = async (quiet: boolean) => {
+      for (const table of model.tables) {
+        const outcome = await materialiseTable(client, table.resource);
+        if (!quiet) log(`Table ${table.name}: ${outcome}`);
+      }
+    };
+    await materialise(false);
+
+    t = Date.now();
+    const hosts = new Map<string, FunctionHost>();
+    for (const fn of model.functions) {
+      hosts.set(
+        fn.name,
+        new FunctionHost(fn, {
+          maxWorkers: options.workersPerFunction ?? 4,
+          log,
+          runtimeEnvironment: {
+            AWS_ENDPOINT_URL_DYNAMODB: dynamoDbEndpoint,
+            AWS_REGION: program.region,
+            AWS_DEFAULT_REGION: program.region,
+            AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+            AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+          },
+        }),
+      );
+    }
+    cleanups.push(() => Promise.all([...hosts.values()].map((h) => h.stop())).then(() => undefined));
+    await Promise.all(
+      [...hosts.values()].map(async (host) => {
+        const error = await host.warm();
+        const what = `Function ${host.fn.name} (${host.fn.handler}, timeout ${host.fn.timeoutMs / 1000} s, up to ${host.maxWorkers} workers)`;
+        log(error ? `${what}: init failed, requests will answer 502: ${error.errorMessage}` : `${what}: ready`);
+      }),
+    );
+    log(`Functions ready (${seconds(t)})`);
+
+    const apis: LocalApi[] = [];
+    for (const [i, api] of model.apis.entries()) {
+      const handler = apiGatewayHandler({
+        api,
+        functions: hosts,
+        integrationTimeoutMs: options.integrationTimeoutMs ?? INTEGRATION_TIMEOUT_MS,
+        log,
+      });
+      let port = apiPort;
+      if (i === 0) serve = handler;
+      else {
+        // One host per API, as each has its own execute-api hostname in AWS.
+        const server = http.createServer(handler);
+        servers.push(server);
+        port = await listen(server, 0);
+      }
+      const urls = api.stages.map((s) => `http://127.0.0.1:${port}/${s.name}`);
+      apis.push({ name: api.name, id: api.id, urls });
+      let methods = 0;
+      const count = (r: typeof api.root): void => {
+        methods += r.methods.size;
+        r.children.forEach(count);
+      };
+      count(api.root);
+      log(`REST API ${api.name}: ${methods} methods, stage${urls.length === 1 ? "" : "s"} ${urls.join(", ") || "(none)"}`);
+    }
+    const apiUrl = apis.find((a) => a.urls.length)?.urls[0] ?? "";
+    if (!apiUrl) log("Warning: the program declares no REST API with a stage; only DynamoDB is served");
+
+    const dynamoDb: LocalDynamoDb = {
+      endpoint: dynamoDbEndpoint,
+      get pid() {
+        return engine?.pid;
+      },
+      get running() {
+        return !!engine;
+      },
+      async stop() {
+        const running = engine;
+        engine = undefined;
+        await running?.stop();
+      },
+      async start() {
+        if (engine) return;
+        engine = await startDynamoDbLocal({ port: dynamoDbPort, dataDir: options.dataDir });
+        await materialise(true);
+      },
+    };
+
+    let stopping: Promise<void> | undefined;
+    return {
+      apiUrl,
+      apis,
+      dynamoDbEndpoint,
+      region: program.region,
+      dynamoDb,
+      program,
+      model,
+      functionPids(name) {
+        const fn = model.functions.find((f) => f.name === name || f.logicalName === name);
+        return fn ? (hosts.get(fn.name)?.workerPids() ?? []) : [];
+      },
+      stop() {
+        // Stop taking requests first, then take down what serves them.
+        stopping ??= Promise.all(servers.map(closeServer)).then(cleanup);
+        return stopping;
+      },
+    };
+  } catch (err) {
+    await cleanup();
+    throw err;
+  }
+}

@@ -1,0 +1,275 @@
+/**
+ * What the local cloud serves, derived only from the resources a program run recorded: tables,
+ * functions (code, handler, environment, timeout) and REST APIs (resource tree, methods,
+ * integrations, stages). Nothing here knows the real program's names.
+ */
+/* eslint-disable @typescript-eslint/no-explicit-any -- recorded inputs are untyped data */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import type { ProgramRun, RecordedResource } from "../../program";
+import { TABLE_TYPE } from "./tables";
+
+export const FUNCTION_TYPE = "aws:lambda/function:Function";
+const REST_API = "aws:apigateway/restApi:RestApi";
+const RESOURCE = "aws:apigateway/resource:Resource";
+const METHOD = "aws:apigateway/method:Method";
+const INTEGRATION = "aws:apigateway/integration:Integration";
+const STAGE = "aws:apigateway/stage:Stage";
+const DEPLOYMENT = "aws:apigateway/deployment:Deployment";
+
+/** Types the local cloud turns into something running. */
+const EMULATED = new Set([TABLE_TYPE, FUNCTION_TYPE, REST_API, RESOURCE, METHOD, INTEGRATION, STAGE, DEPLOYMENT]);
+
+/** Why a type that is recorded but not emulated makes no difference locally (or does). */
+const NOT_EMULATED_BECAUSE: [RegExp, string][] = [
+  [/^aws:iam\//, "IAM is not enforced locally; the policy is checked by the unit tests"],
+  [/^aws:lambda\/permission:/, "invoke permissions are not enforced locally"],
+  [/^aws:cloudwatch\/logGroup:/, "function logs go to this terminal"],
+  [/^aws:apigateway\/(methodSettings|usagePlan|usagePlanKey|apiKey|account):/, "throttling, usage plans and API keys are not enforced locally"],
+  [/^aws:kms\//, "encryption at rest is not emulated"],
+];
+
+export interface TableModel {
+  name: string;
+  resource: RecordedResource;
+}
+
+export interface FunctionModel {
+  /** Logical name in the program. */
+  logicalName: string;
+  /** Physical function name (what `AWS_LAMBDA_FUNCTION_NAME` says). */
+  name: string;
+  arn: string;
+  invokeArn: string;
+  /** Directory holding the deployed code (the FileArchive's directory). */
+  codeDir: string;
+  /** `file.export`, as Lambda's `handler` setting. */
+  handler: string;
+  /** The function's configured timeout. Lambda's default is 3 s. */
+  timeoutMs: number;
+  memoryMb: number;
+  /** The environment variables the program gives it, outputs resolved. */
+  environment: Record<string, string>;
+  /** Reserved concurrency, when the program caps it. */
+  reservedConcurrency?: number;
+}
+
+export interface MethodModel {
+  httpMethod: string;
+  /** The function an AWS_PROXY integration invokes; undefined for integrations not emulated. */
+  functionName?: string;
+  /** Set when the integration cannot be served locally, with the reason. */
+  unsupported?: string;
+  authorization: string;
+  apiKeyRequired: boolean;
+}
+
+export interface ResourceModel {
+  id: string;
+  /** Full resource path, e.g. `/items/{id}`. */
+  path: string;
+  pathPart: string;
+  children: ResourceModel[];
+  /** By HTTP method (upper case, `ANY` included). */
+  methods: Map<string, MethodModel>;
+}
+
+export interface StageModel {
+  name: string;
+  variables: Record<string, string> | null;
+}
+
+export interface RestApiModel {
+  logicalName: string;
+  id: string;
+  name: string;
+  root: ResourceModel;
+  stages: StageModel[];
+  /** Media types API Gateway treats as binary (`binaryMediaTypes`). */
+  binaryMediaTypes: string[];
+}
+
+export interface LocalModel {
+  region: string;
+  tables: TableModel[];
+  functions: FunctionModel[];
+  apis: RestApiModel[];
+  /** One line per recorded type the local cloud does not emulate: `type ×n (reason)`. */
+  notEmulated: string[];
+  /** Things declared but served differently from AWS (e.g. an authorizer that is not enforced). */
+  warnings: string[];
+}
+
+const asString = (v: unknown): string => (v === undefined || v === null ? "" : String(v));
+
+/** Where the deployed code is: a FileArchive directory, or an AssetArchive written out to `scratchDir`. */
+async function codeDirectory(
+  fn: RecordedResource,
+  projectDir: string,
+  scratchDir: string,
+): Promise<string> {
+  const code = fn.inputs.code;
+  const where = `function "${fn.name}"`;
+  if (!code) {
+    throw new Error(`${where} has no \`code\` archive (S3 or image code cannot be served locally)`);
+  }
+  if (code instanceof pulumi.asset.FileArchive) {
+    // Relative paths are relative to the program's working directory, which Pulumi makes the project.
+    const dir = path.resolve(projectDir, await code.path);
+    if (!fs.existsSync(dir)) {
+      throw new Error(`${where}: its code archive ${dir} does not exist; the program should have built it`);
+    }
+    if (!fs.statSync(dir).isDirectory()) {
+      throw new Error(`${where}: its code archive ${dir} is a file; only directory archives are served locally`);
+    }
+    return dir;
+  }
+  if (code instanceof pulumi.asset.AssetArchive) {
+    const dir = path.join(scratchDir, fn.name);
+    fs.mkdirSync(dir, { recursive: true });
+    const assets = (await (code as any).assets) as Record<string, unknown>;
+    for (const [file, asset] of Object.entries(assets)) {
+      const target = path.join(dir, file);
+      fs.mkdirSync(path.dirname(target), { recursive: true });
+      if (asset instanceof pulumi.asset.StringAsset) {
+        fs.writeFileSync(target, await asset.text);
+      } else if (asset instanceof pulumi.asset.FileAsset) {
+        fs.copyFileSync(path.resolve(projectDir, await asset.path), target);
+      } else if (asset instanceof pulumi.asset.FileArchive) {
+        fs.cpSync(path.resolve(projectDir, await asset.path), target, { recursive: true });
+      } else {
+        throw new Error(`${where}: archive entry "${file}" is a kind of asset the local cloud cannot unpack`);
+      }
+    }
+    return dir;
+  }
+  throw new Error(`${where}: only FileArchive and AssetArchive code can be served locally`);
+}
+
+export async function buildModel(
+  run: ProgramRun,
+  projectDir: string,
+  scratchDir: string,
+): Promise<LocalModel> {
+  const warnings: string[] = [];
+  const tables = run.ofType(TABLE_TYPE).map((r) => ({ name: asString(r.state.name), resource: r }));
+
+  const functions: FunctionModel[] = [];
+  for (const r of run.ofType(FUNCTION_TYPE)) {
+    const runtime = asString(r.inputs.runtime);
+    if (runtime && !runtime.startsWith("nodejs")) {
+      warnings.push(`function ${r.id} uses ${runtime}; it is run with this machine's Node.js`);
+    }
+    const environment: Record<string, string> = {};
+    for (const [k, v] of Object.entries(r.inputs.environment?.variables ?? {})) {
+      environment[k] = asString(v);
+    }
+    const reserved = Number(r.inputs.reservedConcurrentExecutions);
+    functions.push({
+      logicalName: r.name,
+      name: asString(r.state.name ?? r.id),
+      arn: asString(r.state.arn),
+      invokeArn: asString(r.state.invokeArn),
+      codeDir: await codeDirectory(r, projectDir, scratchDir),
+      handler: asString(r.inputs.handler) || "index.handler",
+      timeoutMs: Number(r.inputs.timeout ?? 3) * 1000,
+      memoryMb: Number(r.inputs.memorySize ?? 128),
+      environment,
+      reservedConcurrency: reserved > 0 ? reserved : undefined,
+    });
+  }
+  const byInvokeArn = new Map(functions.map((f) => [f.invokeArn, f]));
+
+  const apis: RestApiModel[] = [];
+  for (const api of run.ofType(REST_API)) {
+    const ofApi = (type: string) => run.ofType(type).filter((r) => r.inputs.restApi === api.id);
+    const root: ResourceModel = {
+      id: asString(api.state.rootResourceId),
+      path: "/",
+      pathPart: "",
+      children: [],
+      methods: new Map(),
+    };
+    const byId = new Map<string, ResourceModel>([[root.id, root]]);
+    const records = ofApi(RESOURCE);
+    for (const r of records) {
+      byId.set(r.id, {
+        id: r.id,
+        path: asString(r.state.path),
+        pathPart: asString(r.inputs.pathPart),
+        children: [],
+        methods: new Map(),
+      });
+    }
+    for (const r of records) {
+      const parent = byId.get(asString(r.inputs.parentId));
+      if (parent) parent.children.push(byId.get(r.id)!);
+      else warnings.push(`API resource ${r.name} has a parent outside its REST API; it is not served`);
+    }
+    const integrations = ofApi(INTEGRATION);
+    for (const m of ofApi(METHOD)) {
+      const resource = byId.get(asString(m.inputs.resourceId));
+      if (!resource) continue;
+      const httpMethod = asString(m.inputs.httpMethod).toUpperCase();
+      const integration = integrations.find(
+        (i) =>
+          i.inputs.resourceId === m.inputs.resourceId &&
+          asString(i.inputs.httpMethod).toUpperCase() === httpMethod,
+      );
+      const method: MethodModel = {
+        httpMethod,
+        authorization: asString(m.inputs.authorization || "NONE"),
+        apiKeyRequired: !!m.inputs.apiKeyRequired,
+      };
+      const where = `${httpMethod} ${resource.path}`;
+      if (!integration) {
+        method.unsupported = "it has no integration";
+      } else if (integration.inputs.type !== "AWS_PROXY") {
+        method.unsupported = `its ${asString(integration.inputs.type)} integration is not emulated`;
+      } else {
+        const target = byInvokeArn.get(asString(integration.inputs.uri));
+        if (target) method.functionName = target.name;
+        else method.unsupported = `its integration targets ${asString(integration.inputs.uri)}, which is no function of this program`;
+      }
+      if (method.unsupported) warnings.push(`${where} answers 500: ${method.unsupported}`);
+      if (method.authorization !== "NONE") {
+        warnings.push(`${where}: ${method.authorization} authorization is not enforced locally`);
+      }
+      if (method.apiKeyRequired) warnings.push(`${where}: API keys are not enforced locally`);
+      resource.methods.set(httpMethod, method);
+    }
+    const stages = ofApi(STAGE).map((s) => ({
+      name: asString(s.inputs.stageName),
+      variables:
+        s.inputs.variables && Object.keys(s.inputs.variables).length
+          ? Object.fromEntries(
+              Object.entries(s.inputs.variables as Record<string, unknown>).map(([k, v]) => [k, asString(v)]),
+            )
+          : null,
+    }));
+    if (!stages.length) warnings.push(`REST API ${api.name} has no stage, so it is not reachable (as in AWS)`);
+    apis.push({
+      logicalName: api.name,
+      id: api.id,
+      name: asString(api.inputs.name || api.name),
+      root,
+      stages,
+      binaryMediaTypes: (api.inputs.binaryMediaTypes ?? []).map(asString),
+    });
+  }
+
+  const counts = new Map<string, number>();
+  for (const r of run.resources) {
+    // Components and providers are not cloud resources; random values are resolved by the mocks.
+    if (!r.custom || r.type.startsWith("pulumi:") || r.type.startsWith("random:")) continue;
+    if (EMULATED.has(r.type)) continue;
+    counts.set(r.type, (counts.get(r.type) ?? 0) + 1);
+  }
+  const notEmulated = [...counts].map(([type, n]) => {
+    const reason = NOT_EMULATED_BECAUSE.find(([re]) => re.test(type))?.[1] ?? "not emulated";
+    return `${type} ×${n} (${reason})`;
+  });
+
+  return { region: run.region, tables, functions, apis, notEmulated, warnings };
+}

@@ -1,0 +1,229 @@
+/**
+ * The Lambda proxy integration contract of API Gateway REST APIs: the event it sends
+ * (`APIGatewayProxyEvent`) and how it maps the function's result back to HTTP.
+ */
+import * as crypto from "node:crypto";
+import type { APIGatewayProxyEvent } from "aws-lambda";
+import { ACCOUNT_ID } from "../../program";
+
+export interface IncomingRequest {
+  httpMethod: string;
+  /** Path below the stage, as sent (still percent-encoded), e.g. `/items/a%20b`. */
+  path: string;
+  /** Raw query string without `?`. */
+  query: string;
+  /** Node's `rawHeaders`: name, value, name, value, ... with the client's casing. */
+  rawHeaders: string[];
+  body: Buffer;
+  sourceIp: string;
+  localPort: number;
+}
+
+export interface EventContext {
+  apiId: string;
+  stage: string;
+  stageVariables: Record<string, string> | null;
+  resourceId: string;
+  resourcePath: string;
+  pathParameters: Record<string, string> | null;
+  binaryMediaTypes: string[];
+  requestId: string;
+}
+
+/** Whether a Content-Type or Accept value matches one of the API's binary media types. */
+export function isBinaryMediaType(value: string | undefined, binaryMediaTypes: string[]): boolean {
+  if (!value) return false;
+  const type = value.split(";")[0]!.trim().toLowerCase();
+  return binaryMediaTypes.some((pattern) => {
+    const p = pattern.trim().toLowerCase().replace(/~1/g, "/");
+    if (p === "*/*") return true;
+    if (p.endsWith("/*")) return type.startsWith(p.slice(0, -1));
+    return p === type;
+  });
+}
+
+function decodeComponent(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}
+
+function parseQuery(query: string): Record<string, string[]> | null {
+  if (!query) return null;
+  const out: Record<string, string[]> = {};
+  for (const pair of query.split("&")) {
+    if (!pair) continue;
+    const eq = pair.indexOf("=");
+    const key = decodeComponent(eq < 0 ? pair : pair.slice(0, eq));
+    const value = eq < 0 ? "" : decodeComponent(pair.slice(eq + 1));
+    (out[key] ??= []).push(value);
+  }
+  return Object.keys(out).length ? out : null;
+}
+
+const lastValues = (multi: Record<string, string[]> | null) =>
+  multi ? Object.fromEntries(Object.entries(multi).map(([k, v]) => [k, v[v.length - 1]!])) : null;
+
+function requestTime(date: Date): string {
+  const months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+  const pad = (n: number) => String(n).padStart(2, "0");
+  return (
+    `${pad(date.getUTCDate())}/${months[date.getUTCMonth()]}/${date.getUTCFullYear()}:` +
+    `${pad(date.getUTCHours())}:${pad(date.getUTCMinutes())}:${pad(date.getUTCSeconds())} +0000`
+  );
+}
+
+export function buildProxyEvent(req: IncomingRequest, ctx: EventContext): APIGatewayProxyEvent {
+  const now = new Date();
+  const multiValueHeaders: Record<string, string[]> = {};
+  for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
+    (multiValueHeaders[req.rawHeaders[i]!] ??= []).push(req.rawHeaders[i + 1]!);
+  }
+  const traceId = `Root=1-${Math.floor(now.getTime() / 1000).toString(16)}-${crypto.randomBytes(12).toString("hex")}`;
+  // Headers API Gateway adds on its way to the function.
+  const added: Record<string, string> = {
+    "X-Forwarded-For": req.sourceIp,
+    "X-Forwarded-Port": String(req.localPort),
+    "X-Forwarded-Proto": "http",
+    "X-Amzn-Trace-Id": traceId,
+  };
+  for (const [k, v] of Object.entries(added)) {
+    if (!Object.keys(multiValueHeaders).some((h) => h.toLowerCase() === k.toLowerCase())) {
+      multiValueHeaders[k] = [v];
+    }
+  }
+  const headers = lastValues(multiValueHeaders)!;
+  const header = (name: string) =>
+    Object.entries(headers).find(([k]) => k.toLowerCase() === name)?.[1];
+  const multiQuery = parseQuery(req.query);
+  const binary = isBinaryMediaType(header("content-type"), ctx.binaryMediaTypes);
+  const hasBody = req.body.length > 0;
+  const path = req.path.split("/").map(decodeComponent).join("/");
+  const host = header("host") ?? `127.0.0.1:${req.localPort}`;
+
+  return {
+    resource: ctx.resourcePath,
+    path,
+    httpMethod: req.httpMethod,
+    headers,
+    multiValueHeaders,
+    queryStringParameters: lastValues(multiQuery),
+    multiValueQueryStringParameters: multiQuery,
+    pathParameters: ctx.pathParameters,
+    stageVariables: ctx.stageVariables,
+    requestContext: {
+      accountId: ACCOUNT_ID,
+      apiId: ctx.apiId,
+      domainName: host,
+      domainPrefix: host.split(".")[0]!.split(":")[0]!,
+      extendedRequestId: crypto.randomBytes(8).toString("base64url"),
+      httpMethod: req.httpMethod,
+      identity: {
+        accessKey: null,
+        accountId: null,
+        apiKey: null,
+        apiKeyId: null,
+        caller: null,
+        clientCert: null,
+        cognitoAuthenticationProvider: null,
+        cognitoAuthenticationType: null,
+        cognitoIdentityId: null,
+        cognitoIdentityPoolId: null,
+        principalOrgId: null,
+        sourceIp: req.sourceIp,
+        user: null,
+        userAgent: header("user-agent") ?? null,
+        userArn: null,
+      },
+      path: `/${ctx.stage}${path}`,
+      protocol: "HTTP/1.1",
+      requestId: ctx.requestId,
+      requestTime: requestTime(now),
+      requestTimeEpoch: now.getTime(),
+      resourceId: ctx.resourceId,
+      resourcePath: ctx.resourcePath,
+      stage: ctx.stage,
+    } as APIGatewayProxyEvent["requestContext"],
+    body: hasBody ? (binary ? req.body.toString("base64") : req.body.toString("utf8")) : null,
+    isBase64Encoded: hasBody && binary,
+  };
+}
+
+export interface HttpResponse {
+  statusCode: number;
+  /** Header name → values, in the order API Gateway would send them. */
+  headers: Record<string, string[]>;
+  body: Buffer;
+}
+
+export const INTERNAL_ERROR = JSON.stringify({ message: "Internal server error" });
+const RESULT_KEYS = new Set(["statusCode", "headers", "multiValueHeaders", "body", "isBase64Encoded"]);
+
+const isRecord = (v: unknown): v is Record<string, unknown> =>
+  !!v && typeof v === "object" && !Array.isArray(v);
+const headerValue = (v: unknown) =>
+  typeof v === "string" || typeof v === "number" || typeof v === "boolean" ? String(v) : undefined;
+
+/**
+ * Maps the function's JSON result the way API Gateway does, or returns the reason it is a
+ * "Malformed Lambda proxy response" (which API Gateway answers with 502).
+ */
+export function mapProxyResult(
+  payload: string,
+  requestAccept: string | undefined,
+  binaryMediaTypes: string[],
+): HttpResponse | { malformed: string } {
+  let result: unknown;
+  try {
+    result = JSON.parse(payload);
+  } catch {
+    return { malformed: "the result is not JSON" };
+  }
+  if (!isRecord(result)) return { malformed: "the result is not an object" };
+  const extra = Object.keys(result).filter((k) => !RESULT_KEYS.has(k));
+  if (extra.length) return { malformed: `unexpected field(s) ${extra.join(", ")}` };
+  const status = result.statusCode;
+  if (typeof status !== "number" || !Number.isInteger(status) || status < 100 || status > 599) {
+    return { malformed: "statusCode must be an integer HTTP status" };
+  }
+  if (result.body !== undefined && result.body !== null && typeof result.body !== "string") {
+    return { malformed: "body must be a string" };
+  }
+  if (result.isBase64Encoded !== undefined && typeof result.isBase64Encoded !== "boolean") {
+    return { malformed: "isBase64Encoded must be a boolean" };
+  }
+  const headers: Record<string, string[]> = {};
+  if (result.multiValueHeaders !== undefined && result.multiValueHeaders !== null) {
+    if (!isRecord(result.multiValueHeaders)) return { malformed: "multiValueHeaders must be an object" };
+    for (const [k, values] of Object.entries(result.multiValueHeaders)) {
+      if (!Array.isArray(values)) return { malformed: `multiValueHeaders.${k} must be an array` };
+      headers[k] = values.map(headerValue).filter((v): v is string => v !== undefined);
+    }
+  }
+  if (result.headers !== undefined && result.headers !== null) {
+    if (!isRecord(result.headers)) return { malformed: "headers must be an object" };
+    for (const [k, v] of Object.entries(result.headers)) {
+      const value = headerValue(v);
+      if (value === undefined) return { malformed: `headers.${k} must be a string` };
+      // When both give a header, the multiValueHeaders values win (API Gateway's merge rule).
+      if (!headers[k]) headers[k] = [value];
+    }
+  }
+  if (!Object.keys(headers).some((k) => k.toLowerCase() === "content-type")) {
+    headers["Content-Type"] = ["application/json"];
+  }
+  const text = (result.body as string | null | undefined) ?? "";
+  const contentType = Object.entries(headers).find(([k]) => k.toLowerCase() === "content-type")?.[1][0];
+  // API Gateway decodes a base64 body only when the response type or the client's Accept is binary.
+  const firstAccept = requestAccept?.split(",")[0];
+  const decode =
+    result.isBase64Encoded === true &&
+    (isBinaryMediaType(contentType, binaryMediaTypes) || isBinaryMediaType(firstAccept, binaryMediaTypes));
+  return {
+    statusCode: status,
+    headers,
+    body: decode ? Buffer.from(text, "base64") : Buffer.from(text, "utf8"),
+  };
+}
