@@ -1,20 +1,153 @@
 /**
- * Lambda entry point for API Gateway's proxy integration. Placeholder adapter: the core lands next.
+ * Lambda entry point for API Gateway's REST proxy integration: turns the event into the core's
+ * HttpRequest, runs it, and logs one structured line per request. The DynamoDB module is imported
+ * on the first request that needs it, so ping, echo and refusals never load the SDK.
  */
+import { randomUUID } from "node:crypto";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
+import { readConfig, type Config } from "./core/config";
+import { ApiError, errorResponse, type HttpRequest, type HttpResponse } from "./core/http";
+import { stringifyJson } from "./core/json";
+import type { Store } from "./core/store";
+import { createLogger } from "./log";
+import { handleRequest } from "./service";
+
+let coldStart = true;
+let config: Config | undefined;
+let store: Promise<Store> | undefined;
+
+function getStore(cfg: Config): Promise<Store> {
+  store ??= import("./store/dynamodb").then((m) =>
+    m.createDynamoDbStore({
+      tableName: cfg.tableName,
+      timeoutMs: cfg.dynamoDbTimeoutMs,
+      maxAttempts: cfg.dynamoDbMaxAttempts,
+    }),
+  );
+  // A failed load (should not happen) is retried on the next request rather than cached.
+  store.catch(() => (store = undefined));
+  return store;
+}
+
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+function decodePathParameter(name: string, value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    throw new ApiError(400, "InvalidPath", `path parameter ${name} has a malformed %-escape`);
+  }
+}
+
+/** API Gateway proxy event → core request. */
+export function toHttpRequest(event: APIGatewayProxyEvent): HttpRequest {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(event.headers ?? {})) {
+    if (value !== undefined) headers[name.toLowerCase()] = value;
+  }
+  const query: Record<string, string[]> = {};
+  const multi = event.multiValueQueryStringParameters;
+  for (const [name, value] of Object.entries(multi ?? event.queryStringParameters ?? {})) {
+    if (value !== undefined) query[name] = Array.isArray(value) ? value : [value];
+  }
+  // REST APIs pass path parameters still percent-encoded.
+  const pathParameters: Record<string, string> = {};
+  for (const [name, value] of Object.entries(event.pathParameters ?? {})) {
+    if (value !== undefined) pathParameters[name] = decodePathParameter(name, value);
+  }
+  let body: string | null = event.body ?? null;
+  let bodyBytes = body === null ? 0 : Buffer.byteLength(body, "utf8");
+  if (body !== null && event.isBase64Encoded) {
+    const bytes = Buffer.from(body, "base64");
+    bodyBytes = bytes.length;
+    try {
+      body = utf8.decode(bytes);
+    } catch {
+      throw new ApiError(400, "InvalidBody", "the body is not valid UTF-8: send UTF-8 JSON");
+    }
+  }
+  const publicPath = event.requestContext?.path ?? "";
+  const basePath =
+    event.path && publicPath.endsWith(event.path)
+      ? publicPath.slice(0, publicPath.length - event.path.length)
+      : "";
+  return {
+    method: (event.httpMethod ?? "").toUpperCase(),
+    resource: event.resource ?? "",
+    path: event.path ?? "",
+    pathParameters,
+    query,
+    headers,
+    body,
+    bodyBytes,
+    basePath,
+  };
+}
+
+function toResult(response: HttpResponse): APIGatewayProxyResult {
+  return {
+    statusCode: response.status,
+    headers: response.headers,
+    body: response.body === undefined ? "" : stringifyJson(response.body),
+  };
+}
 
 export async function handler(
   event: APIGatewayProxyEvent,
-  _context: Context,
+  context: Context,
 ): Promise<APIGatewayProxyResult> {
-  return {
-    statusCode: 501,
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({
-      error: {
-        code: "NotImplemented",
-        message: `${event.httpMethod} ${event.resource} is not ready yet`,
-      },
-    }),
-  };
+  const started = Date.now();
+  const log = createLogger({
+    requestId: context.awsRequestId,
+    apiRequestId: event.requestContext?.requestId,
+    coldStart,
+  });
+  coldStart = false;
+  const fields = { method: event.httpMethod, resource: event.resource };
+  try {
+    config ??= readConfig(process.env);
+    const cfg = config;
+    const outcome = await handleRequest(toHttpRequest(event), {
+      config: cfg,
+      store: () => getStore(cfg),
+      generateId: randomUUID,
+    });
+    const { status } = outcome.response;
+    const error = outcome.error as {
+      name?: string;
+      code?: string;
+      message?: string;
+      stack?: string;
+    };
+    log.log(status >= 500 ? "ERROR" : "INFO", "request", {
+      ...fields,
+      command: outcome.command,
+      status,
+      durationMs: Date.now() - started,
+      ...(error ? { errorName: error.name, errorCode: error.code } : {}),
+      // Only our own failures get the detail; 4xx messages describe the client's request.
+      ...(error && status >= 500 ? { errorMessage: error.message, stack: error.stack } : {}),
+    });
+    return toResult(outcome.response);
+  } catch (err) {
+    const e = err as Error;
+    const response =
+      err instanceof ApiError
+        ? errorResponse(err)
+        : errorResponse(
+            new ApiError(
+              500,
+              "InternalError",
+              "internal error; it has been logged with this request's id",
+            ),
+          );
+    log.log(response.status >= 500 ? "ERROR" : "INFO", "request", {
+      ...fields,
+      status: response.status,
+      durationMs: Date.now() - started,
+      errorName: e.name,
+      ...(response.status >= 500 ? { errorMessage: e.message, stack: e.stack } : {}),
+    });
+    return toResult(response);
+  }
 }

@@ -1,0 +1,64 @@
+/**
+ * The HTTP model the core works on: a request as API Gateway's proxy integration delivers it (with
+ * header names lower-cased and the body decoded), and a response whose body is still a value.
+ */
+import type { Serialisable } from "./json";
+
+export interface HttpRequest {
+  /** Upper-case method. */
+  readonly method: string;
+  /** API Gateway resource: a route path from ROUTES, or the catch-all. */
+  readonly resource: string;
+  /** Path as requested, for messages. */
+  readonly path: string;
+  /** Path parameters, already percent-decoded. */
+  readonly pathParameters: Readonly<Record<string, string | undefined>>;
+  /** Query string parameters; a name given more than once has every value. */
+  readonly query: Readonly<Record<string, readonly string[]>>;
+  /** Headers with lower-case names. */
+  readonly headers: Readonly<Record<string, string | undefined>>;
+  /** Body as text (decoded when API Gateway delivered it base64-encoded), or null. */
+  readonly body: string | null;
+  /** Size of the body as received, in bytes. */
+  readonly bodyBytes: number;
+  /** Prefix of the public URL before the resource path (the stage, e.g. `/dev`), for Location. */
+  readonly basePath: string;
+}
+
+export interface HttpResponse {
+  readonly status: number;
+  readonly headers: Record<string, string>;
+  /** JSON body; absent for 204. */
+  readonly body?: Serialisable;
+}
+
+/** An error the client can act on. `message` says what to change; it never holds a stack trace. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+    this.name = "ApiError";
+  }
+}
+
+export const badRequest = (code: string, message: string) => new ApiError(400, code, message);
+
+export function json(
+  status: number,
+  body: Serialisable,
+  headers: Record<string, string> = {},
+): HttpResponse {
+  return { status, headers: { "content-type": "application/json", ...headers }, body };
+}
+
+export function errorResponse(error: ApiError): HttpResponse {
+  return json(error.status, { error: { code: error.code, message: error.message } }, error.headers);
+}
+
+export function noContent(headers: Record<string, string> = {}): HttpResponse {
+  return { status: 204, headers: { ...headers } };
+}

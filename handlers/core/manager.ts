@@ -1,0 +1,238 @@
+/**
+ * The tutorial's `POST /DynamoDBManager` envelope, `{"operation", "payload", "tableName"?}`, parsed
+ * into a typed command. Each operation passes on only the DynamoDB parameters listed for it, so a
+ * request can neither name another table nor switch on parameters the API does not offer.
+ */
+import * as v from "valibot";
+import { toAttrMap, toAttrValue, type AttrMap } from "./attributes";
+import { badRequest } from "./http";
+import { Num, isJsonObject, type Json, type JsonObject } from "./json";
+import type { DeleteParams, GetParams, PutParams, ScanParams, UpdateParams } from "./store";
+
+export type ManagerCommand =
+  | { kind: "manager.create"; params: PutParams }
+  | { kind: "manager.read"; params: GetParams }
+  | { kind: "manager.update"; params: UpdateParams }
+  | { kind: "manager.delete"; params: DeleteParams }
+  | { kind: "manager.list"; params: ScanParams }
+  | { kind: "manager.echo"; payload: Json }
+  | { kind: "manager.ping" };
+
+export const OPERATIONS = ["create", "read", "update", "delete", "list", "echo", "ping"] as const;
+
+const CONDITION = ["ConditionExpression", "ExpressionAttributeNames", "ExpressionAttributeValues"];
+
+/** The DynamoDB parameters each operation accepts in `payload`. */
+export const ALLOWED_PARAMETERS: Readonly<Record<string, readonly string[]>> = {
+  create: ["Item", ...CONDITION, "ReturnValues"],
+  read: ["Key"],
+  update: ["Key", "UpdateExpression", "AttributeUpdates", ...CONDITION, "ReturnValues"],
+  delete: ["Key", ...CONDITION, "ReturnValues"],
+  list: ["Limit", "ExclusiveStartKey"],
+};
+
+const jsonObject = v.custom<JsonObject>(isJsonObject, "must be a JSON object");
+const nonEmptyString = v.pipe(v.string("must be a string"), v.nonEmpty("must not be empty"));
+const names = v.record(v.string(), v.string("must map placeholders to attribute names (strings)"));
+const returnOld = v.picklist(["NONE", "ALL_OLD"], "must be NONE or ALL_OLD");
+const positiveInt = v.pipe(
+  v.instance(Num, "must be a number"),
+  v.transform((n) => n.toNumber()),
+  v.integer("must be an integer"),
+  v.minValue(1, "must be at least 1"),
+  v.maxValue(2_147_483_647, "is too large"),
+);
+
+const Envelope = v.strictObject(
+  {
+    operation: v.string("operation must be a string"),
+    payload: v.optional(v.custom<Json>(() => true)),
+    tableName: v.optional(v.string("tableName must be a string")),
+  },
+  (issue) =>
+    `unknown field ${issue.received} in the request: send {"operation": ..., "payload": {...}} (and optionally "tableName")`,
+);
+
+const schemas = {
+  create: v.object({
+    Item: jsonObject,
+    ConditionExpression: v.optional(nonEmptyString),
+    ExpressionAttributeNames: v.optional(names),
+    ExpressionAttributeValues: v.optional(jsonObject),
+    ReturnValues: v.optional(returnOld),
+  }),
+  read: v.object({ Key: jsonObject }),
+  update: v.object({
+    Key: jsonObject,
+    UpdateExpression: v.optional(nonEmptyString),
+    AttributeUpdates: v.optional(
+      v.record(
+        v.string(),
+        v.strictObject(
+          {
+            Value: v.optional(v.custom<Json>(() => true)),
+            Action: v.optional(v.picklist(["PUT", "ADD", "DELETE"], "must be PUT, ADD or DELETE")),
+          },
+          "AttributeUpdates entries take only Value and Action",
+        ),
+      ),
+    ),
+    ConditionExpression: v.optional(nonEmptyString),
+    ExpressionAttributeNames: v.optional(names),
+    ExpressionAttributeValues: v.optional(jsonObject),
+    ReturnValues: v.optional(
+      v.picklist(
+        ["NONE", "ALL_OLD", "UPDATED_OLD", "ALL_NEW", "UPDATED_NEW"],
+        "must be NONE, ALL_OLD, UPDATED_OLD, ALL_NEW or UPDATED_NEW",
+      ),
+    ),
+  }),
+  delete: v.object({
+    Key: jsonObject,
+    ConditionExpression: v.optional(nonEmptyString),
+    ExpressionAttributeNames: v.optional(names),
+    ExpressionAttributeValues: v.optional(jsonObject),
+    ReturnValues: v.optional(returnOld),
+  }),
+  list: v.object({ Limit: v.optional(positiveInt), ExclusiveStartKey: v.optional(jsonObject) }),
+};
+
+/** Runs a valibot schema and turns its first issue into a 400 that names the field. */
+function parseWith<S extends v.GenericSchema>(schema: S, input: unknown, where: string) {
+  const result = v.safeParse(schema, input, { abortEarly: true });
+  if (result.success) return result.output as v.InferOutput<S>;
+  const issue = result.issues[0];
+  const path = v.getDotPath(issue);
+  throw badRequest("ValidationError", `${path ? `${where}.${path}` : where} ${issue.message}`);
+}
+
+function values(map: JsonObject | undefined, path: string): AttrMap | undefined {
+  return map === undefined ? undefined : toAttrMap(map, path);
+}
+
+function checkParameters(operation: string, payload: JsonObject): void {
+  const allowed = ALLOWED_PARAMETERS[operation] ?? [];
+  for (const key of Object.keys(payload)) {
+    if (allowed.includes(key)) continue;
+    if (key === "TableName") {
+      throw badRequest(
+        "ParameterNotAllowed",
+        'payload.TableName is not accepted: the function always uses its configured table (you may send "tableName" beside "operation" to assert which one)',
+      );
+    }
+    throw badRequest(
+      "ParameterNotAllowed",
+      `payload.${key} is not accepted for ${operation}; allowed: ${allowed.join(", ")}`,
+    );
+  }
+}
+
+export function parseManagerRequest(body: Json, tableName: string): ManagerCommand {
+  if (!isJsonObject(body)) {
+    throw badRequest(
+      "InvalidBody",
+      'the body must be a JSON object: {"operation": ..., "payload": {...}}',
+    );
+  }
+  const envelope = parseWith(Envelope, body, "body");
+  if (envelope.tableName !== undefined && envelope.tableName !== tableName) {
+    throw badRequest(
+      "TableNotAllowed",
+      `tableName "${envelope.tableName}" is not this API's table: omit it or send "${tableName}"`,
+    );
+  }
+  const op = envelope.operation;
+  if (op === "echo") return { kind: "manager.echo", payload: envelope.payload ?? null };
+  if (op === "ping") return { kind: "manager.ping" };
+  if (!(op in schemas)) {
+    throw badRequest(
+      "UnknownOperation",
+      `unknown operation ${JSON.stringify(op)}: use one of ${OPERATIONS.join(", ")}`,
+    );
+  }
+  const raw = envelope.payload ?? (op === "list" ? {} : undefined);
+  if (!isJsonObject(raw)) {
+    throw badRequest("ValidationError", `payload must be a JSON object for ${op}`);
+  }
+  checkParameters(op, raw);
+  switch (op) {
+    case "create": {
+      const p = parseWith(schemas.create, raw, "payload");
+      return {
+        kind: "manager.create",
+        params: {
+          Item: toAttrMap(p.Item, "payload.Item"),
+          ConditionExpression: p.ConditionExpression,
+          ExpressionAttributeNames: p.ExpressionAttributeNames,
+          ExpressionAttributeValues: values(
+            p.ExpressionAttributeValues,
+            "payload.ExpressionAttributeValues",
+          ),
+          ReturnValues: p.ReturnValues,
+        },
+      };
+    }
+    case "read": {
+      const p = parseWith(schemas.read, raw, "payload");
+      return { kind: "manager.read", params: { Key: toAttrMap(p.Key, "payload.Key") } };
+    }
+    case "update": {
+      const p = parseWith(schemas.update, raw, "payload");
+      const updates = p.AttributeUpdates
+        ? Object.fromEntries(
+            Object.entries(p.AttributeUpdates).map(([name, u]) => [
+              name,
+              {
+                Action: u.Action,
+                Value:
+                  u.Value === undefined
+                    ? undefined
+                    : toAttrValue(u.Value, `payload.AttributeUpdates.${name}.Value`),
+              },
+            ]),
+          )
+        : undefined;
+      return {
+        kind: "manager.update",
+        params: {
+          Key: toAttrMap(p.Key, "payload.Key"),
+          UpdateExpression: p.UpdateExpression,
+          AttributeUpdates: updates,
+          ConditionExpression: p.ConditionExpression,
+          ExpressionAttributeNames: p.ExpressionAttributeNames,
+          ExpressionAttributeValues: values(
+            p.ExpressionAttributeValues,
+            "payload.ExpressionAttributeValues",
+          ),
+          ReturnValues: p.ReturnValues,
+        },
+      };
+    }
+    case "delete": {
+      const p = parseWith(schemas.delete, raw, "payload");
+      return {
+        kind: "manager.delete",
+        params: {
+          Key: toAttrMap(p.Key, "payload.Key"),
+          ConditionExpression: p.ConditionExpression,
+          ExpressionAttributeNames: p.ExpressionAttributeNames,
+          ExpressionAttributeValues: values(
+            p.ExpressionAttributeValues,
+            "payload.ExpressionAttributeValues",
+          ),
+          ReturnValues: p.ReturnValues,
+        },
+      };
+    }
+    default: {
+      const p = parseWith(schemas.list, raw, "payload");
+      return {
+        kind: "manager.list",
+        params: {
+          Limit: p.Limit,
+          ExclusiveStartKey: values(p.ExclusiveStartKey, "payload.ExclusiveStartKey"),
+        },
+      };
+    }
+  }
+}

@@ -1,0 +1,66 @@
+/**
+ * What the service needs from DynamoDB, in the core's types. The parameters are DynamoDB's own
+ * (minus TableName, which only the store sets); store/dynamodb.ts implements them.
+ */
+import type { AttrMap, AttrValue } from "./attributes";
+
+interface Conditional {
+  ConditionExpression?: string;
+  ExpressionAttributeNames?: Record<string, string>;
+  ExpressionAttributeValues?: AttrMap;
+  /** Lets the caller tell "missing" from "changed" when a condition fails. */
+  ReturnValuesOnConditionCheckFailure?: "ALL_OLD" | "NONE";
+}
+
+export interface PutParams extends Conditional {
+  Item: AttrMap;
+  ReturnValues?: "NONE" | "ALL_OLD";
+}
+
+export interface GetParams {
+  Key: AttrMap;
+  ConsistentRead?: boolean;
+}
+
+export type UpdateAction = "PUT" | "ADD" | "DELETE";
+
+export interface UpdateParams extends Conditional {
+  Key: AttrMap;
+  UpdateExpression?: string;
+  /** The legacy form of the tutorial's update. */
+  AttributeUpdates?: Record<string, { Value?: AttrValue; Action?: UpdateAction }>;
+  ReturnValues?: "NONE" | "ALL_OLD" | "UPDATED_OLD" | "ALL_NEW" | "UPDATED_NEW";
+}
+
+export interface DeleteParams extends Conditional {
+  Key: AttrMap;
+  ReturnValues?: "NONE" | "ALL_OLD";
+}
+
+export interface ScanParams {
+  Limit?: number;
+  ExclusiveStartKey?: AttrMap;
+  ConsistentRead?: boolean;
+}
+
+export interface ScanResult {
+  Items: AttrMap[];
+  Count: number;
+  LastEvaluatedKey?: AttrMap;
+}
+
+export interface Store {
+  put(params: PutParams): Promise<{ Attributes?: AttrMap }>;
+  get(params: GetParams): Promise<{ Item?: AttrMap }>;
+  update(params: UpdateParams): Promise<{ Attributes?: AttrMap }>;
+  delete(params: DeleteParams): Promise<{ Attributes?: AttrMap }>;
+  scan(params: ScanParams): Promise<ScanResult>;
+}
+
+/** A write's condition did not hold. `item` is the item as it was, when the caller asked for it. */
+export class ConditionFailed extends Error {
+  override name = "ConditionFailed";
+  constructor(readonly item?: AttrMap) {
+    super("The conditional request failed");
+  }
+}

@@ -1,0 +1,203 @@
+/**
+ * The Store on DynamoDB via @aws-sdk/lib-dynamodb. Loaded only when a request first needs the
+ * database, and the client is built once per container. Numbers travel as `NumberValue` both
+ * ways (`wrapNumbers`), so nothing is rounded through a JS double.
+ */
+import { DynamoDBClient, type AttributeValue } from "@aws-sdk/client-dynamodb";
+import {
+  DeleteCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  NumberValue,
+  PutCommand,
+  ScanCommand,
+  UpdateCommand,
+} from "@aws-sdk/lib-dynamodb";
+import {
+  Binary,
+  BinarySet,
+  NumberSet,
+  StringSet,
+  type AttrMap,
+  type AttrValue,
+} from "../core/attributes";
+import { Num } from "../core/json";
+import { ConditionFailed, type Store } from "../core/store";
+
+export interface DynamoDbStoreOptions {
+  tableName: string;
+  /** Per-attempt connect and request timeout, so a dead database fails fast. */
+  timeoutMs: number;
+  /** Attempts per call, the first included. */
+  maxAttempts: number;
+}
+
+type Native = unknown;
+
+/** Core value → what lib-dynamodb marshals to the same DynamoDB type. */
+export function toNative(value: AttrValue): Native {
+  if (value === null || typeof value !== "object") return value;
+  if (value instanceof Num) return new NumberValue(value.text);
+  if (value instanceof Binary) return value.bytes;
+  if (value instanceof StringSet) return new Set(value.values);
+  if (value instanceof NumberSet) return new Set(value.values.map((n) => new NumberValue(n.text)));
+  if (value instanceof BinarySet) return new Set(value.values);
+  if (Array.isArray(value)) return value.map(toNative);
+  return toNativeMap(value);
+}
+
+export function toNativeMap(map: AttrMap): Record<string, Native> {
+  const out: Record<string, Native> = {};
+  for (const [k, v] of Object.entries(map)) out[k] = toNative(v);
+  return out;
+}
+
+const NUMBER = (text: string) => new Num(text);
+
+/** What lib-dynamodb unmarshalled (with numbers wrapped as Num) → core value. */
+export function fromNative(value: Native): AttrValue {
+  if (value === null || typeof value !== "object") return value as AttrValue;
+  if (value instanceof Num) return value;
+  if (value instanceof NumberValue) return new Num(value.value);
+  if (value instanceof Uint8Array) return new Binary(value);
+  if (value instanceof Set) {
+    const members = [...value] as unknown[];
+    const first = members[0];
+    if (typeof first === "string") return new StringSet(members as string[]);
+    if (first instanceof Uint8Array) return new BinarySet(members as Uint8Array[]);
+    return new NumberSet(members.map((m) => (m instanceof Num ? m : new Num(String(m)))));
+  }
+  if (Array.isArray(value)) return value.map(fromNative);
+  return fromNativeMap(value as Record<string, Native>);
+}
+
+export function fromNativeMap(map: Record<string, Native>): AttrMap {
+  const out: AttrMap = {};
+  for (const [k, v] of Object.entries(map)) out[k] = fromNative(v);
+  return out;
+}
+
+const optionalMap = (map: AttrMap | undefined) => (map ? toNativeMap(map) : undefined);
+const optionalResult = (map: Record<string, Native> | undefined) =>
+  map ? fromNativeMap(map) : undefined;
+
+/**
+ * Raw AttributeValue → core value. Only for the old item on a failed condition, which
+ * lib-dynamodb leaves unconverted on the error.
+ */
+export function fromAttributeValue(av: AttributeValue): AttrValue {
+  if (av.S !== undefined) return av.S;
+  if (av.N !== undefined) return new Num(av.N);
+  if (av.BOOL !== undefined) return av.BOOL;
+  if (av.NULL !== undefined) return null;
+  if (av.B !== undefined) return new Binary(av.B);
+  if (av.SS !== undefined) return new StringSet(av.SS);
+  if (av.NS !== undefined) return new NumberSet(av.NS.map((n) => new Num(n)));
+  if (av.BS !== undefined) return new BinarySet(av.BS);
+  if (av.L !== undefined) return av.L.map(fromAttributeValue);
+  if (av.M !== undefined) return fromAttributeMap(av.M);
+  throw new Error(`Unsupported attribute type ${Object.keys(av).join(",")}`);
+}
+
+function fromAttributeMap(map: Record<string, AttributeValue>): AttrMap {
+  const out: AttrMap = {};
+  for (const [k, v] of Object.entries(map)) out[k] = fromAttributeValue(v);
+  return out;
+}
+
+/** Turns DynamoDB's failed-condition error into the core's, with the old item when returned. */
+function conditionFailed(err: unknown): never {
+  const e = err as { name?: string; Item?: Record<string, AttributeValue> };
+  if (e?.name === "ConditionalCheckFailedException") {
+    throw new ConditionFailed(e.Item ? fromAttributeMap(e.Item) : undefined);
+  }
+  throw err;
+}
+
+export function createDynamoDbStore(options: DynamoDbStoreOptions): Store {
+  const client = DynamoDBDocumentClient.from(
+    new DynamoDBClient({
+      maxAttempts: options.maxAttempts,
+      requestHandler: {
+        connectionTimeout: options.timeoutMs,
+        requestTimeout: options.timeoutMs,
+        throwOnRequestTimeout: true,
+      },
+    }),
+    {
+      // Sets and binary come from our own types, never from empty or undefined values.
+      marshallOptions: { removeUndefinedValues: true },
+      unmarshallOptions: { wrapNumbers: NUMBER },
+    },
+  );
+  const TableName = options.tableName;
+
+  return {
+    async put(p) {
+      const out = await client
+        .send(
+          new PutCommand({
+            ...p,
+            TableName,
+            Item: toNativeMap(p.Item),
+            ExpressionAttributeValues: optionalMap(p.ExpressionAttributeValues),
+          }),
+        )
+        .catch(conditionFailed);
+      return { Attributes: optionalResult(out.Attributes) };
+    },
+    async get(p) {
+      const out = await client.send(new GetCommand({ ...p, TableName, Key: toNativeMap(p.Key) }));
+      return { Item: optionalResult(out.Item) };
+    },
+    async update(p) {
+      const updates = p.AttributeUpdates
+        ? Object.fromEntries(
+            Object.entries(p.AttributeUpdates).map(([name, u]) => [
+              name,
+              { Action: u.Action, Value: u.Value === undefined ? undefined : toNative(u.Value) },
+            ]),
+          )
+        : undefined;
+      const out = await client
+        .send(
+          new UpdateCommand({
+            ...p,
+            TableName,
+            Key: toNativeMap(p.Key),
+            AttributeUpdates: updates,
+            ExpressionAttributeValues: optionalMap(p.ExpressionAttributeValues),
+          }),
+        )
+        .catch(conditionFailed);
+      return { Attributes: optionalResult(out.Attributes) };
+    },
+    async delete(p) {
+      const out = await client
+        .send(
+          new DeleteCommand({
+            ...p,
+            TableName,
+            Key: toNativeMap(p.Key),
+            ExpressionAttributeValues: optionalMap(p.ExpressionAttributeValues),
+          }),
+        )
+        .catch(conditionFailed);
+      return { Attributes: optionalResult(out.Attributes) };
+    },
+    async scan(p) {
+      const out = await client.send(
+        new ScanCommand({
+          ...p,
+          TableName,
+          ExclusiveStartKey: optionalMap(p.ExclusiveStartKey),
+        }),
+      );
+      return {
+        Items: (out.Items ?? []).map(fromNativeMap),
+        Count: out.Count ?? 0,
+        LastEvaluatedKey: optionalResult(out.LastEvaluatedKey),
+      };
+    },
+  };
+}
