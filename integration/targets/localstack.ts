@@ -198,12 +198,22 @@ function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
+/** The machine checks a target makes; replaceable in unit tests. */
+export interface Probes {
+  docker: () => Promise<boolean>;
+  pulumi: () => Promise<boolean>;
+}
+export const MACHINE_PROBES: Probes = { docker: dockerAvailable, pulumi: pulumiAvailable };
+
 export class LocalStackTarget implements Target {
   readonly name = "localstack";
-  constructor(private readonly options: TargetOptions) {}
+  constructor(
+    private readonly options: TargetOptions,
+    private readonly probes: Probes = MACHINE_PROBES,
+  ) {}
 
   async skipReason(): Promise<string | undefined> {
-    const [docker, pulumi] = await Promise.all([dockerAvailable(), pulumiAvailable()]);
+    const [docker, pulumi] = await Promise.all([this.probes.docker(), this.probes.pulumi()]);
     const missing = [...(docker ? [] : [DOCKER_MISSING]), ...(pulumi ? [] : [PULUMI_MISSING])];
     return skipLine(missing, "Without them: npm run test:integration -- --target local");
   }

@@ -77,26 +77,41 @@ export const BACKEND_LOGIN_MISSING: Requirement = {
   fix: "run `pulumi login` (or set PULUMI_ACCESS_TOKEN, or PULUMI_BACKEND_URL for a self-managed backend)",
 };
 
+/** Whether the Pulumi CLI is logged in to a backend (`pulumi whoami`). */
+export async function backendLoggedIn(): Promise<boolean> {
+  const { LocalWorkspace } = await import("@pulumi/pulumi/automation");
+  try {
+    const workspace = await LocalWorkspace.create({ workDir: PROJECT_DIR });
+    await workspace.whoAmI();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The machine checks the stack target makes; replaceable in unit tests. */
+export interface StackProbes {
+  pulumi: () => Promise<boolean>;
+  loggedIn: () => Promise<boolean>;
+}
+
 export class DeployedStackTarget implements Target {
   readonly name = "stack";
   private readonly source: StackSource;
 
-  constructor(options: TargetOptions) {
+  constructor(
+    options: TargetOptions,
+    private readonly probes: StackProbes = { pulumi: pulumiAvailable, loggedIn: backendLoggedIn },
+  ) {
     this.source = resolveStackSource(options);
   }
 
   async skipReason(): Promise<string | undefined> {
     if (this.source.kind === "missing") return this.source.message;
     if (this.source.kind === "url") return undefined;
-    const alternative = "Or set API_URL to the stack's invoke URL instead of --stack.";
-    if (!(await pulumiAvailable())) return skipLine([PULUMI_MISSING], alternative);
-    const { LocalWorkspace } = await import("@pulumi/pulumi/automation");
-    try {
-      const workspace = await LocalWorkspace.create({ workDir: PROJECT_DIR });
-      await workspace.whoAmI();
-    } catch {
-      return skipLine([BACKEND_LOGIN_MISSING], alternative);
-    }
+    const alternative = "Or set API_URL to the stack's invoke URL instead of passing --stack.";
+    if (!(await this.probes.pulumi())) return skipLine([PULUMI_MISSING], alternative);
+    if (!(await this.probes.loggedIn())) return skipLine([BACKEND_LOGIN_MISSING], alternative);
     return undefined;
   }
 
