@@ -1,0 +1,330 @@
+/**
+ * The local cloud against its fixture program: real DynamoDB Local, real worker processes, real HTTP.
+ * Expected values come from what the program recorded (cloud.program / cloud.model), not from copies.
+ */
+import * as http from "node:http";
+import * as path from "node:path";
+import { DescribeTableCommand, DescribeTimeToLiveCommand, DynamoDBClient, GetItemCommand } from "@aws-sdk/client-dynamodb";
+import type { APIGatewayProxyEvent } from "aws-lambda";
+import { expect } from "chai";
+import { LOCAL_CREDENTIALS, startLocalCloud, type LocalCloud } from "./index";
+import { TABLE_TYPE } from "./tables";
+
+export const FIXTURE_DIR = path.join(__dirname, "fixtures");
+const INTEGRATION_TIMEOUT_MS = 3000;
+
+interface Echo {
+  event: APIGatewayProxyEvent;
+  env: Record<string, string | null>;
+  functionName: string;
+  remainingMs: number;
+  pid: number;
+}
+
+/** A raw HTTP request, so repeated headers go out as separate lines (fetch would merge them). */
+function request(
+  url: string,
+  options: { method?: string; headers?: Record<string, string | string[]>; body?: Buffer | string } = {},
+): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer; ms: number }> {
+  const started = Date.now();
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method: options.method ?? "GET", headers: options.headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (c: Buffer) => chunks.push(c));
+      res.on("end", () =>
+        resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks), ms: Date.now() - started }),
+      );
+    });
+    req.on("error", reject);
+    req.end(options.body);
+  });
+}
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+async function waitUntil(check: () => boolean, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) return false;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return true;
+}
+
+describe("local cloud (fixture program)", function () {
+  this.timeout(120_000);
+  let cloud: LocalCloud;
+  let client: DynamoDBClient;
+  const logs: string[] = [];
+
+  before(async () => {
+    process.env.HOME_FROM_PARENT = "must not leak into functions";
+    cloud = await startLocalCloud({
+      stack: "test",
+      projectDir: FIXTURE_DIR,
+      integrationTimeoutMs: INTEGRATION_TIMEOUT_MS,
+      log: (line) => logs.push(line),
+    });
+    client = new DynamoDBClient({ endpoint: cloud.dynamoDbEndpoint, region: cloud.region, credentials: LOCAL_CREDENTIALS });
+  });
+  after(async () => {
+    client?.destroy();
+    await cloud?.stop();
+    delete process.env.HOME_FROM_PARENT;
+  });
+
+  const fn = (logical: string) => cloud.model.functions.find((f) => f.logicalName === logical)!;
+  const echo = async (suffix: string, options?: Parameters<typeof request>[1]) => {
+    const res = await request(`${cloud.apiUrl}${suffix}`, options);
+    expect(res.status, res.body.toString()).to.equal(200);
+    return { ...(JSON.parse(res.body.toString()) as Echo), res };
+  };
+
+  it("serves the stage the program declares and lists what it does not emulate", () => {
+    const stage = cloud.program.ofType("aws:apigateway/stage:Stage")[0]!;
+    expect(cloud.apiUrl).to.match(new RegExp(`^http://127\\.0\\.0\\.1:\\d+/${stage.inputs.stageName}$`));
+    const notEmulated = logs.filter((l) => l.startsWith("Not emulated:"));
+    expect(notEmulated).to.have.length(1);
+    expect(notEmulated[0]).to.include("aws:iam/role:Role ×1").and.include("aws:lambda/permission:Permission ×4");
+  });
+
+  it("creates each table with the key schema, indexes and TTL the program declares", async () => {
+    const recorded = cloud.program.ofType(TABLE_TYPE)[0]!.state;
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: recorded.name }));
+    expect(Table?.KeySchema).to.deep.equal([{ AttributeName: recorded.hashKey, KeyType: "HASH" }]);
+    expect(Table?.GlobalSecondaryIndexes?.map((i) => i.IndexName)).to.deep.equal(
+      recorded.globalSecondaryIndexes.map((i: { name: string }) => i.name),
+    );
+    const ttl = await client.send(new DescribeTimeToLiveCommand({ TableName: recorded.name }));
+    expect(ttl.TimeToLiveDescription?.AttributeName).to.equal(recorded.ttl.attributeName);
+  });
+
+  it("gives each function its recorded environment plus the local endpoint, region and keys, and nothing of ours", async () => {
+    const { env, functionName } = await echo("/echo");
+    const recorded = fn("echo");
+    expect(functionName).to.equal(recorded.name);
+    expect(env).to.deep.include({
+      TABLE_NAME: recorded.environment.TABLE_NAME,
+      GREETING: recorded.environment.GREETING,
+      AWS_ENDPOINT_URL_DYNAMODB: cloud.dynamoDbEndpoint,
+      AWS_REGION: cloud.region,
+      AWS_DEFAULT_REGION: cloud.region,
+      AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+      AWS_LAMBDA_FUNCTION_NAME: recorded.name,
+      HOME_FROM_PARENT: null,
+    });
+    expect(recorded.environment.TABLE_NAME).to.equal(cloud.program.ofType(TABLE_TYPE)[0]!.state.name);
+  });
+
+  it("lets a function reach its table through the SDK with nothing but its environment", async () => {
+    const put = await request(`${cloud.apiUrl}/store/item-1`, { method: "PUT", body: "stored through Lambda" });
+    expect(put.status, put.body.toString()).to.equal(204);
+    const got = await request(`${cloud.apiUrl}/store/item-1`);
+    expect(JSON.parse(got.body.toString())).to.deep.equal({ id: "item-1", body: "stored through Lambda" });
+    const table = fn("store").environment.TABLE_NAME!;
+    const direct = await client.send(new GetItemCommand({ TableName: table, Key: { id: { S: "item-1" } } }));
+    expect(direct.Item?.body?.S).to.equal("stored through Lambda");
+  });
+
+  it("sends the event shape of API Gateway's REST proxy integration", async () => {
+    const { event, res, remainingMs } = await echo("/items/42?q=1", { headers: { "User-Agent": "shape-test" } });
+    const stage = cloud.program.ofType("aws:apigateway/stage:Stage")[0]!.inputs;
+    // The top-level, requestContext and identity fields of the documented APIGatewayProxyEvent.
+    expect(Object.keys(event).sort()).to.deep.equal(
+      ["body", "headers", "httpMethod", "isBase64Encoded", "multiValueHeaders", "multiValueQueryStringParameters", "path", "pathParameters", "queryStringParameters", "requestContext", "resource", "stageVariables"].sort(),
+    );
+    expect(Object.keys(event.requestContext).sort()).to.deep.equal(
+      ["accountId", "apiId", "domainName", "domainPrefix", "extendedRequestId", "httpMethod", "identity", "path", "protocol", "requestId", "requestTime", "requestTimeEpoch", "resourceId", "resourcePath", "stage"].sort(),
+    );
+    expect(Object.keys(event.requestContext.identity).sort()).to.deep.equal(
+      ["accessKey", "accountId", "apiKey", "apiKeyId", "caller", "clientCert", "cognitoAuthenticationProvider", "cognitoAuthenticationType", "cognitoIdentityId", "cognitoIdentityPoolId", "principalOrgId", "sourceIp", "user", "userAgent", "userArn"].sort(),
+    );
+    expect(event).to.deep.include({
+      resource: "/items/{id}",
+      path: "/items/42",
+      httpMethod: "GET",
+      pathParameters: { id: "42" },
+      stageVariables: stage.variables,
+      body: null,
+      isBase64Encoded: false,
+    });
+    const api = cloud.program.ofType("aws:apigateway/restApi:RestApi")[0]!;
+    expect(event.requestContext).to.deep.include({
+      apiId: api.id,
+      stage: stage.stageName,
+      resourcePath: "/items/{id}",
+      httpMethod: "GET",
+      path: `/${stage.stageName}/items/42`,
+      requestId: res.headers["x-amzn-requestid"],
+    });
+    expect(event.requestContext.identity).to.include({ sourceIp: "127.0.0.1", userAgent: "shape-test" });
+    expect(event.requestContext.requestTime).to.match(/^\d{2}\/[A-Z][a-z]{2}\/\d{4}:\d{2}:\d{2}:\d{2} \+0000$/);
+    expect(Math.abs(event.requestContext.requestTimeEpoch - Date.now())).to.be.below(10_000);
+    expect(remainingMs).to.be.within(1, fn("echo").timeoutMs);
+  });
+
+  it("routes like API Gateway: explicit method before ANY, static before {param} before {proxy+}", async () => {
+    const names = { echo: fn("echo").name, fallback: fn("fallback").name };
+    const served = async (method: string, suffix: string) => {
+      const { event, functionName } = await echo(suffix, { method });
+      return { fn: functionName, resource: event.resource, params: event.pathParameters };
+    };
+    expect(await served("GET", "/echo")).to.deep.include({ fn: names.echo, resource: "/echo" });
+    expect(await served("DELETE", "/echo")).to.deep.include({ fn: names.fallback, resource: "/echo" });
+    expect(await served("GET", "/items/static")).to.deep.equal({ fn: names.fallback, resource: "/items/static", params: null });
+    expect(await served("GET", "/items/a%20b")).to.deep.equal({ fn: names.echo, resource: "/items/{id}", params: { id: "a b" } });
+    expect(await served("GET", "/files/a/b/c.txt")).to.deep.equal({ fn: names.echo, resource: "/files/{proxy+}", params: { proxy: "a/b/c.txt" } });
+    expect(await served("PUT", "/anything/else")).to.deep.equal({ fn: names.fallback, resource: "/{proxy+}", params: { proxy: "anything/else" } });
+  });
+
+  it("answers API Gateway's 403s for a method the resource lacks and for an unknown stage", async () => {
+    const noMethod = await request(`${cloud.apiUrl}/items/42`, { method: "POST", body: "{}" });
+    expect(noMethod.status).to.equal(403);
+    expect(JSON.parse(noMethod.body.toString())).to.deep.equal({ message: "Missing Authentication Token" });
+    const noStage = await request(`${cloud.apiUrl.replace(/\/[^/]+$/, "/no-such-stage")}/echo`);
+    expect(noStage.status).to.equal(403);
+    expect(JSON.parse(noStage.body.toString())).to.deep.equal({ message: "Forbidden" });
+  });
+
+  it("passes multi-value query strings and headers, and returns multi-value response headers", async () => {
+    const { event, res } = await echo("/echo?tag=a&tag=b&single=x%20y", { headers: { "X-Multi": ["one", "two"] } });
+    expect(event.queryStringParameters).to.deep.equal({ tag: "b", single: "x y" });
+    expect(event.multiValueQueryStringParameters).to.deep.equal({ tag: ["a", "b"], single: ["x y"] });
+    expect(event.multiValueHeaders["X-Multi"]).to.deep.equal(["one", "two"]);
+    expect(event.headers["X-Multi"]).to.equal("two");
+    expect(res.headers["set-cookie"]).to.deep.equal(["a=1", "b=2"]);
+    expect(res.headers["x-single"]).to.equal("one");
+  });
+
+  it("carries binary bodies base64-encoded both ways for the API's binary media types", async () => {
+    const bytes = Buffer.from([0x00, 0xff, 0xfe, 0x80, 0x41, 0x0a, 0xc3]);
+    const { event } = await echo("/echo", { method: "POST", body: bytes, headers: { "Content-Type": "application/octet-stream" } });
+    expect(event.isBase64Encoded).to.equal(true);
+    expect(Buffer.from(event.body!, "base64").equals(bytes)).to.equal(true);
+
+    const roundTrip = await request(`${cloud.apiUrl}/echo?respond=binary`, {
+      method: "POST",
+      body: bytes,
+      headers: { "Content-Type": "image/png", Accept: "application/octet-stream" },
+    });
+    expect(roundTrip.status).to.equal(200);
+    expect([...roundTrip.body]).to.deep.equal([...bytes].reverse());
+
+    const text = await echo("/echo", { method: "POST", body: '{"a":"é"}', headers: { "Content-Type": "application/json" } });
+    expect(text.event).to.include({ isBase64Encoded: false, body: '{"a":"é"}' });
+  });
+
+  it("answers 413 for a payload over 10 MB and keeps serving", async () => {
+    const big = await request(`${cloud.apiUrl}/echo`, { method: "POST", body: Buffer.alloc(10 * 1024 * 1024 + 1, 0x61) });
+    expect(big.status).to.equal(413);
+    await echo("/echo");
+  });
+
+  it("enforces the function's timeout with 504, then serves from a fresh environment", async () => {
+    const timeoutMs = fn("misbehave").timeoutMs;
+    const slow = await request(`${cloud.apiUrl}/misbehave?do=sleep&ms=${timeoutMs * 4}`);
+    expect(slow.status).to.equal(504);
+    expect(JSON.parse(slow.body.toString())).to.deep.equal({ message: "Endpoint request timed out" });
+    expect(slow.ms).to.be.within(timeoutMs - 50, timeoutMs * 3);
+    expect((await request(`${cloud.apiUrl}/misbehave`)).status).to.equal(200);
+  });
+
+  it("enforces API Gateway's integration timeout when the function's own is longer", async () => {
+    expect(fn("echo").timeoutMs).to.be.above(INTEGRATION_TIMEOUT_MS);
+    const slow = await request(`${cloud.apiUrl}/echo?sleepMs=${fn("echo").timeoutMs - 500}`);
+    expect(slow.status).to.equal(504);
+    expect(slow.ms).to.be.within(INTEGRATION_TIMEOUT_MS - 50, fn("echo").timeoutMs - 500);
+  });
+
+  for (const crash of ["exit", "uncaught"]) {
+    it(`answers 502 when the function's process dies (${crash}), and keeps serving`, async () => {
+      const before = JSON.parse((await request(`${cloud.apiUrl}/misbehave`)).body.toString()).pid as number;
+      const res = await request(`${cloud.apiUrl}/misbehave?do=${crash}`);
+      expect(res.status).to.equal(502);
+      expect(JSON.parse(res.body.toString())).to.deep.equal({ message: "Internal server error" });
+      expect(await waitUntil(() => !alive(before), 2000), "the crashed environment is gone").to.equal(true);
+      const after = await request(`${cloud.apiUrl}/misbehave`);
+      expect(after.status).to.equal(200);
+      expect(JSON.parse(after.body.toString()).pid).to.not.equal(before);
+      await echo("/echo");
+    });
+  }
+
+  it("answers 502 when the handler throws", async () => {
+    const res = await request(`${cloud.apiUrl}/misbehave?do=throw`);
+    expect(res.status).to.equal(502);
+    expect(JSON.parse(res.body.toString())).to.deep.equal({ message: "Internal server error" });
+  });
+
+  for (const kind of ["no-status", "object-body", "extra-key", "bad-headers", "string", "nothing"]) {
+    it(`answers 502 Internal server error for a malformed result (${kind})`, async () => {
+      const res = await request(`${cloud.apiUrl}/misbehave?do=malformed&kind=${kind}`);
+      expect(res.status).to.equal(502);
+      expect(JSON.parse(res.body.toString())).to.deep.equal({ message: "Internal server error" });
+    });
+  }
+
+  it("runs one invocation per environment at a time, in a bounded pool", async () => {
+    const results = await Promise.all(Array.from({ length: 6 }, () => echo("/echo?sleepMs=400")));
+    const pids = new Set(results.map((r) => r.pid));
+    expect(pids.size).to.be.within(2, 4); // overlapping invocations need separate environments, at most 4
+    expect(cloud.functionPids("echo").length).to.be.at.most(4);
+  });
+});
+
+describe("local cloud follows the program and its config", function () {
+  this.timeout(120_000);
+  let cloud: LocalCloud | undefined;
+  after(() => cloud?.stop());
+
+  it("changes key schema, stage and environment when the config changes", async () => {
+    cloud = await startLocalCloud({
+      stack: "test",
+      projectDir: FIXTURE_DIR,
+      config: {
+        "local-fixture:hashKey": "pk",
+        "local-fixture:rangeKey": "sk",
+        "local-fixture:stageName": "v2",
+        "local-fixture:greeting": "changed by config",
+      },
+    });
+    const client = new DynamoDBClient({ endpoint: cloud.dynamoDbEndpoint, region: cloud.region, credentials: LOCAL_CREDENTIALS });
+    try {
+      const name = cloud.program.ofType(TABLE_TYPE)[0]!.state.name;
+      const { Table } = await client.send(new DescribeTableCommand({ TableName: name }));
+      expect(Table?.KeySchema).to.deep.equal([
+        { AttributeName: "pk", KeyType: "HASH" },
+        { AttributeName: "sk", KeyType: "RANGE" },
+      ]);
+    } finally {
+      client.destroy();
+    }
+    expect(cloud.apiUrl).to.match(/\/v2$/);
+    const res = await request(`${cloud.apiUrl}/echo`);
+    expect(JSON.parse(res.body.toString()).env.GREETING).to.equal("changed by config");
+  });
+
+  it("stops everything: no Java, no function processes, no listening port", async () => {
+    const c = cloud!;
+    const javaPid = c.dynamoDb.pid!;
+    const workers = c.functionPids("echo");
+    expect(alive(javaPid)).to.equal(true);
+    expect(workers.length).to.be.above(0);
+    await c.stop();
+    expect(alive(javaPid), "DynamoDB Local's Java process").to.equal(false);
+    expect(workers.filter(alive), "function processes").to.deep.equal([]);
+    const refused = await request(`${c.apiUrl}/echo`).then(
+      () => false,
+      (err: NodeJS.ErrnoException) => err.code === "ECONNREFUSED",
+    );
+    expect(refused).to.equal(true);
+    cloud = undefined;
+  });
+});
