@@ -109,6 +109,19 @@ describe("integration runner (integration/run.ts)", function () {
       expect(viaStack.env[ENV.stack]).to.equal("dev");
     });
 
+    it("--skip-target leaves that flow out of the default run, and only there", function () {
+      const { specs } = planRun(parseRunArgs(["--skip-target", "localstack"]), {}, PROJECT_DIR);
+      expect(specs).to.include(TARGET_SPEC.local).and.not.include(TARGET_SPEC.localstack);
+      expect(() => parseRunArgs(["--skip-target", "nope"])).to.throw(UsageError, /Unknown target/);
+      expect(() =>
+        planRun(
+          parseRunArgs(["--target", "local", "--skip-target", "localstack"]),
+          {},
+          PROJECT_DIR,
+        ),
+      ).to.throw(UsageError, /default run/);
+    });
+
     it("--stack without --target is refused rather than ignored", function () {
       expect(() => planRun(parseRunArgs(["--stack", "dev"]), {}, PROJECT_DIR)).to.throw(
         UsageError,

@@ -1,0 +1,281 @@
+/**
+ * Validates the users' CI/CD workflows offline: they parse, every npm script they call exists,
+ * every harness argument they pass is one the runner accepts, and the pipelines have the shape
+ * the README promises (checks and previews on pull requests; LocalStack → dev → smoke → prod).
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { expect } from "chai";
+import { parse as parseYaml } from "yaml";
+import { PROJECT_DIR } from "./program";
+import { parseRunArgs, planRun } from "./run";
+
+const WORKFLOW_DIR = path.join(PROJECT_DIR, ".github", "workflows");
+
+interface Step {
+  id?: string;
+  name?: string;
+  uses?: string;
+  run?: string;
+  with?: Record<string, unknown>;
+  env?: Record<string, string>;
+}
+interface Job {
+  name?: string;
+  needs?: string | string[];
+  uses?: string;
+  "runs-on"?: string;
+  environment?: string | { name: string; url?: string };
+  permissions?: Record<string, string>;
+  strategy?: { matrix?: Record<string, unknown[]> };
+  steps?: Step[];
+  if?: string;
+}
+interface Workflow {
+  name?: string;
+  on?: Record<string, unknown>;
+  jobs?: Record<string, Job>;
+  concurrency?: Record<string, unknown>;
+}
+
+const NPM_BUILTINS = new Set(["ci", "install", "i"]);
+
+function loadWorkflows(): Map<string, Workflow> {
+  const files = fs.readdirSync(WORKFLOW_DIR).filter((f) => /\.ya?ml$/.test(f));
+  return new Map(
+    files.map((f) => [
+      f,
+      parseYaml(fs.readFileSync(path.join(WORKFLOW_DIR, f), "utf8")) as Workflow,
+    ]),
+  );
+}
+
+/** Every npm invocation in a shell script: the script name and the arguments after `--`. */
+export function npmCalls(script: string): { script: string; args: string[] }[] {
+  const calls: { script: string; args: string[] }[] = [];
+  for (const line of script.split("\n")) {
+    for (const m of line.matchAll(/\bnpm\s+(?:run(?:-script)?\s+)?([\w:.-]+)([^;&|]*)/g)) {
+      const rest = (m[2] ?? "").trim().split(/\s+/).filter(Boolean);
+      const dashDash = rest.indexOf("--");
+      calls.push({ script: m[1]!, args: dashDash >= 0 ? rest.slice(dashDash + 1) : [] });
+    }
+  }
+  return calls;
+}
+
+function stacksOnDisk(): string[] {
+  return fs
+    .readdirSync(PROJECT_DIR)
+    .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
+    .filter((s): s is string => !!s)
+    .sort();
+}
+
+const needsOf = (job: Job): string[] => (job.needs === undefined ? [] : [job.needs].flat());
+const envName = (job: Job): string | undefined =>
+  typeof job.environment === "string" ? job.environment : job.environment?.name;
+const stepIndex = (job: Job, match: (s: Step) => boolean): number =>
+  (job.steps ?? []).findIndex(match);
+const isPulumi = (command: string) => (s: Step) =>
+  !!s.uses?.startsWith("pulumi/actions@") && s.with?.command === command;
+
+describe("CI/CD workflows (.github/workflows)", function () {
+  const workflows = loadWorkflows();
+  const scripts = (
+    JSON.parse(fs.readFileSync(path.join(PROJECT_DIR, "package.json"), "utf8")) as {
+      scripts: Record<string, string>;
+    }
+  ).scripts;
+  const allSteps = (): [string, string, Step][] =>
+    [...workflows].flatMap(([file, wf]) =>
+      Object.entries(wf.jobs ?? {}).flatMap(([job, j]) =>
+        (j.steps ?? []).map((s): [string, string, Step] => [file, job, s]),
+      ),
+    );
+
+  it("finds the pull-request, deploy and LocalStack workflows", function () {
+    expect([...workflows.keys()].sort()).to.include.members([
+      "deploy.yml",
+      "localstack.yml",
+      "pull-request.yml",
+    ]);
+  });
+
+  it("parse, and every job has steps or calls a workflow, every step runs or uses one thing", function () {
+    for (const [file, wf] of workflows) {
+      expect(wf.name, `${file}: name`).to.be.a("string");
+      expect(wf.on, `${file}: on`).to.be.an("object");
+      expect(wf.jobs, `${file}: jobs`).to.be.an("object").that.is.not.empty;
+      for (const [name, job] of Object.entries(wf.jobs!)) {
+        if (job.uses) {
+          expect(job.steps, `${file}/${name}`).to.equal(undefined);
+          continue;
+        }
+        expect(job["runs-on"], `${file}/${name}: runs-on`).to.be.a("string");
+        expect(job.steps, `${file}/${name}: steps`).to.be.an("array").that.is.not.empty;
+        for (const step of job.steps!) {
+          expect(
+            !!step.run !== !!step.uses,
+            `${file}/${name}: a step has run or uses: ${JSON.stringify(step)}`,
+          ).to.equal(true);
+        }
+        for (const need of needsOf(job))
+          expect(wf.jobs, `${file}/${name} needs ${need}`).to.have.property(need);
+      }
+    }
+  });
+
+  it("call only npm scripts that package.json defines", function () {
+    let calls = 0;
+    for (const [file, job, step] of allSteps()) {
+      for (const call of npmCalls(step.run ?? "")) {
+        calls++;
+        if (NPM_BUILTINS.has(call.script)) continue;
+        expect(scripts, `${file}/${job} runs npm ${call.script}`).to.have.property(call.script);
+      }
+    }
+    expect(calls).to.be.greaterThan(3);
+  });
+
+  it("pass the integration runner only arguments it accepts, and stacks that exist", function () {
+    const stacks = stacksOnDisk();
+    let runs = 0;
+    for (const [file, job, step] of allSteps()) {
+      for (const call of npmCalls(step.run ?? "").filter((c) => c.script === "test:integration")) {
+        runs++;
+        const args = parseRunArgs(call.args);
+        if (args.stack)
+          expect(stacks, `${file}/${job}: --stack ${args.stack}`).to.include(args.stack);
+        // The stack target needs --stack here: CI has no API_URL to fall back on.
+        expect(
+          () => planRun(args, {}, PROJECT_DIR),
+          `${file}/${job}: ${call.args.join(" ")}`,
+        ).not.to.throw();
+      }
+    }
+    expect(runs).to.be.greaterThan(2);
+  });
+
+  it("the test:integration script is the harness runner, so --target reaches it", function () {
+    expect(scripts["test:integration"]).to.match(/\btsx integration\/run\.ts\b/);
+  });
+
+  it("use actions pinned to a version, and local workflows that exist and can be called", function () {
+    const uses: [string, string][] = [];
+    for (const [file, job, step] of allSteps())
+      if (step.uses) uses.push([`${file}/${job}`, step.uses]);
+    for (const [file, wf] of workflows) {
+      for (const [name, job] of Object.entries(wf.jobs ?? {}))
+        if (job.uses) uses.push([`${file}/${name}`, job.uses]);
+    }
+    for (const [where, ref] of uses) {
+      if (ref.startsWith("./")) {
+        const called = workflows.get(path.basename(ref));
+        expect(called, `${where}: ${ref}`).not.to.equal(undefined);
+        expect(called!.on, `${ref} is callable`).to.have.property("workflow_call");
+      } else {
+        expect(ref, where).to.match(/^[\w.-]+\/[\w.-]+@(v\d+(\.\d+){0,2}|[0-9a-f]{40})$/);
+      }
+    }
+  });
+
+  describe("on pull requests", function () {
+    const wf = () => workflows.get("pull-request.yml")!;
+    const steps = () => Object.values(wf().jobs!).flatMap((j) => j.steps ?? []);
+    const runs = (script: string) =>
+      steps().some((s) => npmCalls(s.run ?? "").some((c) => c.script === script));
+
+    it("install, lint, typecheck, unit and local tests", function () {
+      expect(wf().on).to.have.property("pull_request");
+      expect(steps().some((s) => /\bnpm ci\b/.test(s.run ?? ""))).to.equal(true);
+      for (const script of ["lint", "typecheck", "test:unit", "test:integration"]) {
+        expect(runs(script), script).to.equal(true);
+      }
+    });
+
+    it("run the LocalStack integration", function () {
+      expect(Object.values(wf().jobs!).map((j) => j.uses)).to.include(
+        "./.github/workflows/localstack.yml",
+      );
+    });
+
+    it("preview every stack there is a config file for, with the diff posted on the pull request", function () {
+      const preview = Object.values(wf().jobs!).find((j) =>
+        (j.steps ?? []).some(isPulumi("preview")),
+      );
+      expect(preview, "a job running pulumi preview").not.to.equal(undefined);
+      expect((preview!.strategy?.matrix?.stack ?? []).map(String).sort()).to.deep.equal(
+        stacksOnDisk(),
+      );
+      const step = preview!.steps!.find(isPulumi("preview"))!;
+      expect(step.with).to.include({ "stack-name": "${{ matrix.stack }}", "comment-on-pr": true });
+      expect(preview!.permissions).to.include({ "pull-requests": "write" });
+    });
+  });
+
+  describe("on main: LocalStack → pulumi up dev → smoke test → pulumi up prod", function () {
+    const wf = () => workflows.get("deploy.yml")!;
+    const jobs = () => Object.entries(wf().jobs!);
+    const jobWhere = (match: (s: Step) => boolean): [string, Job] => {
+      const found = jobs().find(([, j]) => (j.steps ?? []).some(match));
+      expect(found, "job").not.to.equal(undefined);
+      return found!;
+    };
+    const upOf = (stack: string) => (s: Step) =>
+      isPulumi("up")(s) && s.with?.["stack-name"] === stack;
+
+    it("runs on pushes to main only", function () {
+      expect(wf().on).to.deep.equal({ push: { branches: ["main"] } });
+    });
+
+    it("deploys dev only after LocalStack passed, and smoke-tests it before anything else", function () {
+      const [localstack] = jobs().find(([, j]) => j.uses === "./.github/workflows/localstack.yml")!;
+      const [devName, dev] = jobWhere(upOf("dev"));
+      expect(needsOf(dev)).to.include(localstack);
+      const up = stepIndex(dev, upOf("dev"));
+      const smoke = stepIndex(dev, (s) =>
+        npmCalls(s.run ?? "").some(
+          (c) =>
+            c.script === "test:integration" && c.args.join(" ") === "--target stack --stack dev",
+        ),
+      );
+      expect(smoke, `${devName}: smoke test step`).to.be.greaterThan(up);
+    });
+
+    it("deploys prod only after dev's job, behind the protected production environment", function () {
+      const [devName] = jobWhere(upOf("dev"));
+      const [, prod] = jobWhere(upOf("prod"));
+      expect(needsOf(prod)).to.include(devName);
+      expect(envName(prod)).to.equal("production");
+      expect(wf().concurrency).to.deep.include({ "cancel-in-progress": false });
+    });
+  });
+
+  it("the LocalStack workflow chooses its target explicitly, so it fails rather than skips", function () {
+    const steps = Object.values(workflows.get("localstack.yml")!.jobs!).flatMap(
+      (j) => j.steps ?? [],
+    );
+    const calls = steps.flatMap((s) => npmCalls(s.run ?? ""));
+    expect(
+      calls.some(
+        (c) => c.script === "test:integration" && parseRunArgs(c.args).target === "localstack",
+      ),
+    ).to.equal(true);
+    expect(steps.some((s) => s.uses?.startsWith("pulumi/actions@"))).to.equal(true);
+  });
+});
+
+describe("npm calls in workflow scripts", function () {
+  it("finds scripts, npm test, and the arguments after --", function () {
+    expect(
+      npmCalls(
+        "npm ci\nnpm run lint && npm test\nnpm run test:integration -- --target stack --stack dev",
+      ),
+    ).to.deep.equal([
+      { script: "ci", args: [] },
+      { script: "lint", args: [] },
+      { script: "test", args: [] },
+      { script: "test:integration", args: ["--target", "stack", "--stack", "dev"] },
+    ]);
+  });
+});
