@@ -105,14 +105,14 @@ describe("CI/CD workflows (.github/workflows)", function () {
     for (const [file, wf] of workflows) {
       expect(wf.name, `${file}: name`).to.be.a("string");
       expect(wf.on, `${file}: on`).to.be.an("object");
-      expect(wf.jobs, `${file}: jobs`).to.be.an("object").that.is.not.empty;
+      expect(Object.keys(wf.jobs ?? {}), `${file}: jobs`).to.have.length.greaterThan(0);
       for (const [name, job] of Object.entries(wf.jobs!)) {
         if (job.uses) {
           expect(job.steps, `${file}/${name}`).to.equal(undefined);
           continue;
         }
         expect(job["runs-on"], `${file}/${name}: runs-on`).to.be.a("string");
-        expect(job.steps, `${file}/${name}: steps`).to.be.an("array").that.is.not.empty;
+        expect(job.steps, `${file}/${name}: steps`).to.be.an("array").with.length.greaterThan(0);
         for (const step of job.steps!) {
           expect(
             !!step.run !== !!step.uses,
