@@ -6,6 +6,7 @@
 import { randomUUID } from "node:crypto";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
 import { readConfig, type Config } from "./core/config";
+import { corsHeaders } from "./core/cors";
 import { ApiError, errorResponse, type HttpRequest, type HttpResponse } from "./core/http";
 import { stringifyJson } from "./core/json";
 import type { Store } from "./core/store";
@@ -31,14 +32,6 @@ function getStore(cfg: Config): Promise<Store> {
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
-function decodePathParameter(name: string, value: string): string {
-  try {
-    return decodeURIComponent(value);
-  } catch {
-    throw new ApiError(400, "InvalidPath", `path parameter ${name} has a malformed %-escape`);
-  }
-}
-
 /** API Gateway proxy event → core request. */
 export function toHttpRequest(event: APIGatewayProxyEvent): HttpRequest {
   const headers: Record<string, string> = {};
@@ -50,10 +43,10 @@ export function toHttpRequest(event: APIGatewayProxyEvent): HttpRequest {
   for (const [name, value] of Object.entries(multi ?? event.queryStringParameters ?? {})) {
     if (value !== undefined) query[name] = Array.isArray(value) ? value : [value];
   }
-  // REST APIs pass path parameters still percent-encoded.
+  // Taken as delivered: API Gateway (and the local cloud) percent-decode path parameters.
   const pathParameters: Record<string, string> = {};
   for (const [name, value] of Object.entries(event.pathParameters ?? {})) {
-    if (value !== undefined) pathParameters[name] = decodePathParameter(name, value);
+    if (value !== undefined) pathParameters[name] = value;
   }
   let body: string | null = event.body ?? null;
   let bodyBytes = body === null ? 0 : Buffer.byteLength(body, "utf8");
@@ -141,6 +134,15 @@ export async function handler(
               "internal error; it has been logged with this request's id",
             ),
           );
+    if (config) {
+      Object.assign(
+        response.headers,
+        corsHeaders(
+          event.headers?.["origin"] ?? event.headers?.["Origin"],
+          config.corsAllowOrigins,
+        ),
+      );
+    }
     log.log(response.status >= 500 ? "ERROR" : "INFO", "request", {
       ...fields,
       status: response.status,

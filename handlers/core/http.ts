@@ -11,7 +11,7 @@ export interface HttpRequest {
   readonly resource: string;
   /** Path as requested, for messages. */
   readonly path: string;
-  /** Path parameters, already percent-decoded. */
+  /** Path parameters as API Gateway delivers them (percent-decoded). */
   readonly pathParameters: Readonly<Record<string, string | undefined>>;
   /** Query string parameters; a name given more than once has every value. */
   readonly query: Readonly<Record<string, readonly string[]>>;
