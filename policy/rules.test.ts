@@ -1,0 +1,223 @@
+/**
+ * The policy rules on what the real program registers (dev and prod pass) and on deliberately
+ * broken copies of those resources (each rule reports its violation).
+ */
+/* eslint-disable @typescript-eslint/no-explicit-any -- recorded inputs are untyped data */
+import { expect } from "chai";
+import { runProgram, type ProgramRun, type RecordedResource } from "../integration/program";
+import { reveal } from "../components/testing";
+import {
+  RESOURCE_RULES,
+  STACK_RULES,
+  apiNotOpenWithoutThrottling,
+  isWildcardResource,
+  logRetentionSet,
+  noIamWildcard,
+  productionTablesProtected,
+  stageThrottlingSet,
+  tableEncryptedAndRecoverable,
+  type StackResource,
+} from "./rules";
+
+// JSON, not structuredClone: the function's code archive holds a Promise, which policies never read.
+const clone = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
+
+/** Resources as a stack rule sees them: props are the resources' outputs. */
+function stackView(run: ProgramRun): StackResource[] {
+  return run.resources
+    .filter((r) => r.custom)
+    .map((r) => ({ type: r.type, props: clone(reveal(r.state)), urn: r.name }));
+}
+
+function only(run: ProgramRun, type: string, name?: string): RecordedResource {
+  const found = run.ofType(type).filter((r) => name === undefined || r.name === name);
+  expect(found, type).to.have.length(1);
+  return found[0]!;
+}
+
+const inputsOf = (r: RecordedResource): any => clone(reveal(r.inputs));
+
+describe("policy rules", function () {
+  this.timeout(60_000);
+  const runs: Record<string, ProgramRun> = {};
+
+  before(async () => {
+    for (const stack of ["dev", "prod"]) runs[stack] = await runProgram({ stack });
+  });
+
+  for (const stack of ["dev", "prod"]) {
+    it(`pass on every resource of stack ${stack}`, () => {
+      const run = runs[stack]!;
+      const violations: string[] = [];
+      for (const r of run.resources) {
+        for (const rule of RESOURCE_RULES) {
+          for (const v of rule.check(r.type, reveal(r.inputs)))
+            violations.push(`${rule.name} ${r.name}: ${v}`);
+        }
+      }
+      for (const rule of STACK_RULES) {
+        for (const v of rule.check(stackView(run)))
+          violations.push(`${rule.name} ${v.urn}: ${v.message}`);
+      }
+      expect(violations).to.deep.equal([]);
+    });
+  }
+
+  describe("no-iam-wildcard", () => {
+    const policyWith = (mutate: (statement: any) => void) => {
+      const props = inputsOf(only(runs.dev!, "aws:iam/rolePolicy:RolePolicy", "crud-access"));
+      const doc = JSON.parse(props.policy);
+      mutate(doc.Statement[0]);
+      return { ...props, policy: JSON.stringify(doc) };
+    };
+    const check = (props: any) => noIamWildcard.check("aws:iam/rolePolicy:RolePolicy", props);
+
+    it("reports a wildcard action", () => {
+      const bad = policyWith((s) => s.Action.push("dynamodb:*"));
+      expect(check(bad).join()).to.include('"dynamodb:*"');
+      expect(check(policyWith((s) => (s.Action = "*")))).to.have.length(1);
+    });
+
+    it("reports a wildcard resource, or a whole service's resources", () => {
+      expect(check(policyWith((s) => s.Resource.push("*"))).join()).to.include('resource "*"');
+      const allTables = policyWith((s) =>
+        s.Resource.push("arn:aws:dynamodb:us-east-1:000000000000:table/*"),
+      );
+      expect(check(allTables).join()).to.include("table/*");
+      const anyRegion = policyWith(
+        (s) => (s.Resource = ["arn:aws:dynamodb:*:000000000000:table/x"]),
+      );
+      expect(check(anyRegion)).to.have.length(1);
+    });
+
+    it("reports NotAction and NotResource", () => {
+      expect(check(policyWith((s) => (s.NotAction = ["iam:*"]))).join()).to.include("NotAction");
+      expect(check(policyWith((s) => (s.NotResource = ["arn:aws:s3:::x"])))).to.have.length(1);
+    });
+
+    it("reads inline policies of roles too", () => {
+      const role = inputsOf(only(runs.dev!, "aws:iam/role:Role", "crud-role"));
+      role.inlinePolicies = [
+        {
+          name: "x",
+          policy: JSON.stringify({ Statement: { Effect: "Allow", Action: "*", Resource: "*" } }),
+        },
+      ];
+      expect(noIamWildcard.check("aws:iam/role:Role", role)).to.have.length(2);
+    });
+
+    it("allows the parts of one named resource (indexes, log streams)", () => {
+      expect(
+        isWildcardResource("arn:aws:dynamodb:us-east-1:000000000000:table/t/index/*"),
+      ).to.equal(false);
+      expect(
+        isWildcardResource("arn:aws:logs:us-east-1:000000000000:log-group:/aws/lambda/f:*"),
+      ).to.equal(false);
+      expect(isWildcardResource("arn:aws:logs:us-east-1:000000000000:log-group:*")).to.equal(true);
+    });
+  });
+
+  describe("table-encryption-and-pitr", () => {
+    const table = () => inputsOf(only(runs.dev!, "aws:dynamodb/table:Table"));
+    const check = (props: any) =>
+      tableEncryptedAndRecoverable.check("aws:dynamodb/table:Table", props);
+
+    it("reports point-in-time recovery off or missing", () => {
+      const off = table();
+      off.pointInTimeRecovery = { enabled: false };
+      expect(check(off).join()).to.include("Point-in-time recovery is off");
+      const missing = table();
+      delete missing.pointInTimeRecovery;
+      expect(check(missing)).to.have.length(1);
+    });
+
+    it("reports KMS encryption off", () => {
+      const off = table();
+      off.serverSideEncryption = { enabled: false };
+      expect(check(off).join()).to.include("Server-side encryption");
+    });
+  });
+
+  describe("log-retention-set", () => {
+    it("reports a log group that keeps logs forever", () => {
+      for (const group of runs.dev!.ofType("aws:cloudwatch/logGroup:LogGroup")) {
+        const props = inputsOf(group);
+        delete props.retentionInDays;
+        expect(logRetentionSet.check(group.type, props), group.name).to.have.length(1);
+        expect(logRetentionSet.check(group.type, { ...props, retentionInDays: 0 })).to.have.length(
+          1,
+        );
+      }
+    });
+  });
+
+  describe("production-tables-protected", () => {
+    it("reports a production table without deletion protection, not a dev one", () => {
+      const prod = inputsOf(only(runs.prod!, "aws:dynamodb/table:Table"));
+      prod.deletionProtectionEnabled = false;
+      expect(productionTablesProtected.check("aws:dynamodb/table:Table", prod)).to.have.length(1);
+      const dev = inputsOf(only(runs.dev!, "aws:dynamodb/table:Table"));
+      expect(dev.deletionProtectionEnabled).to.equal(false);
+      expect(productionTablesProtected.check("aws:dynamodb/table:Table", dev)).to.deep.equal([]);
+    });
+  });
+
+  describe("stage-throttling-set", () => {
+    it("reports a stage without */* method settings, or with zero limits", () => {
+      for (const stack of ["dev", "prod"]) {
+        const view = stackView(runs[stack]!);
+        const without = view.filter(
+          (r) => r.type !== "aws:apigateway/methodSettings:MethodSettings",
+        );
+        const [v] = stageThrottlingSet.check(without);
+        expect(v?.urn, stack).to.equal(only(runs[stack]!, "aws:apigateway/stage:Stage").name);
+        const zero = view.map((r) =>
+          r.type === "aws:apigateway/methodSettings:MethodSettings"
+            ? {
+                ...r,
+                props: { ...r.props, settings: { ...r.props.settings, throttlingRateLimit: 0 } },
+              }
+            : r,
+        );
+        expect(stageThrottlingSet.check(zero), stack).to.have.length(1);
+      }
+    });
+  });
+
+  describe("api-not-open-without-throttling", () => {
+    const without = (view: StackResource[], type: string) => view.filter((r) => r.type !== type);
+
+    it("reports an open API whose stage is not throttled", () => {
+      const view = without(stackView(runs.dev!), "aws:apigateway/methodSettings:MethodSettings");
+      const [v] = apiNotOpenWithoutThrottling.check(view);
+      expect(v?.message).to.match(/without credentials and without throttling/);
+    });
+
+    it("reports keyed methods without a throttled usage plan", () => {
+      const view = stackView(runs.prod!);
+      expect(
+        apiNotOpenWithoutThrottling
+          .check(without(view, "aws:apigateway/usagePlan:UsagePlan"))
+          .join(),
+      ).to.not.equal("");
+      const unthrottled = view.map((r) =>
+        r.type === "aws:apigateway/usagePlan:UsagePlan"
+          ? { ...r, props: { ...r.props, throttleSettings: undefined } }
+          : r,
+      );
+      const [v] = apiNotOpenWithoutThrottling.check(unthrottled);
+      expect(v?.message).to.match(/usage plan does not throttle/);
+    });
+
+    it("reports a Lambda permission open to any API", () => {
+      const permission = "aws:lambda/permission:Permission";
+      for (const sourceArn of [undefined, "arn:aws:execute-api:us-east-1:000000000000:*/*/*"]) {
+        const view = stackView(runs.dev!).map((r) =>
+          r.type === permission ? { ...r, props: { ...r.props, sourceArn } } : r,
+        );
+        const [v] = apiNotOpenWithoutThrottling.check(view);
+        expect(v?.urn, String(sourceArn)).to.equal(only(runs.dev!, permission).name);
+      }
+    });
+  });
+});

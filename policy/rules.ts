@@ -1,0 +1,298 @@
+/**
+ * The security posture of the stack as plain functions over `(type, props)`, so the policy pack
+ * (`index.ts`) and unit tests run the same code. Each rule returns its violations; none means pass.
+ *
+ * Values computed from resources not yet created are unknown during `pulumi preview`; the policy
+ * SDK turns a rule's read of one into an advisory "can't run during preview", and `pulumi up`
+ * runs the rule again with every value known.
+ */
+/* eslint-disable @typescript-eslint/no-explicit-any -- resource props are untyped data */
+
+export type Props = Record<string, any>;
+
+/** A resource as a stack rule sees it: its type, its properties, and a name to report. */
+export interface StackResource {
+  type: string;
+  props: Props;
+  /** URN (or logical name) the violation is reported against. */
+  urn?: string;
+}
+
+export interface Violation {
+  message: string;
+  /** The offending resource, for stack rules. */
+  urn?: string;
+}
+
+export interface ResourceRule {
+  name: string;
+  description: string;
+  check: (type: string, props: Props) => string[];
+}
+
+export interface StackRule {
+  name: string;
+  description: string;
+  check: (resources: readonly StackResource[]) => Violation[];
+}
+
+const TYPES = {
+  table: "aws:dynamodb/table:Table",
+  logGroup: "aws:cloudwatch/logGroup:LogGroup",
+  restApi: "aws:apigateway/restApi:RestApi",
+  method: "aws:apigateway/method:Method",
+  stage: "aws:apigateway/stage:Stage",
+  methodSettings: "aws:apigateway/methodSettings:MethodSettings",
+  usagePlan: "aws:apigateway/usagePlan:UsagePlan",
+  permission: "aws:lambda/permission:Permission",
+};
+
+// Resources that carry IAM permission documents, and the props that hold them.
+const POLICY_DOCUMENTS: Record<string, (props: Props) => unknown[]> = {
+  "aws:iam/rolePolicy:RolePolicy": (p) => [p.policy],
+  "aws:iam/policy:Policy": (p) => [p.policy],
+  "aws:iam/userPolicy:UserPolicy": (p) => [p.policy],
+  "aws:iam/groupPolicy:GroupPolicy": (p) => [p.policy],
+  "aws:iam/role:Role": (p) => (p.inlinePolicies ?? []).map((i: Props) => i?.policy),
+};
+
+const asList = (v: unknown): unknown[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+
+/**
+ * Whether an IAM resource reaches more than named resources: `*`, a wildcard service, region or
+ * account, or a wildcard right after the resource type (`table/*`, `log-group:*`). A wildcard
+ * further in, under a named resource (`table/items/index/*`, `log-group:/aws/lambda/fn:*`), is
+ * how IAM names the parts of that one resource, and passes.
+ */
+export function isWildcardResource(resource: string): boolean {
+  if (resource === "*") return true;
+  const parts = resource.split(":");
+  if (parts[0] !== "arn" || parts.length < 6) return resource.includes("*");
+  const [, partition, service, region, account] = parts as [string, string, string, string, string];
+  if ([partition, service, region, account].some((p) => p.includes("*"))) return true;
+  const rest = parts.slice(5).join(":");
+  const afterType = rest.replace(/^[A-Za-z0-9_-]+[/:]/, "");
+  return rest.startsWith("*") || afterType.startsWith("*");
+}
+
+/** Whether an IAM action grants more than one named action (`*`, `dynamodb:*`, `s3:Get*`). */
+export function isWildcardAction(action: string): boolean {
+  return action.includes("*") || action.includes("?");
+}
+
+function statementsOf(document: unknown): Props[] | undefined {
+  if (document === undefined || document === null) return undefined; // unknown in preview
+  let doc: any = document;
+  if (typeof document === "string") {
+    try {
+      doc = JSON.parse(document);
+    } catch {
+      return [{ __invalid: true }];
+    }
+  }
+  return asList(doc?.Statement) as Props[];
+}
+
+export const noIamWildcard: ResourceRule = {
+  name: "no-iam-wildcard",
+  description:
+    "IAM policies name their actions and resources: no `*` action or resource, no NotAction or NotResource.",
+  check(type, props) {
+    const documents = POLICY_DOCUMENTS[type]?.(props) ?? [];
+    const violations: string[] = [];
+    for (const document of documents) {
+      for (const s of statementsOf(document) ?? []) {
+        if (s.__invalid) {
+          violations.push("The policy is not valid JSON; write it with pulumi.jsonStringify.");
+          continue;
+        }
+        if (s.Effect === "Deny") continue; // a broad deny only narrows access
+        const sid = s.Sid ? `Statement "${s.Sid}"` : "A statement";
+        if (s.NotAction !== undefined) {
+          violations.push(`${sid} uses NotAction, which allows every other action: list actions.`);
+        }
+        if (s.NotResource !== undefined) {
+          violations.push(`${sid} uses NotResource: list the resources it may touch.`);
+        }
+        for (const a of asList(s.Action).map(String).filter(isWildcardAction)) {
+          violations.push(`${sid} allows action "${a}": list the actions the code calls.`);
+        }
+        for (const r of asList(s.Resource).map(String).filter(isWildcardResource)) {
+          violations.push(`${sid} allows resource "${r}": name the ARNs it needs.`);
+        }
+      }
+    }
+    return violations;
+  },
+};
+
+export const tableEncryptedAndRecoverable: ResourceRule = {
+  name: "table-encryption-and-pitr",
+  description: "DynamoDB tables use KMS server-side encryption and point-in-time recovery.",
+  check(type, props) {
+    if (type !== TYPES.table) return [];
+    const violations: string[] = [];
+    if (props.serverSideEncryption?.enabled !== true) {
+      violations.push(
+        "Server-side encryption with KMS is off: set serverSideEncryption.enabled to true " +
+          "(optionally with a kmsKeyArn).",
+      );
+    }
+    if (props.pointInTimeRecovery?.enabled !== true) {
+      violations.push(
+        "Point-in-time recovery is off: set pointInTimeRecovery.enabled to true " +
+          "(config lambda-apigateway:pointInTimeRecovery).",
+      );
+    }
+    return violations;
+  },
+};
+
+export const logRetentionSet: ResourceRule = {
+  name: "log-retention-set",
+  description: "CloudWatch log groups expire their logs.",
+  check(type, props) {
+    if (type !== TYPES.logGroup) return [];
+    const days = props.retentionInDays;
+    return typeof days === "number" && days > 0
+      ? []
+      : [
+          "The log group keeps logs forever: set retentionInDays " +
+            "(config lambda-apigateway:logRetentionDays).",
+        ];
+  },
+};
+
+export const productionTablesProtected: ResourceRule = {
+  name: "production-tables-protected",
+  description: "Tables tagged production=true have DynamoDB deletion protection on.",
+  check(type, props) {
+    if (type !== TYPES.table || props.tags?.production !== "true") return [];
+    return props.deletionProtectionEnabled === true
+      ? []
+      : ["This production table can be deleted: set deletionProtectionEnabled to true."];
+  },
+};
+
+/** Id of a REST API from its execution ARN (`arn:aws:execute-api:<region>:<account>:<id>`). */
+function restApiId(api: StackResource): string | undefined {
+  return (
+    api.props.id ?? /:execute-api:[^:]*:[^:]*:([^/:]+)$/.exec(api.props.executionArn ?? "")?.[1]
+  );
+}
+
+// A missing id (a resource given by reference the rule cannot resolve) matches any API.
+const sameId = (a: unknown, b: unknown) => a === undefined || b === undefined || a === b;
+
+/** Whether a `sourceArn` names one API (`arn:aws:execute-api:<region>:<account>:<api id>/...`). */
+export function namesOneApi(sourceArn: string): boolean {
+  return /^arn:[a-z-]+:execute-api:[a-z0-9-]+:\d{12}:[A-Za-z0-9]+(\/|$)/.test(sourceArn);
+}
+
+/** Whether the stage has method settings for every method (methodPath "*" + "/*") with both limits. */
+function stageThrottle(stage: StackResource, all: readonly StackResource[]): boolean {
+  return all.some(
+    (r) =>
+      r.type === TYPES.methodSettings &&
+      r.props.methodPath === "*/*" &&
+      sameId(r.props.restApi, stage.props.restApi) &&
+      sameId(r.props.stageName, stage.props.stageName) &&
+      r.props.settings?.throttlingRateLimit > 0 &&
+      r.props.settings?.throttlingBurstLimit > 0,
+  );
+}
+
+export const stageThrottlingSet: StackRule = {
+  name: "stage-throttling-set",
+  description: "Every API Gateway stage has `*/*` method settings with rate and burst limits.",
+  check(resources) {
+    return resources
+      .filter((r) => r.type === TYPES.stage && !stageThrottle(r, resources))
+      .map((stage) => ({
+        urn: stage.urn,
+        message:
+          `Stage "${stage.props.stageName}" has no throttling: add aws.apigateway.MethodSettings ` +
+          'with methodPath "*/*" and throttlingRateLimit/throttlingBurstLimit above 0.',
+      }));
+  },
+};
+
+export const apiNotOpenWithoutThrottling: StackRule = {
+  name: "api-not-open-without-throttling",
+  description:
+    "An API reachable without credentials is throttled on every stage; keyed APIs throttle " +
+    "their usage plans; only named APIs may invoke Lambda functions.",
+  check(resources) {
+    const violations: Violation[] = [];
+    for (const api of resources.filter((r) => r.type === TYPES.restApi)) {
+      const id = restApiId(api);
+      const methods = resources.filter(
+        (r) => r.type === TYPES.method && sameId(r.props.restApi, id),
+      );
+      const open = methods.filter(
+        (m) =>
+          m.props.httpMethod !== "OPTIONS" &&
+          (m.props.authorization ?? "NONE") === "NONE" &&
+          m.props.apiKeyRequired !== true,
+      );
+      const stages = resources.filter((r) => r.type === TYPES.stage && sameId(r.props.restApi, id));
+      if (open.length > 0) {
+        for (const stage of stages.filter((s) => !stageThrottle(s, resources))) {
+          violations.push({
+            urn: stage.urn,
+            message:
+              `Stage "${stage.props.stageName}" serves ${open.length} method(s) without ` +
+              "credentials and without throttling: add stage throttling or require an API key.",
+          });
+        }
+      }
+      const keyed = methods.some((m) => m.props.apiKeyRequired === true);
+      const plans = resources.filter(
+        (r) =>
+          r.type === TYPES.usagePlan &&
+          asList(r.props.apiStages).some((s: any) => sameId(s?.apiId, id)),
+      );
+      if (keyed && plans.length === 0) {
+        violations.push({
+          urn: api.urn,
+          message: "Methods require an API key but no usage plan covers this API: add one.",
+        });
+      }
+      for (const plan of plans) {
+        const t = plan.props.throttleSettings;
+        if (!(t?.rateLimit > 0 && t?.burstLimit > 0)) {
+          violations.push({
+            urn: plan.urn,
+            message:
+              "The usage plan does not throttle: set throttleSettings rateLimit and burstLimit.",
+          });
+        }
+      }
+    }
+    for (const p of resources.filter((r) => r.type === TYPES.permission)) {
+      if (p.props.principal !== "apigateway.amazonaws.com") continue;
+      const source = p.props.sourceArn;
+      if (typeof source !== "string") {
+        violations.push({
+          urn: p.urn,
+          message: "Any API Gateway API in any account may invoke this function: set sourceArn.",
+        });
+      } else if (!namesOneApi(source)) {
+        violations.push({
+          urn: p.urn,
+          message: `sourceArn "${source}" lets any API invoke the function: scope it to one API.`,
+        });
+      }
+    }
+    return violations;
+  },
+};
+
+export const RESOURCE_RULES: readonly ResourceRule[] = [
+  noIamWildcard,
+  tableEncryptedAndRecoverable,
+  logRetentionSet,
+  productionTablesProtected,
+];
+
+export const STACK_RULES: readonly StackRule[] = [stageThrottlingSet, apiNotOpenWithoutThrottling];
