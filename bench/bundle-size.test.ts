@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { staticClosure, staticImports } from "./bundle-size";
+import { packageOf, staticClosure, staticImports } from "./bundle-size";
 
 describe("bench bundle sizes", () => {
   it("finds static imports in minified ESM and skips dynamic ones", () => {
@@ -21,5 +21,12 @@ describe("bench bundle sizes", () => {
       "chunks/b.mjs",
       "index.mjs",
     ]);
+  });
+
+  it("names the package of a bundled source", () => {
+    expect(packageOf("../../node_modules/@smithy/core/dist-es/index.js")).to.equal("@smithy/core");
+    expect(packageOf("../../node_modules/tslib/tslib.es6.mjs")).to.equal("tslib");
+    expect(packageOf("../../node_modules/a/node_modules/@b/c/x.js")).to.equal("@b/c");
+    expect(packageOf("../../handlers/crud.ts")).to.equal("(our code)");
   });
 });

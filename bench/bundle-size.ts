@@ -7,6 +7,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as zlib from "node:zlib";
 import type { Bundle } from "../components/bundle";
+import { SourceLookup } from "./sourcemap";
 
 export interface BundleSize {
   /** Every deployed file, source maps included. */
@@ -18,6 +19,8 @@ export interface BundleSize {
   /** The entry and its static imports: what a cold start reads and compiles. */
   coldPathBytes: number;
   coldPathFiles: string[];
+  /** Cold-path code by package (from the source maps), largest first; ours is "(our code)". */
+  coldPathByPackage: { name: string; bytes: number }[];
   files: { file: string; bytes: number; gzipBytes: number }[];
 }
 
@@ -44,6 +47,30 @@ export function staticClosure(entry: string, read: (file: string) => string, dir
   return [...seen].sort();
 }
 
+/** The npm package a bundled source path belongs to, or "(our code)". */
+export function packageOf(source: string): string {
+  const all = [...source.matchAll(/node_modules\/((?:@[^/]+\/)?[^/]+)/g)];
+  return all.length ? (all[all.length - 1]?.[1] as string) : "(our code)";
+}
+
+/** Code by package (from the source maps) in some of a bundle's files, largest first. */
+export function bytesByPackage(dir: string, files: string[]): { name: string; bytes: number }[] {
+  const sums = new Map<string, number>();
+  for (const file of files) {
+    const map = path.join(dir, `${file}.map`);
+    if (!fs.existsSync(map)) continue;
+    const lookup = SourceLookup.fromJson(fs.readFileSync(map, "utf8"));
+    const chars = lookup.charsBySource(fs.readFileSync(path.join(dir, file), "utf8"));
+    for (const [source, n] of chars) {
+      const pkg = packageOf(source);
+      sums.set(pkg, (sums.get(pkg) ?? 0) + n);
+    }
+  }
+  return [...sums.entries()]
+    .map(([name, bytes]) => ({ name, bytes }))
+    .sort((a, b) => b.bytes - a.bytes);
+}
+
 export function measureBundle(bundle: Bundle): BundleSize {
   const files = bundle.files.map((file) => {
     const content = fs.readFileSync(path.join(bundle.dir, file));
@@ -59,6 +86,7 @@ export function measureBundle(bundle: Bundle): BundleSize {
     codeBytes: sum(files.filter((f) => !f.file.endsWith(".map"))),
     coldPathBytes: sum(files.filter((f) => coldPathFiles.includes(f.file))),
     coldPathFiles,
+    coldPathByPackage: bytesByPackage(bundle.dir, coldPathFiles),
     files,
   };
 }

@@ -15,6 +15,8 @@ export interface ChildOptions {
   timeoutMs?: number;
   /** The `node` binary to run. @default the one running the harness */
   node?: string;
+  /** Receives all of stderr (by default only its tail is kept, for error messages). */
+  onStderr?: (text: string) => void;
 }
 
 export async function runChild<T>(
@@ -30,7 +32,11 @@ export async function runChild<T>(
   let report = "";
   let stderr = "";
   child.stdio[3]?.on("data", (chunk: Buffer) => (report += chunk.toString()));
-  child.stderr?.on("data", (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
+  let fullStderr = "";
+  child.stderr?.on("data", (chunk: Buffer) => {
+    if (options.onStderr) fullStderr += chunk.toString();
+    stderr = (stderr + chunk.toString()).slice(-4000);
+  });
   const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs ?? 60_000);
   const code = await new Promise<number | null>((resolve, reject) => {
     child.once("error", reject);
@@ -42,5 +48,6 @@ export async function runChild<T>(
         (stderr.trim() ? `:\n${stderr.trim()}` : ""),
     );
   }
+  options.onStderr?.(fullStderr);
   return JSON.parse(report) as T;
 }

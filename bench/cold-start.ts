@@ -19,8 +19,8 @@ export interface ColdStartReport {
   afterImport: number;
   /** ms since process start when the handler's promise resolved. */
   responded: number;
-  /** [import began, responded] on the monotonic clock in µs (the clock of --cpu-prof). */
-  windowUs: [number, number];
+  /** [import began, import done, responded] on the monotonic clock in µs (--cpu-prof's clock). */
+  windowUs: [number, number, number];
   statusCode?: number;
   body?: string;
 }
@@ -72,12 +72,20 @@ export function toSample(report: ColdStartReport): ColdStartSample {
 
 export async function runColdStart(
   variant: Variant,
-  options: Pick<ColdStartOptions, "env" | "event" | "check" | "node"> & { nodeArgs?: string[] },
+  options: Pick<ColdStartOptions, "env" | "event" | "check" | "node"> & {
+    nodeArgs?: string[];
+    onStderr?: (text: string) => void;
+  },
 ): Promise<ColdStartReport> {
   const report = await runChild<ColdStartReport>(
     "cold-start.mjs",
     [variant.module, JSON.stringify(options.event)],
-    { env: options.env, nodeArgs: options.nodeArgs, node: options.node },
+    {
+      env: options.env,
+      nodeArgs: options.nodeArgs,
+      node: options.node,
+      onStderr: options.onStderr,
+    },
   );
   options.check(report);
   return report;
@@ -115,4 +123,27 @@ export async function measureColdStarts(options: ColdStartOptions): Promise<Cold
 /** Median of one field over a variant's samples (NaN when it has none). */
 export function medianOf(samples: ColdStartSample[], field: keyof ColdStartSample): number {
   return samples.length ? median(samples.map((s) => s[field])) : Number.NaN;
+}
+
+/**
+ * The bundle files one cold start of `variant` actually loads (entry, static chunks and the lazy
+ * chunks its first request pulls in), from Node's own module debug log.
+ */
+export async function filesLoaded(
+  variant: Variant,
+  options: Pick<ColdStartOptions, "env" | "event" | "check" | "node">,
+  dir: string,
+): Promise<string[]> {
+  let log = "";
+  await runColdStart(variant, {
+    ...options,
+    env: { ...options.env, NODE_DEBUG: "esm" },
+    onStderr: (text) => (log = text),
+  });
+  const prefix = `file://${dir}/`;
+  const files = new Set<string>();
+  for (const m of log.matchAll(/file:\/\/[^\s'",]+\.mjs/g)) {
+    if (m[0].startsWith(prefix)) files.add(m[0].slice(prefix.length));
+  }
+  return [...files].sort();
 }

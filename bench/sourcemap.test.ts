@@ -25,6 +25,15 @@ describe("bench source maps", () => {
     expect(lookup.sourceAt(9, 0)).to.equal(undefined);
   });
 
+  it("counts generated characters per source", () => {
+    const lookup = new SourceLookup(["a.js", "b.js"], "AAAA,UCAA;;IDAA");
+    const code = "0123456789abcdefghij\nxx\n    yyyy";
+    expect(Object.fromEntries(lookup.charsBySource(code))).to.deep.equal({
+      "a.js": 14,
+      "b.js": 10,
+    });
+  });
+
   it("agrees with a real esbuild bundle", async () => {
     const out = await esbuild.build({
       stdin: {

@@ -77,4 +77,22 @@ export class SourceLookup {
     }
     return this.sources[entry.sources[lo] as number];
   }
+
+  /**
+   * Generated characters per original source, given the generated code: each mapping owns the
+   * text up to the next mapping on its line. Text before a line's first mapping is unattributed.
+   */
+  charsBySource(code: string): Map<string, number> {
+    const out = new Map<string, number>();
+    code.split("\n").forEach((text, line) => {
+      const entry = this.lines[line];
+      if (!entry) return;
+      entry.columns.forEach((start, i) => {
+        const end = entry.columns[i + 1] ?? text.length;
+        const source = this.sources[entry.sources[i] as number] ?? "(unknown)";
+        out.set(source, (out.get(source) ?? 0) + Math.max(0, end - start));
+      });
+    });
+    return out;
+  }
 }

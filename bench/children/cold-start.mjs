@@ -17,6 +17,7 @@ const hrBeforeImport = process.hrtime.bigint();
 const beforeImport = performance.now();
 const { handler } = await import(pathToFileURL(modulePath).href);
 const afterImport = performance.now();
+const hrAfterImport = process.hrtime.bigint();
 const response = await handler(event, context);
 const responded = performance.now();
 const hrResponded = process.hrtime.bigint();
@@ -27,7 +28,7 @@ writeSync(
     beforeImport,
     afterImport,
     responded,
-    windowUs: [Number(hrBeforeImport / 1000n), Number(hrResponded / 1000n)],
+    windowUs: [hrBeforeImport, hrAfterImport, hrResponded].map((ns) => Number(ns / 1000n)),
     statusCode: response?.statusCode,
     body: response?.body,
   }) + "\n",
