@@ -1,0 +1,302 @@
+/**
+ * Faults through the local cloud: DynamoDB going away (stopped, or frozen so it hangs) must turn
+ * into quick, retryable 503s within the handler's SDK budget, a restart must keep every write that
+ * was acknowledged, and a function that crashes or times out mid-write must leave no partial item.
+ */
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { expect } from "chai";
+import {
+  errorOf,
+  scanAll,
+  sdkTimeoutBudgetMs,
+  startTarget,
+  uniqueId,
+  type Reply,
+  type Target,
+} from "./harness";
+
+const M = "/DynamoDBManager";
+const FIXTURE_DIR = path.join(__dirname, "fixtures", "faults");
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Waits (bounded) until `condition` holds, checking every 50 ms. */
+async function until(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(50);
+  }
+}
+
+function expectUnavailable(reply: Reply, budgetMs: number, what: string): void {
+  expect(reply.status, `${what}: ${reply.text}`).to.equal(503);
+  expect(errorOf(reply).code, what).to.equal("ServiceUnavailable");
+  expect(Number(reply.headers["retry-after"]), `${what}: Retry-After`).to.be.at.least(1);
+  expect(reply.ms, `${what}: answered within the SDK budget`).to.be.below(budgetMs);
+}
+
+describe("hardening: DynamoDB outages (dev stack)", function () {
+  this.timeout(180_000);
+  let target: Target;
+  let dataDir: string;
+  let budgetMs: number;
+  let seedId: string;
+
+  before(async function () {
+    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "hardening-faults-"));
+    target = await startTarget({ dataDir });
+    budgetMs = sdkTimeoutBudgetMs(target.facts);
+    // Otherwise "within the SDK budget" would say nothing the function timeout does not.
+    expect(budgetMs, "SDK budget vs function timeout").to.be.below(target.facts.functionTimeoutMs);
+    seedId = uniqueId("outage-seed");
+    const seeded = await target.call("POST", "/items", { body: { id: seedId, n: 1 } });
+    expect(seeded.status, seeded.text).to.equal(201);
+  });
+
+  after(async function () {
+    await target?.stop();
+    if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  /** One request of every kind, each of which needs DynamoDB. */
+  const probes = () => [
+    target.call("GET", `/items/${seedId}`),
+    target.call("GET", "/items?limit=5"),
+    target.call("POST", "/items", { body: { id: uniqueId("probe"), n: 2 } }),
+    target.call("PATCH", `/items/${seedId}`, { body: { n: 3 } }),
+    target.call("DELETE", `/items/${uniqueId("probe-missing")}`),
+    target.call("POST", M, { body: { operation: "read", payload: { Key: { id: seedId } } } }),
+    target.call("POST", M, { body: { operation: "list", payload: {} } }),
+  ];
+
+  it("stopped mid-run: 503 + Retry-After within the SDK budget; a restart keeps every acknowledged write", async function () {
+    interface Outcome {
+      id: string;
+      writer: number;
+      seq: number;
+      reply: Reply;
+      phase: "before" | "down" | "after";
+    }
+    const outcomes: Outcome[] = [];
+    let phase: Outcome["phase"] = "before";
+    let done = false;
+    const count = (p: Outcome["phase"], status: number) =>
+      outcomes.filter((o) => o.phase === p && o.reply.status === status).length;
+
+    // Writers keep creating items throughout; bounded per writer in case a phase never ends.
+    const writers = Array.from({ length: 6 }, async (_, writer) => {
+      for (let seq = 0; seq < 2000 && !done; seq++) {
+        const id = uniqueId(`w${writer}`);
+        const sentIn = phase;
+        const reply = await target.call("POST", "/items", { body: { id, writer, seq } });
+        // A write sent before the stop but answered after it belongs to neither phase cleanly.
+        outcomes.push({ id, writer, seq, reply, phase: sentIn === phase ? phase : "down" });
+        if (reply.status === 503) await sleep(20);
+      }
+    });
+
+    try {
+      await until(() => count("before", 201) >= 30, 30_000, "30 writes before the stop");
+      phase = "down";
+      await target.cloud.dynamoDb.stop();
+      const probeReplies = await Promise.all(probes());
+      probeReplies.forEach((r, i) => expectUnavailable(r, budgetMs, `probe ${i}`));
+      await until(() => count("down", 503) >= 20, 30_000, "20 writes refused while down");
+      await target.cloud.dynamoDb.start();
+      phase = "after";
+      await until(() => count("after", 201) >= 30, 30_000, "30 writes after the restart");
+    } finally {
+      done = true;
+      await Promise.all(writers);
+    }
+
+    for (const o of outcomes) {
+      expect([201, 503], `${o.id}: ${o.reply.text}`).to.include(o.reply.status);
+      if (o.reply.status === 503) expectUnavailable(o.reply, budgetMs, o.id);
+    }
+    const stored = new Map((await scanAll(target)).map((item) => [item.id, item]));
+    const acknowledged = outcomes.filter((o) => o.reply.status === 201);
+    for (const o of acknowledged) {
+      expect(stored.get(o.id), `acknowledged write ${o.id}`).to.deep.equal({
+        id: o.id,
+        writer: o.writer,
+        seq: o.seq,
+        version: 1,
+      });
+    }
+    const slowest = Math.max(
+      ...outcomes.filter((o) => o.reply.status === 503).map((o) => o.reply.ms),
+    );
+    console.log(
+      `      ${acknowledged.length} writes acknowledged (${count("before", 201)} before, ` +
+        `${count("down", 201)} while stopping, ${count("after", 201)} after the restart), all present; ` +
+        `${outcomes.length - acknowledged.length} refused with 503, slowest ${slowest.toFixed(0)} ms ` +
+        `(budget ${budgetMs} ms, function timeout ${target.facts.functionTimeoutMs} ms)`,
+    );
+  });
+
+  it("frozen (hangs without answering): 503 within the SDK budget, long before the function timeout", async function () {
+    const pid = target.cloud.dynamoDb.pid;
+    expect(pid, "DynamoDB Local's process id").to.be.a("number");
+    let replies: Reply[];
+    process.kill(pid!, "SIGSTOP");
+    try {
+      replies = await Promise.all(probes());
+    } finally {
+      process.kill(pid!, "SIGCONT");
+    }
+    const { dynamoDbTimeoutMs } = target.facts;
+    replies.forEach((r, i) => {
+      expectUnavailable(r, budgetMs, `probe ${i}`);
+      // It waited out the per-attempt timeout: the 503 came from the SDK budget, not a refusal.
+      expect(r.ms, `probe ${i} waited for the timeout`).to.be.at.least(dynamoDbTimeoutMs);
+    });
+    // And it recovers once DynamoDB answers again (bounded: a few retries).
+    let recovered: Reply | undefined;
+    for (let attempt = 0; attempt < 20 && recovered?.status !== 200; attempt++) {
+      recovered = await target.call("GET", `/items/${seedId}`);
+      if (recovered.status !== 200) await sleep(250);
+    }
+    expect(recovered?.status, recovered?.text).to.equal(200);
+    console.log(
+      `      slowest 503 ${Math.max(...replies.map((r) => r.ms)).toFixed(0)} ms ` +
+        `(${target.facts.dynamoDbMaxAttempts} × ${dynamoDbTimeoutMs} ms attempts, budget ${budgetMs} ms, ` +
+        `function timeout ${target.facts.functionTimeoutMs} ms)`,
+    );
+  });
+});
+
+describe("hardening: function crash or timeout mid-write (fault fixture)", function () {
+  this.timeout(180_000);
+  let target: Target;
+
+  before(async function () {
+    target = await startTarget({ projectDir: FIXTURE_DIR, stack: "faults" });
+  });
+  after(async function () {
+    await target?.stop();
+  });
+
+  interface FaultCase {
+    name: string;
+    fault: "crash-mid-write" | "crash-after-write" | "stall-mid-write" | "stall-after-write";
+    status: 502 | 504;
+    /** An item to create first, or none. */
+    existing?: Record<string, unknown>;
+    request: (id: string) => [string, string, unknown];
+    /** What the table must then hold for the id: the item before, or the whole written item. */
+    expected: (id: string, before: Record<string, unknown> | undefined) => unknown;
+  }
+
+  const GATEWAY_BODY = {
+    502: { message: "Internal server error" },
+    504: { message: "Endpoint request timed out" },
+  };
+
+  const cases: FaultCase[] = [
+    {
+      name: "REST create, crash with half the PutItem sent: nothing stored",
+      fault: "crash-mid-write",
+      status: 502,
+      request: (id) => ["POST", "/items", { id, a: "x".repeat(2000), n: [1, 2, 3] }],
+      expected: () => undefined,
+    },
+    {
+      name: "REST create, crash after DynamoDB answered: the whole item stored",
+      fault: "crash-after-write",
+      status: 502,
+      request: (id) => ["POST", "/items", { id, a: "x".repeat(2000), n: [1, 2, 3] }],
+      expected: (id) => ({ id, a: "x".repeat(2000), n: [1, 2, 3], version: 1 }),
+    },
+    {
+      name: "REST PATCH, crash with half the UpdateItem sent: the item as before",
+      fault: "crash-mid-write",
+      status: 502,
+      existing: { a: "old", b: 1 },
+      request: (id) => ["PATCH", `/items/${id}`, { a: "new", c: { deep: [true] } }],
+      expected: (_id, before) => before,
+    },
+    {
+      name: "REST DELETE, crash with half the DeleteItem sent: the item as before",
+      fault: "crash-mid-write",
+      status: 502,
+      existing: { a: "keep" },
+      request: (id) => ["DELETE", `/items/${id}`, undefined],
+      expected: (_id, before) => before,
+    },
+    {
+      name: "tutorial update, crash with half the UpdateItem sent: the item as before",
+      fault: "crash-mid-write",
+      status: 502,
+      existing: { number: 5 },
+      request: (id) => [
+        "POST",
+        M,
+        {
+          operation: "update",
+          payload: {
+            Key: { id },
+            UpdateExpression: "SET #n = :n, #m = :m",
+            ExpressionAttributeNames: { "#n": "number", "#m": "more" },
+            ExpressionAttributeValues: { ":n": 10, ":m": "x".repeat(1000) },
+          },
+        },
+      ],
+      expected: (_id, before) => before,
+    },
+    {
+      name: "REST PUT, stalled with half the PutItem sent until the function timeout: the item as before",
+      fault: "stall-mid-write",
+      status: 504,
+      existing: { a: "old" },
+      request: (id) => ["PUT", `/items/${id}`, { a: "replaced", z: 26 }],
+      expected: (_id, before) => before,
+    },
+    {
+      name: "REST PATCH, stalled after DynamoDB answered: the whole change stored",
+      fault: "stall-after-write",
+      status: 504,
+      existing: { a: "old", b: 1 },
+      request: (id) => ["PATCH", `/items/${id}`, { a: "new", c: 3 }],
+      expected: (id) => ({ id, a: "new", b: 1, c: 3, version: 2 }),
+    },
+  ];
+
+  for (const c of cases) {
+    it(`${c.status}: ${c.name}`, async function () {
+      const id = uniqueId(c.fault);
+      if (c.existing) {
+        const created = await target.call("POST", "/items", { body: { id, ...c.existing } });
+        expect(created.status, created.text).to.equal(201);
+      }
+      const before = await scanAll(target);
+      const [method, urlPath, body] = c.request(id);
+      const reply = await target.call(method, urlPath, { body, headers: { "x-fault": c.fault } });
+      expect(reply.status, reply.text).to.equal(c.status);
+      expect(reply.json).to.deep.equal(GATEWAY_BODY[c.status]);
+      if (c.status === 504) {
+        expect(reply.ms, "answered at the function timeout").to.be.at.least(
+          target.facts.functionTimeoutMs - 100,
+        );
+      }
+      const after = await scanAll(target);
+      const others = (items: Record<string, unknown>[]) => items.filter((i) => i.id !== id);
+      expect(others(after), "no other item changed").to.deep.equal(others(before));
+      const previous = before.find((i) => i.id === id);
+      expect(after.find((i) => i.id === id)).to.deep.equal(c.expected(id, previous));
+    });
+  }
+
+  it("keeps serving after the crashes and timeouts", async function () {
+    const id = uniqueId("after-faults");
+    const created = await target.call("POST", "/items", { body: { id, ok: true } });
+    expect(created.status, created.text).to.equal(201);
+    const read = await target.call("GET", `/items/${id}`);
+    expect(read.status, read.text).to.equal(200);
+    expect(read.json).to.deep.equal({ id, ok: true, version: 1 });
+  });
+});
