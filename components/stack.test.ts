@@ -412,4 +412,34 @@ describe("config switches reach the resources", () => {
     expect(t.pointInTimeRecovery).to.deep.equal({ enabled: false });
     expect(t.serverSideEncryption).to.deep.equal({ enabled: true, kmsKeyArn });
   });
+
+  it("manageApiGatewayAccount sets the account's CloudWatch role, scoped to this project's logs", async () => {
+    const run = await runProgram({
+      stack: "dev",
+      config: { [`${CONFIG_NAMESPACE}:manageApiGatewayAccount`]: true },
+    });
+    const account = one(run, "aws:apigateway/account:Account").inputs as any;
+    const role = one(run, T.role, "api-cloudwatch-role");
+    expect(account.cloudwatchRoleArn).to.equal(role.state.arn);
+    expect(JSON.parse(role.inputs.assumeRolePolicy).Statement[0].Principal).to.deep.equal({
+      Service: "apigateway.amazonaws.com",
+    });
+    const statements = permissionPolicies(run.resources)
+      .filter((p) => p.resource.inputs.role === role.state.name)
+      .flatMap((p) => p.statements);
+    const accessLogs = run.ofType(T.logGroup).find((g) => g.name === "api-access-logs")!;
+    expect(statements).to.have.length(1);
+    for (const resource of statements[0]!.Resource) {
+      expect(resource).to.match(
+        /^arn:aws:logs:[a-z0-9-]+:\d{12}:log-group:\/aws\/apigateway\/lambda-apigateway\/\*$/,
+      );
+      expect(
+        `${accessLogs.state.arn}:*`.startsWith(resource.slice(0, -1)),
+        "covers the access logs",
+      ).to.equal(true);
+    }
+    expect(one(run, T.stage).inputs.accessLogSettings.destinationArn).to.equal(
+      accessLogs.state.arn,
+    );
+  });
 });
