@@ -163,7 +163,7 @@ function mochaOptions(root: string): Mocha.MochaOptions {
   return { reporter, timeout: rc.timeout };
 }
 
-async function main(argv: readonly string[]): Promise<number> {
+export async function main(argv: readonly string[]): Promise<number> {
   let args: RunArgs;
   let plan: ReturnType<typeof planRun>;
   try {
