@@ -23,9 +23,16 @@ export interface ApiGatewayOptions {
   log: (line: string) => void;
 }
 
-const json = (statusCode: number, message: string, extra: Record<string, string> = {}): HttpResponse => ({
+const json = (
+  statusCode: number,
+  message: string,
+  extra: Record<string, string> = {},
+): HttpResponse => ({
   statusCode,
-  headers: { "Content-Type": ["application/json"], ...Object.fromEntries(Object.entries(extra).map(([k, v]) => [k, [v]])) },
+  headers: {
+    "Content-Type": ["application/json"],
+    ...Object.fromEntries(Object.entries(extra).map(([k, v]) => [k, [v]])),
+  },
   body: Buffer.from(JSON.stringify({ message })),
 });
 
@@ -76,19 +83,24 @@ export function apiGatewayHandler(options: ApiGatewayOptions): http.RequestListe
     const method = (req.method ?? "GET").toUpperCase();
     const finish = (response: HttpResponse, note = "") => {
       send(res, response, requestId);
-      log(`${method} ${rawPath} → ${response.statusCode} (${Date.now() - started} ms)${note ? ` ${note}` : ""}`);
+      log(
+        `${method} ${rawPath} → ${response.statusCode} (${Date.now() - started} ms)${note ? ` ${note}` : ""}`,
+      );
     };
     try {
       const body = await readBody(req);
       if (body === "too-large") return finish(json(413, "Request Entity Too Large"));
       const [, stageName = "", ...rest] = rawPath.split("/");
       const stage = api.stages.find((s) => s.name === stageName);
-      if (!stage) return finish(json(403, "Forbidden", { "x-amzn-ErrorType": "ForbiddenException" }));
+      if (!stage)
+        return finish(json(403, "Forbidden", { "x-amzn-ErrorType": "ForbiddenException" }));
       const path = `/${rest.join("/")}`;
       const match = matchRoute(api.root, path, method);
       if (!match?.method) {
         return finish(
-          json(403, "Missing Authentication Token", { "x-amzn-ErrorType": "MissingAuthenticationTokenException" }),
+          json(403, "Missing Authentication Token", {
+            "x-amzn-ErrorType": "MissingAuthenticationTokenException",
+          }),
         );
       }
       const host = match.method.functionName ? functions.get(match.method.functionName) : undefined;
@@ -120,7 +132,10 @@ export function apiGatewayHandler(options: ApiGatewayOptions): http.RequestListe
         case "timeout":
           return finish(json(504, "Endpoint request timed out"), `(${outcome.limit} timeout)`);
         case "crash":
-          return finish({ ...json(502, ""), body: Buffer.from(INTERNAL_ERROR) }, `(function ${outcome.detail})`);
+          return finish(
+            { ...json(502, ""), body: Buffer.from(INTERNAL_ERROR) },
+            `(function ${outcome.detail})`,
+          );
         case "error":
           return finish(
             { ...json(502, ""), body: Buffer.from(INTERNAL_ERROR) },
@@ -138,7 +153,10 @@ export function apiGatewayHandler(options: ApiGatewayOptions): http.RequestListe
         }
       }
     } catch (err) {
-      finish({ ...json(500, ""), body: Buffer.from(INTERNAL_ERROR) }, `(local cloud error: ${(err as Error).message})`);
+      finish(
+        { ...json(500, ""), body: Buffer.from(INTERNAL_ERROR) },
+        `(local cloud error: ${(err as Error).message})`,
+      );
     }
   };
 }

@@ -39,23 +39,34 @@ async function main(): Promise<void> {
     console.log(USAGE);
     return;
   }
-  const port = process.env.PORT === undefined || process.env.PORT === "" ? 3000 : Number(process.env.PORT);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`PORT=${process.env.PORT} is not a port number`);
+  const port =
+    process.env.PORT === undefined || process.env.PORT === "" ? 3000 : Number(process.env.PORT);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    fail(`PORT=${process.env.PORT} is not a port number`);
 
   const started = Date.now();
   let cloud: LocalCloud | undefined;
   let shuttingDown = false;
   const shutdown = async (signal: string) => {
-    if (shuttingDown) {
-      console.log("Forced exit");
-      process.exit(130);
-    }
+    // Ctrl-C reaches us more than once (the terminal signals the whole group, and npm and tsx
+    // relay it), so later signals do not cut the shutdown short; a deadline does instead.
+    if (shuttingDown) return;
     shuttingDown = true;
     console.log(`\n${signal}: stopping the local cloud…`);
+    setTimeout(() => {
+      console.error("Shutdown took over 15 s; exiting anyway (DynamoDB Local's guard stops Java).");
+      process.exit(1);
+    }, 15_000).unref();
     await cloud?.stop();
     console.log("Stopped.");
     process.exit(0);
   };
+  // npm and tsx each sit between the terminal and us; if they die without passing a signal on,
+  // we are orphaned (re-parented) and stop too rather than keep holding the ports.
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent) void shutdown("parent process gone");
+  }, 1000).unref();
   process.on("SIGINT", () => void shutdown("SIGINT"));
   process.on("SIGTERM", () => void shutdown("SIGTERM"));
 

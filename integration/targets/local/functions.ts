@@ -95,7 +95,10 @@ export class FunctionHost {
     const worker = await Promise.race([acquiring, gaveUp]);
     if (!worker) {
       // Hand the environment back as soon as it frees up; this request has already timed out.
-      acquiring.then((w) => this.release(w), () => undefined);
+      acquiring.then(
+        (w) => this.release(w),
+        () => undefined,
+      );
       return { kind: "timeout", limit: "integration" };
     }
     clearTimeout(timer);
@@ -109,11 +112,16 @@ export class FunctionHost {
     const id = crypto.randomUUID();
     worker.stderrTail = [];
     const outcome = await new Promise<InvokeOutcome>((resolve) => {
-      const t = setTimeout(() => {
-        this.options.log(`[${this.fn.name}] ${id} Task timed out after ${(Math.min(this.fn.timeoutMs, remaining) / 1000).toFixed(2)} seconds`);
-        this.kill(worker);
-        resolve({ kind: "timeout", limit });
-      }, Math.min(this.fn.timeoutMs, remaining));
+      const t = setTimeout(
+        () => {
+          this.options.log(
+            `[${this.fn.name}] ${id} Task timed out after ${(Math.min(this.fn.timeoutMs, remaining) / 1000).toFixed(2)} seconds`,
+          );
+          this.kill(worker);
+          resolve({ kind: "timeout", limit });
+        },
+        Math.min(this.fn.timeoutMs, remaining),
+      );
       worker.onExit = (detail) => {
         clearTimeout(t);
         resolve({ kind: "crash", detail });
@@ -121,7 +129,11 @@ export class FunctionHost {
       worker.onMessage = (message) => {
         if (!("id" in message) || message.id !== id) return;
         clearTimeout(t);
-        resolve(message.type === "result" ? { kind: "result", payload: message.payload } : { kind: "error", error: message.error });
+        resolve(
+          message.type === "result"
+            ? { kind: "result", payload: message.payload }
+            : { kind: "error", error: message.error },
+        );
       };
       worker.child.send({
         type: "invoke",
@@ -156,7 +168,8 @@ export class FunctionHost {
     if (this.stopped) return;
     if (worker.dead) {
       // Its place is free again: a waiting request gets a fresh environment.
-      if (this.waiting.length && this.all.size < this.maxWorkers) this.waiting.shift()!(this.spawn());
+      if (this.waiting.length && this.all.size < this.maxWorkers)
+        this.waiting.shift()!(this.spawn());
       return;
     }
     const next = this.waiting.shift();
@@ -196,7 +209,9 @@ export class FunctionHost {
       serialization: "json",
     });
     const prefix = `[${this.fn.name}]`;
-    readline.createInterface({ input: child.stdout! }).on("line", (l) => this.options.log(`${prefix} ${l}`));
+    readline
+      .createInterface({ input: child.stdout! })
+      .on("line", (l) => this.options.log(`${prefix} ${l}`));
     readline.createInterface({ input: child.stderr! }).on("line", (l) => {
       worker.stderrTail = [...worker.stderrTail.slice(-4), l];
       this.options.log(`${prefix} ${l}`);
@@ -211,14 +226,19 @@ export class FunctionHost {
       onMessage: () => undefined,
     };
     const initTimer = setTimeout(() => {
-      settleInit({ errorType: "Runtime.InitTimeout", errorMessage: `init did not finish within ${INIT_TIMEOUT_MS} ms` });
+      settleInit({
+        errorType: "Runtime.InitTimeout",
+        errorMessage: `init did not finish within ${INIT_TIMEOUT_MS} ms`,
+      });
       this.kill(worker);
     }, INIT_TIMEOUT_MS);
     child.on("message", (message: WorkerMessage) => {
       if (message.type === "ready" || message.type === "init-error") {
         clearTimeout(initTimer);
         if (message.type === "init-error") {
-          this.options.log(`${prefix} init failed: ${message.error.errorType}: ${message.error.errorMessage}`);
+          this.options.log(
+            `${prefix} init failed: ${message.error.errorType}: ${message.error.errorMessage}`,
+          );
         }
         settleInit(message.type === "ready" ? null : message.error);
       } else {

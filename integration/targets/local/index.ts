@@ -141,27 +141,48 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     cleanups.push(() => Promise.all(servers.map(closeServer)).then(() => undefined));
     const apiPort = await listen(mainServer, options.port ?? 0);
 
+    // The engine and the program start side by side: both take seconds, and neither needs the other.
     let t = Date.now();
+    log(
+      `Starting DynamoDB Local (${options.dataDir ? `data in ${path.resolve(options.dataDir)}` : "in memory"})…`,
+    );
+    let engine: StartedDynamoDbLocal | undefined;
+    const starting = startDynamoDbLocal({
+      port: options.dynamoDbPort,
+      dataDir: options.dataDir,
+    }).then((e) => {
+      engine = e;
+      log(`DynamoDB Local ready on port ${e.port} (${seconds(t)})`);
+      return e;
+    });
+    // Also when the program fails first: wait for the engine and stop it.
+    cleanups.push(() =>
+      starting.then(
+        (e) => e.stop(),
+        () => undefined,
+      ),
+    );
+    cleanups.push(() => engine?.stop());
+
     const programFile = options.program ?? "index.ts";
+    const programStarted = Date.now();
     log(`Running ${programFile} (stack ${stack}) under Pulumi mocks…`);
-    const program = await runProgram({ stack, projectDir, program: options.program, config: options.config });
+    const running = runProgram({
+      stack,
+      projectDir,
+      program: options.program,
+      config: options.config,
+    });
+    // Whichever fails first is the error to show (a missing Java is known within a second).
+    const [program, firstEngine] = await Promise.all([running, starting]);
     const scratchDir = fs.mkdtempSync(path.join(os.tmpdir(), "local-cloud-"));
     cleanups.push(() => fs.rmSync(scratchDir, { recursive: true, force: true }));
     const model = await buildModel(program, projectDir, scratchDir);
-    log(`Program registered ${program.resources.length} resources (${seconds(t)})`);
+    log(`Program registered ${program.resources.length} resources (${seconds(programStarted)})`);
     if (model.notEmulated.length) log(`Not emulated: ${model.notEmulated.join("; ")}`);
     for (const warning of model.warnings) log(`Warning: ${warning}`);
-
-    t = Date.now();
-    log(`Starting DynamoDB Local (${options.dataDir ? `data in ${path.resolve(options.dataDir)}` : "in memory"})…`);
-    let engine: StartedDynamoDbLocal | undefined = await startDynamoDbLocal({
-      port: options.dynamoDbPort,
-      dataDir: options.dataDir,
-    });
-    cleanups.push(() => engine?.stop());
-    const dynamoDbEndpoint = engine.endpoint;
-    const dynamoDbPort = engine.port;
-    log(`DynamoDB Local ready on port ${dynamoDbPort} (${seconds(t)})`);
+    const dynamoDbEndpoint = firstEngine.endpoint;
+    const dynamoDbPort = firstEngine.port;
     const client = new DynamoDBClient({
       endpoint: dynamoDbEndpoint,
       region: program.region,
@@ -194,12 +215,18 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
         }),
       );
     }
-    cleanups.push(() => Promise.all([...hosts.values()].map((h) => h.stop())).then(() => undefined));
+    cleanups.push(() =>
+      Promise.all([...hosts.values()].map((h) => h.stop())).then(() => undefined),
+    );
     await Promise.all(
       [...hosts.values()].map(async (host) => {
         const error = await host.warm();
         const what = `Function ${host.fn.name} (${host.fn.handler}, timeout ${host.fn.timeoutMs / 1000} s, up to ${host.maxWorkers} workers)`;
-        log(error ? `${what}: init failed, requests will answer 502: ${error.errorMessage}` : `${what}: ready`);
+        log(
+          error
+            ? `${what}: init failed, requests will answer 502: ${error.errorMessage}`
+            : `${what}: ready`,
+        );
       }),
     );
     log(`Functions ready (${seconds(t)})`);
@@ -228,10 +255,13 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
         r.children.forEach(count);
       };
       count(api.root);
-      log(`REST API ${api.name}: ${methods} methods, stage${urls.length === 1 ? "" : "s"} ${urls.join(", ") || "(none)"}`);
+      log(
+        `REST API ${api.name}: ${methods} methods, stage${urls.length === 1 ? "" : "s"} ${urls.join(", ") || "(none)"}`,
+      );
     }
     const apiUrl = apis.find((a) => a.urls.length)?.urls[0] ?? "";
-    if (!apiUrl) log("Warning: the program declares no REST API with a stage; only DynamoDB is served");
+    if (!apiUrl)
+      log("Warning: the program declares no REST API with a stage; only DynamoDB is served");
 
     const dynamoDb: LocalDynamoDb = {
       endpoint: dynamoDbEndpoint,

@@ -17,7 +17,11 @@ process.on("disconnect", () => process.exit(0));
 
 function describe(err) {
   if (err instanceof Error) {
-    return { errorType: err.name, errorMessage: err.message, stack: String(err.stack ?? "").split("\n") };
+    return {
+      errorType: err.name,
+      errorMessage: err.message,
+      stack: String(err.stack ?? "").split("\n"),
+    };
   }
   return { errorType: "Error", errorMessage: String(err), stack: [] };
 }
@@ -57,7 +61,11 @@ process.on("message", async (message) => {
   if (message.type !== "invoke") return;
   const { id, event, context: fields } = message;
   if (!handler) {
-    process.send({ type: "error", id, error: { errorType: "Runtime.InitError", errorMessage: "init failed" } });
+    process.send({
+      type: "error",
+      id,
+      error: { errorType: "Runtime.InitError", errorMessage: "init failed" },
+    });
     return;
   }
   const deadline = Date.now() + fields.timeoutMs;

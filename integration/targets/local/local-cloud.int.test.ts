@@ -4,7 +4,12 @@
  */
 import * as http from "node:http";
 import * as path from "node:path";
-import { DescribeTableCommand, DescribeTimeToLiveCommand, DynamoDBClient, GetItemCommand } from "@aws-sdk/client-dynamodb";
+import {
+  DescribeTableCommand,
+  DescribeTimeToLiveCommand,
+  DynamoDBClient,
+  GetItemCommand,
+} from "@aws-sdk/client-dynamodb";
 import type { APIGatewayProxyEvent } from "aws-lambda";
 import { expect } from "chai";
 import { LOCAL_CREDENTIALS, startLocalCloud, type LocalCloud } from "./index";
@@ -24,17 +29,30 @@ interface Echo {
 /** A raw HTTP request, so repeated headers go out as separate lines (fetch would merge them). */
 function request(
   url: string,
-  options: { method?: string; headers?: Record<string, string | string[]>; body?: Buffer | string } = {},
+  options: {
+    method?: string;
+    headers?: Record<string, string | string[]>;
+    body?: Buffer | string;
+  } = {},
 ): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer; ms: number }> {
   const started = Date.now();
   return new Promise((resolve, reject) => {
-    const req = http.request(url, { method: options.method ?? "GET", headers: options.headers }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (c: Buffer) => chunks.push(c));
-      res.on("end", () =>
-        resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks), ms: Date.now() - started }),
-      );
-    });
+    const req = http.request(
+      url,
+      { method: options.method ?? "GET", headers: options.headers },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () =>
+          resolve({
+            status: res.statusCode!,
+            headers: res.headers,
+            body: Buffer.concat(chunks),
+            ms: Date.now() - started,
+          }),
+        );
+      },
+    );
     req.on("error", reject);
     req.end(options.body);
   });
@@ -72,7 +90,11 @@ describe("local cloud (fixture program)", function () {
       integrationTimeoutMs: INTEGRATION_TIMEOUT_MS,
       log: (line) => logs.push(line),
     });
-    client = new DynamoDBClient({ endpoint: cloud.dynamoDbEndpoint, region: cloud.region, credentials: LOCAL_CREDENTIALS });
+    client = new DynamoDBClient({
+      endpoint: cloud.dynamoDbEndpoint,
+      region: cloud.region,
+      credentials: LOCAL_CREDENTIALS,
+    });
   });
   after(async () => {
     client?.destroy();
@@ -89,10 +111,14 @@ describe("local cloud (fixture program)", function () {
 
   it("serves the stage the program declares and lists what it does not emulate", () => {
     const stage = cloud.program.ofType("aws:apigateway/stage:Stage")[0]!;
-    expect(cloud.apiUrl).to.match(new RegExp(`^http://127\\.0\\.0\\.1:\\d+/${stage.inputs.stageName}$`));
+    expect(cloud.apiUrl).to.match(
+      new RegExp(`^http://127\\.0\\.0\\.1:\\d+/${stage.inputs.stageName}$`),
+    );
     const notEmulated = logs.filter((l) => l.startsWith("Not emulated:"));
     expect(notEmulated).to.have.length(1);
-    expect(notEmulated[0]).to.include("aws:iam/role:Role ×1").and.include("aws:lambda/permission:Permission ×4");
+    expect(notEmulated[0])
+      .to.include("aws:iam/role:Role ×1")
+      .and.include("aws:lambda/permission:Permission ×4");
   });
 
   it("creates each table with the key schema, indexes and TTL the program declares", async () => {
@@ -120,31 +146,88 @@ describe("local cloud (fixture program)", function () {
       AWS_LAMBDA_FUNCTION_NAME: recorded.name,
       HOME_FROM_PARENT: null,
     });
-    expect(recorded.environment.TABLE_NAME).to.equal(cloud.program.ofType(TABLE_TYPE)[0]!.state.name);
+    expect(recorded.environment.TABLE_NAME).to.equal(
+      cloud.program.ofType(TABLE_TYPE)[0]!.state.name,
+    );
   });
 
   it("lets a function reach its table through the SDK with nothing but its environment", async () => {
-    const put = await request(`${cloud.apiUrl}/store/item-1`, { method: "PUT", body: "stored through Lambda" });
+    const put = await request(`${cloud.apiUrl}/store/item-1`, {
+      method: "PUT",
+      body: "stored through Lambda",
+    });
     expect(put.status, put.body.toString()).to.equal(204);
     const got = await request(`${cloud.apiUrl}/store/item-1`);
-    expect(JSON.parse(got.body.toString())).to.deep.equal({ id: "item-1", body: "stored through Lambda" });
+    expect(JSON.parse(got.body.toString())).to.deep.equal({
+      id: "item-1",
+      body: "stored through Lambda",
+    });
     const table = fn("store").environment.TABLE_NAME!;
-    const direct = await client.send(new GetItemCommand({ TableName: table, Key: { id: { S: "item-1" } } }));
+    const direct = await client.send(
+      new GetItemCommand({ TableName: table, Key: { id: { S: "item-1" } } }),
+    );
     expect(direct.Item?.body?.S).to.equal("stored through Lambda");
   });
 
   it("sends the event shape of API Gateway's REST proxy integration", async () => {
-    const { event, res, remainingMs } = await echo("/items/42?q=1", { headers: { "User-Agent": "shape-test" } });
+    const { event, res, remainingMs } = await echo("/items/42?q=1", {
+      headers: { "User-Agent": "shape-test" },
+    });
     const stage = cloud.program.ofType("aws:apigateway/stage:Stage")[0]!.inputs;
     // The top-level, requestContext and identity fields of the documented APIGatewayProxyEvent.
     expect(Object.keys(event).sort()).to.deep.equal(
-      ["body", "headers", "httpMethod", "isBase64Encoded", "multiValueHeaders", "multiValueQueryStringParameters", "path", "pathParameters", "queryStringParameters", "requestContext", "resource", "stageVariables"].sort(),
+      [
+        "body",
+        "headers",
+        "httpMethod",
+        "isBase64Encoded",
+        "multiValueHeaders",
+        "multiValueQueryStringParameters",
+        "path",
+        "pathParameters",
+        "queryStringParameters",
+        "requestContext",
+        "resource",
+        "stageVariables",
+      ].sort(),
     );
     expect(Object.keys(event.requestContext).sort()).to.deep.equal(
-      ["accountId", "apiId", "domainName", "domainPrefix", "extendedRequestId", "httpMethod", "identity", "path", "protocol", "requestId", "requestTime", "requestTimeEpoch", "resourceId", "resourcePath", "stage"].sort(),
+      [
+        "accountId",
+        "apiId",
+        "domainName",
+        "domainPrefix",
+        "extendedRequestId",
+        "httpMethod",
+        "identity",
+        "path",
+        "protocol",
+        "requestId",
+        "requestTime",
+        "requestTimeEpoch",
+        "resourceId",
+        "resourcePath",
+        "stage",
+      ].sort(),
     );
     expect(Object.keys(event.requestContext.identity).sort()).to.deep.equal(
-      ["accessKey", "accountId", "apiKey", "apiKeyId", "caller", "clientCert", "cognitoAuthenticationProvider", "cognitoAuthenticationType", "cognitoIdentityId", "cognitoIdentityPoolId", "principalOrgId", "sourceIp", "user", "userAgent", "userArn"].sort(),
+      [
+        "accessKey",
+        "accountId",
+        "apiKey",
+        "apiKeyId",
+        "caller",
+        "clientCert",
+        "cognitoAuthenticationProvider",
+        "cognitoAuthenticationType",
+        "cognitoIdentityId",
+        "cognitoIdentityPoolId",
+        "principalOrgId",
+        "sourceIp",
+        "user",
+        "userAgent",
+        "userArn",
+      ].sort(),
     );
     expect(event).to.deep.include({
       resource: "/items/{id}",
@@ -164,8 +247,13 @@ describe("local cloud (fixture program)", function () {
       path: `/${stage.stageName}/items/42`,
       requestId: res.headers["x-amzn-requestid"],
     });
-    expect(event.requestContext.identity).to.include({ sourceIp: "127.0.0.1", userAgent: "shape-test" });
-    expect(event.requestContext.requestTime).to.match(/^\d{2}\/[A-Z][a-z]{2}\/\d{4}:\d{2}:\d{2}:\d{2} \+0000$/);
+    expect(event.requestContext.identity).to.include({
+      sourceIp: "127.0.0.1",
+      userAgent: "shape-test",
+    });
+    expect(event.requestContext.requestTime).to.match(
+      /^\d{2}\/[A-Z][a-z]{2}\/\d{4}:\d{2}:\d{2}:\d{2} \+0000$/,
+    );
     expect(Math.abs(event.requestContext.requestTimeEpoch - Date.now())).to.be.below(10_000);
     expect(remainingMs).to.be.within(1, fn("echo").timeoutMs);
   });
@@ -177,26 +265,52 @@ describe("local cloud (fixture program)", function () {
       return { fn: functionName, resource: event.resource, params: event.pathParameters };
     };
     expect(await served("GET", "/echo")).to.deep.include({ fn: names.echo, resource: "/echo" });
-    expect(await served("DELETE", "/echo")).to.deep.include({ fn: names.fallback, resource: "/echo" });
-    expect(await served("GET", "/items/static")).to.deep.equal({ fn: names.fallback, resource: "/items/static", params: null });
-    expect(await served("GET", "/items/a%20b")).to.deep.equal({ fn: names.echo, resource: "/items/{id}", params: { id: "a b" } });
-    expect(await served("GET", "/files/a/b/c.txt")).to.deep.equal({ fn: names.echo, resource: "/files/{proxy+}", params: { proxy: "a/b/c.txt" } });
-    expect(await served("PUT", "/anything/else")).to.deep.equal({ fn: names.fallback, resource: "/{proxy+}", params: { proxy: "anything/else" } });
+    expect(await served("DELETE", "/echo")).to.deep.include({
+      fn: names.fallback,
+      resource: "/echo",
+    });
+    expect(await served("GET", "/items/static")).to.deep.equal({
+      fn: names.fallback,
+      resource: "/items/static",
+      params: null,
+    });
+    expect(await served("GET", "/items/a%20b")).to.deep.equal({
+      fn: names.echo,
+      resource: "/items/{id}",
+      params: { id: "a b" },
+    });
+    expect(await served("GET", "/files/a/b/c.txt")).to.deep.equal({
+      fn: names.echo,
+      resource: "/files/{proxy+}",
+      params: { proxy: "a/b/c.txt" },
+    });
+    expect(await served("PUT", "/anything/else")).to.deep.equal({
+      fn: names.fallback,
+      resource: "/{proxy+}",
+      params: { proxy: "anything/else" },
+    });
   });
 
   it("answers API Gateway's 403s for a method the resource lacks and for an unknown stage", async () => {
     const noMethod = await request(`${cloud.apiUrl}/items/42`, { method: "POST", body: "{}" });
     expect(noMethod.status).to.equal(403);
-    expect(JSON.parse(noMethod.body.toString())).to.deep.equal({ message: "Missing Authentication Token" });
+    expect(JSON.parse(noMethod.body.toString())).to.deep.equal({
+      message: "Missing Authentication Token",
+    });
     const noStage = await request(`${cloud.apiUrl.replace(/\/[^/]+$/, "/no-such-stage")}/echo`);
     expect(noStage.status).to.equal(403);
     expect(JSON.parse(noStage.body.toString())).to.deep.equal({ message: "Forbidden" });
   });
 
   it("passes multi-value query strings and headers, and returns multi-value response headers", async () => {
-    const { event, res } = await echo("/echo?tag=a&tag=b&single=x%20y", { headers: { "X-Multi": ["one", "two"] } });
+    const { event, res } = await echo("/echo?tag=a&tag=b&single=x%20y", {
+      headers: { "X-Multi": ["one", "two"] },
+    });
     expect(event.queryStringParameters).to.deep.equal({ tag: "b", single: "x y" });
-    expect(event.multiValueQueryStringParameters).to.deep.equal({ tag: ["a", "b"], single: ["x y"] });
+    expect(event.multiValueQueryStringParameters).to.deep.equal({
+      tag: ["a", "b"],
+      single: ["x y"],
+    });
     expect(event.multiValueHeaders["X-Multi"]).to.deep.equal(["one", "two"]);
     expect(event.headers["X-Multi"]).to.equal("two");
     expect(res.headers["set-cookie"]).to.deep.equal(["a=1", "b=2"]);
@@ -205,7 +319,11 @@ describe("local cloud (fixture program)", function () {
 
   it("carries binary bodies base64-encoded both ways for the API's binary media types", async () => {
     const bytes = Buffer.from([0x00, 0xff, 0xfe, 0x80, 0x41, 0x0a, 0xc3]);
-    const { event } = await echo("/echo", { method: "POST", body: bytes, headers: { "Content-Type": "application/octet-stream" } });
+    const { event } = await echo("/echo", {
+      method: "POST",
+      body: bytes,
+      headers: { "Content-Type": "application/octet-stream" },
+    });
     expect(event.isBase64Encoded).to.equal(true);
     expect(Buffer.from(event.body!, "base64").equals(bytes)).to.equal(true);
 
@@ -217,12 +335,19 @@ describe("local cloud (fixture program)", function () {
     expect(roundTrip.status).to.equal(200);
     expect([...roundTrip.body]).to.deep.equal([...bytes].reverse());
 
-    const text = await echo("/echo", { method: "POST", body: '{"a":"é"}', headers: { "Content-Type": "application/json" } });
+    const text = await echo("/echo", {
+      method: "POST",
+      body: '{"a":"é"}',
+      headers: { "Content-Type": "application/json" },
+    });
     expect(text.event).to.include({ isBase64Encoded: false, body: '{"a":"é"}' });
   });
 
   it("answers 413 for a payload over 10 MB and keeps serving", async () => {
-    const big = await request(`${cloud.apiUrl}/echo`, { method: "POST", body: Buffer.alloc(10 * 1024 * 1024 + 1, 0x61) });
+    const big = await request(`${cloud.apiUrl}/echo`, {
+      method: "POST",
+      body: Buffer.alloc(10 * 1024 * 1024 + 1, 0x61),
+    });
     expect(big.status).to.equal(413);
     await echo("/echo");
   });
@@ -231,7 +356,9 @@ describe("local cloud (fixture program)", function () {
     const timeoutMs = fn("misbehave").timeoutMs;
     const slow = await request(`${cloud.apiUrl}/misbehave?do=sleep&ms=${timeoutMs * 4}`);
     expect(slow.status).to.equal(504);
-    expect(JSON.parse(slow.body.toString())).to.deep.equal({ message: "Endpoint request timed out" });
+    expect(JSON.parse(slow.body.toString())).to.deep.equal({
+      message: "Endpoint request timed out",
+    });
     expect(slow.ms).to.be.within(timeoutMs - 50, timeoutMs * 3);
     expect((await request(`${cloud.apiUrl}/misbehave`)).status).to.equal(200);
   });
@@ -245,11 +372,15 @@ describe("local cloud (fixture program)", function () {
 
   for (const crash of ["exit", "uncaught"]) {
     it(`answers 502 when the function's process dies (${crash}), and keeps serving`, async () => {
-      const before = JSON.parse((await request(`${cloud.apiUrl}/misbehave`)).body.toString()).pid as number;
+      const before = JSON.parse((await request(`${cloud.apiUrl}/misbehave`)).body.toString())
+        .pid as number;
       const res = await request(`${cloud.apiUrl}/misbehave?do=${crash}`);
       expect(res.status).to.equal(502);
       expect(JSON.parse(res.body.toString())).to.deep.equal({ message: "Internal server error" });
-      expect(await waitUntil(() => !alive(before), 2000), "the crashed environment is gone").to.equal(true);
+      expect(
+        await waitUntil(() => !alive(before), 2000),
+        "the crashed environment is gone",
+      ).to.equal(true);
       const after = await request(`${cloud.apiUrl}/misbehave`);
       expect(after.status).to.equal(200);
       expect(JSON.parse(after.body.toString()).pid).to.not.equal(before);
@@ -263,7 +394,14 @@ describe("local cloud (fixture program)", function () {
     expect(JSON.parse(res.body.toString())).to.deep.equal({ message: "Internal server error" });
   });
 
-  for (const kind of ["no-status", "object-body", "extra-key", "bad-headers", "string", "nothing"]) {
+  for (const kind of [
+    "no-status",
+    "object-body",
+    "extra-key",
+    "bad-headers",
+    "string",
+    "nothing",
+  ]) {
     it(`answers 502 Internal server error for a malformed result (${kind})`, async () => {
       const res = await request(`${cloud.apiUrl}/misbehave?do=malformed&kind=${kind}`);
       expect(res.status).to.equal(502);
@@ -295,7 +433,11 @@ describe("local cloud follows the program and its config", function () {
         "local-fixture:greeting": "changed by config",
       },
     });
-    const client = new DynamoDBClient({ endpoint: cloud.dynamoDbEndpoint, region: cloud.region, credentials: LOCAL_CREDENTIALS });
+    const client = new DynamoDBClient({
+      endpoint: cloud.dynamoDbEndpoint,
+      region: cloud.region,
+      credentials: LOCAL_CREDENTIALS,
+    });
     try {
       const name = cloud.program.ofType(TABLE_TYPE)[0]!.state.name;
       const { Table } = await client.send(new DescribeTableCommand({ TableName: name }));

@@ -19,14 +19,26 @@ const STAGE = "aws:apigateway/stage:Stage";
 const DEPLOYMENT = "aws:apigateway/deployment:Deployment";
 
 /** Types the local cloud turns into something running. */
-const EMULATED = new Set([TABLE_TYPE, FUNCTION_TYPE, REST_API, RESOURCE, METHOD, INTEGRATION, STAGE, DEPLOYMENT]);
+const EMULATED = new Set([
+  TABLE_TYPE,
+  FUNCTION_TYPE,
+  REST_API,
+  RESOURCE,
+  METHOD,
+  INTEGRATION,
+  STAGE,
+  DEPLOYMENT,
+]);
 
 /** Why a type that is recorded but not emulated makes no difference locally (or does). */
 const NOT_EMULATED_BECAUSE: [RegExp, string][] = [
   [/^aws:iam\//, "IAM is not enforced locally; the policy is checked by the unit tests"],
   [/^aws:lambda\/permission:/, "invoke permissions are not enforced locally"],
   [/^aws:cloudwatch\/logGroup:/, "function logs go to this terminal"],
-  [/^aws:apigateway\/(methodSettings|usagePlan|usagePlanKey|apiKey|account):/, "throttling, usage plans and API keys are not enforced locally"],
+  [
+    /^aws:apigateway\/(methodSettings|usagePlan|usagePlanKey|apiKey|account):/,
+    "throttling, usage plans and API keys are not enforced locally",
+  ],
   [/^aws:kms\//, "encryption at rest is not emulated"],
 ];
 
@@ -101,6 +113,19 @@ export interface LocalModel {
   warnings: string[];
 }
 
+// How Pulumi marks a secret in recorded inputs (e.g. an environment holding a generated key).
+const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
+const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+
+/** The value with every secret wrapper removed: locally, a secret is served like any value. */
+export function reveal(value: any): any {
+  if (!value || typeof value !== "object") return value;
+  if (value[SECRET_SIG_KEY] === SECRET_SIG) return reveal(value.value);
+  if (Array.isArray(value)) return value.map(reveal);
+  if (Object.getPrototypeOf(value) !== Object.prototype) return value; // assets, archives
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, reveal(v)]));
+}
+
 const asString = (v: unknown): string => (v === undefined || v === null ? "" : String(v));
 
 /** Where the deployed code is: a FileArchive directory, or an AssetArchive written out to `scratchDir`. */
@@ -118,10 +143,14 @@ async function codeDirectory(
     // Relative paths are relative to the program's working directory, which Pulumi makes the project.
     const dir = path.resolve(projectDir, await code.path);
     if (!fs.existsSync(dir)) {
-      throw new Error(`${where}: its code archive ${dir} does not exist; the program should have built it`);
+      throw new Error(
+        `${where}: its code archive ${dir} does not exist; the program should have built it`,
+      );
     }
     if (!fs.statSync(dir).isDirectory()) {
-      throw new Error(`${where}: its code archive ${dir} is a file; only directory archives are served locally`);
+      throw new Error(
+        `${where}: its code archive ${dir} is a file; only directory archives are served locally`,
+      );
     }
     return dir;
   }
@@ -139,7 +168,9 @@ async function codeDirectory(
       } else if (asset instanceof pulumi.asset.FileArchive) {
         fs.cpSync(path.resolve(projectDir, await asset.path), target, { recursive: true });
       } else {
-        throw new Error(`${where}: archive entry "${file}" is a kind of asset the local cloud cannot unpack`);
+        throw new Error(
+          `${where}: archive entry "${file}" is a kind of asset the local cloud cannot unpack`,
+        );
       }
     }
     return dir;
@@ -153,10 +184,14 @@ export async function buildModel(
   scratchDir: string,
 ): Promise<LocalModel> {
   const warnings: string[] = [];
-  const tables = run.ofType(TABLE_TYPE).map((r) => ({ name: asString(r.state.name), resource: r }));
+  const tables = run.ofType(TABLE_TYPE).map((r) => ({
+    name: asString(reveal(r.state).name),
+    resource: { ...r, inputs: reveal(r.inputs), state: reveal(r.state) },
+  }));
 
   const functions: FunctionModel[] = [];
-  for (const r of run.ofType(FUNCTION_TYPE)) {
+  for (const recorded of run.ofType(FUNCTION_TYPE)) {
+    const r = { ...recorded, inputs: reveal(recorded.inputs), state: reveal(recorded.state) };
     const runtime = asString(r.inputs.runtime);
     if (runtime && !runtime.startsWith("nodejs")) {
       warnings.push(`function ${r.id} uses ${runtime}; it is run with this machine's Node.js`);
@@ -183,7 +218,11 @@ export async function buildModel(
 
   const apis: RestApiModel[] = [];
   for (const api of run.ofType(REST_API)) {
-    const ofApi = (type: string) => run.ofType(type).filter((r) => r.inputs.restApi === api.id);
+    const ofApi = (type: string) =>
+      run
+        .ofType(type)
+        .map((r) => ({ ...r, inputs: reveal(r.inputs), state: reveal(r.state) }))
+        .filter((r) => r.inputs.restApi === api.id);
     const root: ResourceModel = {
       id: asString(api.state.rootResourceId),
       path: "/",
@@ -205,7 +244,8 @@ export async function buildModel(
     for (const r of records) {
       const parent = byId.get(asString(r.inputs.parentId));
       if (parent) parent.children.push(byId.get(r.id)!);
-      else warnings.push(`API resource ${r.name} has a parent outside its REST API; it is not served`);
+      else
+        warnings.push(`API resource ${r.name} has a parent outside its REST API; it is not served`);
     }
     const integrations = ofApi(INTEGRATION);
     for (const m of ofApi(METHOD)) {
@@ -230,7 +270,8 @@ export async function buildModel(
       } else {
         const target = byInvokeArn.get(asString(integration.inputs.uri));
         if (target) method.functionName = target.name;
-        else method.unsupported = `its integration targets ${asString(integration.inputs.uri)}, which is no function of this program`;
+        else
+          method.unsupported = `its integration targets ${asString(integration.inputs.uri)}, which is no function of this program`;
       }
       if (method.unsupported) warnings.push(`${where} answers 500: ${method.unsupported}`);
       if (method.authorization !== "NONE") {
@@ -244,11 +285,15 @@ export async function buildModel(
       variables:
         s.inputs.variables && Object.keys(s.inputs.variables).length
           ? Object.fromEntries(
-              Object.entries(s.inputs.variables as Record<string, unknown>).map(([k, v]) => [k, asString(v)]),
+              Object.entries(s.inputs.variables as Record<string, unknown>).map(([k, v]) => [
+                k,
+                asString(v),
+              ]),
             )
           : null,
     }));
-    if (!stages.length) warnings.push(`REST API ${api.name} has no stage, so it is not reachable (as in AWS)`);
+    if (!stages.length)
+      warnings.push(`REST API ${api.name} has no stage, so it is not reachable (as in AWS)`);
     apis.push({
       logicalName: api.name,
       id: api.id,

@@ -26,14 +26,21 @@ describe("local cloud: Lambda proxy event and result mapping", () => {
   it("gives single and multi-value query parameters, decoded, or null when there are none", () => {
     const e = buildProxyEvent(request({ query: "a=1&a=2&b=x%20y&flag" }), ctx);
     expect(e.queryStringParameters).to.deep.equal({ a: "2", b: "x y", flag: "" });
-    expect(e.multiValueQueryStringParameters).to.deep.equal({ a: ["1", "2"], b: ["x y"], flag: [""] });
+    expect(e.multiValueQueryStringParameters).to.deep.equal({
+      a: ["1", "2"],
+      b: ["x y"],
+      flag: [""],
+    });
     const none = buildProxyEvent(request(), ctx);
     expect(none.queryStringParameters).to.equal(null);
     expect(none.multiValueQueryStringParameters).to.equal(null);
   });
 
   it("keeps the client's header casing and every value of a repeated header", () => {
-    const e = buildProxyEvent(request({ rawHeaders: ["X-Multi", "1", "X-Multi", "2", "Host", "h"] }), ctx);
+    const e = buildProxyEvent(
+      request({ rawHeaders: ["X-Multi", "1", "X-Multi", "2", "Host", "h"] }),
+      ctx,
+    );
     expect(e.multiValueHeaders["X-Multi"]).to.deep.equal(["1", "2"]);
     expect(e.headers["X-Multi"]).to.equal("2");
     expect(e.headers["X-Forwarded-For"]).to.equal("127.0.0.1");
@@ -41,7 +48,10 @@ describe("local cloud: Lambda proxy event and result mapping", () => {
 
   it("base64-encodes bodies of the API's binary media types only", () => {
     const bytes = Buffer.from([0, 255, 254, 1]);
-    const bin = buildProxyEvent(request({ body: bytes, rawHeaders: ["Content-Type", "image/png"] }), ctx);
+    const bin = buildProxyEvent(
+      request({ body: bytes, rawHeaders: ["Content-Type", "image/png"] }),
+      ctx,
+    );
     expect(bin.isBase64Encoded).to.equal(true);
     expect(Buffer.from(bin.body!, "base64").equals(bytes)).to.equal(true);
     const text = buildProxyEvent(request(), ctx);
@@ -70,7 +80,11 @@ describe("local cloud: Lambda proxy event and result mapping", () => {
     expect(r).to.not.have.property("malformed");
     if ("malformed" in r) return;
     expect(r.statusCode).to.equal(201);
-    expect(r.headers).to.deep.include({ "X-One": ["1"], "Set-Cookie": ["a=1", "b=2"], "X-Num": ["5"] });
+    expect(r.headers).to.deep.include({
+      "X-One": ["1"],
+      "Set-Cookie": ["a=1", "b=2"],
+      "X-Num": ["5"],
+    });
     expect(r.headers["Content-Type"]).to.deep.equal(["application/json"]);
     expect(r.body.toString()).to.equal("created");
   });

@@ -67,7 +67,20 @@ const lastValues = (multi: Record<string, string[]> | null) =>
   multi ? Object.fromEntries(Object.entries(multi).map(([k, v]) => [k, v[v.length - 1]!])) : null;
 
 function requestTime(date: Date): string {
-  const months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+  const months = [
+    "Jan",
+    "Feb",
+    "Mar",
+    "Apr",
+    "May",
+    "Jun",
+    "Jul",
+    "Aug",
+    "Sep",
+    "Oct",
+    "Nov",
+    "Dec",
+  ];
   const pad = (n: number) => String(n).padStart(2, "0");
   return (
     `${pad(date.getUTCDate())}/${months[date.getUTCMonth()]}/${date.getUTCFullYear()}:` +
@@ -159,7 +172,13 @@ export interface HttpResponse {
 }
 
 export const INTERNAL_ERROR = JSON.stringify({ message: "Internal server error" });
-const RESULT_KEYS = new Set(["statusCode", "headers", "multiValueHeaders", "body", "isBase64Encoded"]);
+const RESULT_KEYS = new Set([
+  "statusCode",
+  "headers",
+  "multiValueHeaders",
+  "body",
+  "isBase64Encoded",
+]);
 
 const isRecord = (v: unknown): v is Record<string, unknown> =>
   !!v && typeof v === "object" && !Array.isArray(v);
@@ -196,7 +215,8 @@ export function mapProxyResult(
   }
   const headers: Record<string, string[]> = {};
   if (result.multiValueHeaders !== undefined && result.multiValueHeaders !== null) {
-    if (!isRecord(result.multiValueHeaders)) return { malformed: "multiValueHeaders must be an object" };
+    if (!isRecord(result.multiValueHeaders))
+      return { malformed: "multiValueHeaders must be an object" };
     for (const [k, values] of Object.entries(result.multiValueHeaders)) {
       if (!Array.isArray(values)) return { malformed: `multiValueHeaders.${k} must be an array` };
       headers[k] = values.map(headerValue).filter((v): v is string => v !== undefined);
@@ -215,12 +235,15 @@ export function mapProxyResult(
     headers["Content-Type"] = ["application/json"];
   }
   const text = (result.body as string | null | undefined) ?? "";
-  const contentType = Object.entries(headers).find(([k]) => k.toLowerCase() === "content-type")?.[1][0];
+  const contentType = Object.entries(headers).find(
+    ([k]) => k.toLowerCase() === "content-type",
+  )?.[1][0];
   // API Gateway decodes a base64 body only when the response type or the client's Accept is binary.
   const firstAccept = requestAccept?.split(",")[0];
   const decode =
     result.isBase64Encoded === true &&
-    (isBinaryMediaType(contentType, binaryMediaTypes) || isBinaryMediaType(firstAccept, binaryMediaTypes));
+    (isBinaryMediaType(contentType, binaryMediaTypes) ||
+      isBinaryMediaType(firstAccept, binaryMediaTypes));
   return {
     statusCode: status,
     headers,

@@ -4,13 +4,25 @@ import { matchRoute } from "./routing";
 
 // A resource tree shaped like what API Gateway stores: pathPart per node, methods per node.
 function tree(paths: Record<string, string[]>): ResourceModel {
-  const root: ResourceModel = { id: "root", path: "/", pathPart: "", children: [], methods: new Map() };
+  const root: ResourceModel = {
+    id: "root",
+    path: "/",
+    pathPart: "",
+    children: [],
+    methods: new Map(),
+  };
   const byPath = new Map([["/", root]]);
   const ensure = (p: string): ResourceModel => {
     const existing = byPath.get(p);
     if (existing) return existing;
     const parent = ensure(p.slice(0, p.lastIndexOf("/")) || "/");
-    const node: ResourceModel = { id: p, path: p, pathPart: p.slice(p.lastIndexOf("/") + 1), children: [], methods: new Map() };
+    const node: ResourceModel = {
+      id: p,
+      path: p,
+      pathPart: p.slice(p.lastIndexOf("/") + 1),
+      children: [],
+      methods: new Map(),
+    };
     parent.children.push(node);
     byPath.set(p, node);
     return node;
@@ -18,7 +30,12 @@ function tree(paths: Record<string, string[]>): ResourceModel {
   for (const [p, methods] of Object.entries(paths)) {
     const node = ensure(p);
     for (const m of methods) {
-      node.methods.set(m, { httpMethod: m, functionName: `${m} ${p}`, authorization: "NONE", apiKeyRequired: false } satisfies MethodModel);
+      node.methods.set(m, {
+        httpMethod: m,
+        functionName: `${m} ${p}`,
+        authorization: "NONE",
+        apiKeyRequired: false,
+      } satisfies MethodModel);
     }
   }
   return root;
@@ -36,22 +53,47 @@ describe("local cloud: API Gateway route matching", () => {
   });
   const route = (method: string, path: string) => {
     const m = matchRoute(root, path, method);
-    return m && { resource: m.resource.path, method: m.method?.httpMethod ?? null, params: m.pathParameters };
+    return (
+      m && {
+        resource: m.resource.path,
+        method: m.method?.httpMethod ?? null,
+        params: m.pathParameters,
+      }
+    );
   };
 
   it("prefers an explicit method over ANY on the same resource", () => {
-    expect(route("GET", "/items")).to.deep.equal({ resource: "/items", method: "GET", params: null });
-    expect(route("PATCH", "/items")).to.deep.equal({ resource: "/items", method: "ANY", params: null });
+    expect(route("GET", "/items")).to.deep.equal({
+      resource: "/items",
+      method: "GET",
+      params: null,
+    });
+    expect(route("PATCH", "/items")).to.deep.equal({
+      resource: "/items",
+      method: "ANY",
+      params: null,
+    });
   });
 
   it("prefers a static segment over {param}, and {param} over {proxy+}", () => {
     expect(route("GET", "/items/special")?.resource).to.equal("/items/special");
-    expect(route("GET", "/items/42")).to.deep.equal({ resource: "/items/{id}", method: "GET", params: { id: "42" } });
-    expect(route("GET", "/other/42")).to.deep.equal({ resource: "/{proxy+}", method: "ANY", params: { proxy: "other/42" } });
+    expect(route("GET", "/items/42")).to.deep.equal({
+      resource: "/items/{id}",
+      method: "GET",
+      params: { id: "42" },
+    });
+    expect(route("GET", "/other/42")).to.deep.equal({
+      resource: "/{proxy+}",
+      method: "ANY",
+      params: { proxy: "other/42" },
+    });
   });
 
   it("collects every path parameter, URL-decoded", () => {
-    expect(route("PUT", "/items/a%20b/tags/x%2Fy")?.params).to.deep.equal({ id: "a b", tag: "x/y" });
+    expect(route("PUT", "/items/a%20b/tags/x%2Fy")?.params).to.deep.equal({
+      id: "a b",
+      tag: "x/y",
+    });
   });
 
   it("falls back to the greedy proxy when a deeper static branch does not match", () => {
@@ -64,8 +106,16 @@ describe("local cloud: API Gateway route matching", () => {
   });
 
   it("gives no method when the matched resource has neither it nor ANY (API Gateway's 403)", () => {
-    expect(route("POST", "/items/42")).to.deep.equal({ resource: "/items/{id}", method: null, params: { id: "42" } });
-    expect(route("GET", "/empty")).to.deep.equal({ resource: "/empty", method: null, params: null });
+    expect(route("POST", "/items/42")).to.deep.equal({
+      resource: "/items/{id}",
+      method: null,
+      params: { id: "42" },
+    });
+    expect(route("GET", "/empty")).to.deep.equal({
+      resource: "/empty",
+      method: null,
+      params: null,
+    });
   });
 
   it("matches the root only for the stage root, never through {proxy+}", () => {

@@ -44,18 +44,27 @@ function matchFrom(
   }
   for (const child of children) {
     const name = greedyName(child.pathPart);
-    if (name) return { resource: child, params: { ...params, [name]: segments.map(decode).join("/") } };
+    if (name)
+      return { resource: child, params: { ...params, [name]: segments.map(decode).join("/") } };
   }
   return null;
 }
 
 /** Matches a request path (below the stage, e.g. `/items/42`) and method against the resource tree. */
-export function matchRoute(root: ResourceModel, requestPath: string, httpMethod: string): RouteMatch | null {
-  const segments = requestPath.split("/").filter((s, i, all) => s !== "" || (i > 0 && i < all.length - 1));
+export function matchRoute(
+  root: ResourceModel,
+  requestPath: string,
+  httpMethod: string,
+): RouteMatch | null {
+  const segments = requestPath
+    .split("/")
+    .filter((s, i, all) => s !== "" || (i > 0 && i < all.length - 1));
   const found = matchFrom(root, segments, {});
   if (!found) return null;
   const method =
-    found.resource.methods.get(httpMethod.toUpperCase()) ?? found.resource.methods.get("ANY") ?? null;
+    found.resource.methods.get(httpMethod.toUpperCase()) ??
+    found.resource.methods.get("ANY") ??
+    null;
   return {
     resource: found.resource,
     method,
