@@ -52,7 +52,12 @@ export function toNativeMap(map: AttrMap): Record<string, Native> {
   return out;
 }
 
-const NUMBER = (text: string) => new Num(text);
+/** lib-dynamodb's conversion settings: numbers come back as `Num`, exact. */
+export const TRANSLATE_CONFIG = {
+  // Optional parameters left undefined (e.g. no ConditionExpression) are dropped, not sent.
+  marshallOptions: { removeUndefinedValues: true },
+  unmarshallOptions: { wrapNumbers: (text: string) => new Num(text) },
+};
 
 /** What lib-dynamodb unmarshalled (with numbers wrapped as Num) → core value. */
 export function fromNative(value: Native): AttrValue {
@@ -124,11 +129,7 @@ export function createDynamoDbStore(options: DynamoDbStoreOptions): Store {
         throwOnRequestTimeout: true,
       },
     }),
-    {
-      // Sets and binary come from our own types, never from empty or undefined values.
-      marshallOptions: { removeUndefinedValues: true },
-      unmarshallOptions: { wrapNumbers: NUMBER },
-    },
+    TRANSLATE_CONFIG,
   );
   const TableName = options.tableName;
 
