@@ -38,6 +38,8 @@ export interface Variant {
   name: string;
   /** Absolute path of the module Lambda would import (the bundle's `index.mjs`). */
   module: string;
+  /** Variables laid over the common environment (e.g. NODE_OPTIONS), for experiments. */
+  env?: Record<string, string>;
 }
 
 export interface ColdStartOptions {
