@@ -409,6 +409,24 @@ describe("local cloud (fixture program)", function () {
     });
   }
 
+  it("stops and restarts DynamoDB Local on the same endpoint, tables re-created (for fault tests)", async () => {
+    const javaPid = cloud.dynamoDb.pid!;
+    await cloud.dynamoDb.stop();
+    expect(cloud.dynamoDb.running).to.equal(false);
+    expect(alive(javaPid)).to.equal(false);
+    const down = await request(`${cloud.apiUrl}/store/during-outage`);
+    expect(down.status).to.be.within(500, 504);
+    await cloud.dynamoDb.start();
+    expect(cloud.dynamoDb.pid).to.not.equal(javaPid);
+    const put = await request(`${cloud.apiUrl}/store/after-restart`, {
+      method: "PUT",
+      body: "back",
+    });
+    expect(put.status, put.body.toString()).to.equal(204);
+    const got = await request(`${cloud.apiUrl}/store/after-restart`);
+    expect(JSON.parse(got.body.toString()).body).to.equal("back");
+  });
+
   it("runs one invocation per environment at a time, in a bounded pool", async () => {
     const results = await Promise.all(Array.from({ length: 6 }, () => echo("/echo?sleepMs=400")));
     const pids = new Set(results.map((r) => r.pid));
