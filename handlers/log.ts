@@ -6,13 +6,6 @@
 const LEVELS = { DEBUG: 10, INFO: 20, WARN: 30, ERROR: 40 } as const;
 export type Level = keyof typeof LEVELS;
 
-/** Where lines go; tests swap `write` to read them. */
-export const logSink = {
-  write(line: string): void {
-    process.stdout.write(`${line}\n`);
-  },
-};
-
 function threshold(): number {
   // Lambda sets AWS_LAMBDA_LOG_LEVEL from the function's logging config.
   const name = (process.env["AWS_LAMBDA_LOG_LEVEL"] ?? "INFO").toUpperCase();
@@ -28,8 +21,8 @@ export function createLogger(base: Record<string, unknown>): Logger {
   return {
     log(level, message, fields = {}) {
       if (LEVELS[level] < min) return;
-      logSink.write(
-        JSON.stringify({ timestamp: new Date().toISOString(), level, message, ...base, ...fields }),
+      process.stdout.write(
+        `${JSON.stringify({ timestamp: new Date().toISOString(), level, message, ...base, ...fields })}\n`,
       );
     },
   };
