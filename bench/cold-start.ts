@@ -19,6 +19,8 @@ export interface ColdStartReport {
   afterImport: number;
   /** ms since process start when the handler's promise resolved. */
   responded: number;
+  /** CPU time (user + system, all threads) from the import to the response. */
+  cpuMs: number;
   /** [import began, import done, responded] on the monotonic clock in µs (--cpu-prof's clock). */
   windowUs: [number, number, number];
   statusCode?: number;
@@ -32,6 +34,8 @@ export interface ColdStartSample {
   firstRequestMs: number;
   /** Process start to first response. */
   fromProcessStartMs: number;
+  /** CPU time from the import to the response. */
+  cpuMs: number;
 }
 
 export interface Variant {
@@ -69,6 +73,7 @@ export function toSample(report: ColdStartReport): ColdStartSample {
     importMs: report.afterImport - report.beforeImport,
     firstRequestMs: report.responded - report.afterImport,
     fromProcessStartMs: report.responded,
+    cpuMs: report.cpuMs,
   };
 }
 

@@ -94,7 +94,10 @@ async function main() {
     });
     const first = medianOf(result.samples[variants[0]!.name] ?? [], "totalMs");
     process.stdout.write(`median of ${runs} interleaved cold starts, ms\n`);
-    process.stdout.write("variant\ttotal\timport\t1st request\tvs first\terrors\n");
+    const firstCpu = medianOf(result.samples[variants[0]!.name] ?? [], "cpuMs");
+    process.stdout.write(
+      "variant\ttotal\timport\t1st request\tvs first\tCPU ms\tvs first\terrors\n",
+    );
     for (const v of variants) {
       const s = result.samples[v.name] ?? [];
       const total = medianOf(s, "totalMs");
@@ -105,6 +108,8 @@ async function main() {
           round(medianOf(s, "importMs"), 1),
           round(medianOf(s, "firstRequestMs"), 1),
           round(ratio(total, first), 3),
+          round(medianOf(s, "cpuMs"), 1),
+          round(ratio(medianOf(s, "cpuMs"), firstCpu), 3),
           result.errors[v.name] ?? 0,
         ].join("\t") + "\n",
       );

@@ -350,6 +350,7 @@ async function main() {
       importMs: round(medianOf(samples, "importMs")),
       firstRequestMs: round(medianOf(samples, "firstRequestMs")),
       fromProcessStartMs: round(medianOf(samples, "fromProcessStartMs")),
+      cpuMs: round(medianOf(samples, "cpuMs")),
       minMs: round(Math.min(...samples.map((s) => s.totalMs))),
       maxMs: round(Math.max(...samples.map((s) => s.totalMs))),
     });
@@ -384,6 +385,11 @@ async function main() {
               medianOf(baseCold, "fromProcessStartMs"),
             ),
           ),
+        },
+        cpu: {
+          oursMs: round(medianOf(oursCold, "cpuMs")),
+          baselineMs: round(medianOf(baseCold, "cpuMs")),
+          ratio: round(ratio(medianOf(oursCold, "cpuMs"), medianOf(baseCold, "cpuMs"))),
         },
         errors: cold.errors,
         profile: Object.fromEntries(
@@ -446,7 +452,7 @@ async function main() {
     fs.renameSync(tmp, RESULTS);
 
     printTable("Cold start (median ms, import → first response)", [
-      ["", "total", "import", "1st request", "from process start", "runs"],
+      ["", "total", "import", "1st request", "from process start", "CPU", "runs"],
       ...[
         ["ours", oursCold],
         ["baseline", baseCold],
@@ -459,6 +465,7 @@ async function main() {
           p.importMs,
           p.firstRequestMs,
           p.fromProcessStartMs,
+          p.cpuMs,
           samples.length,
         ];
       }),
