@@ -97,9 +97,9 @@ export function existsCondition(expected?: Expectation): ConditionParts {
   if (!expected || expected.kind === "exists") {
     return { ConditionExpression: "attribute_exists(#id)", ExpressionAttributeNames: names };
   }
-  names["#ver"] = VERSION;
   const values: AttrMap = {};
   const alternatives = expected.versions.map((version, i) => {
+    names["#ver"] = VERSION;
     if (version === 0) return "attribute_not_exists(#ver)";
     values[`:ver${i}`] = Num.of(version);
     return `#ver = :ver${i}`;

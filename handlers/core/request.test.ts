@@ -360,6 +360,24 @@ describe("core/request: /items", () => {
     );
   });
 
+  it("declares exactly the attribute names its conditions use (DynamoDB refuses unused ones)", () => {
+    const expectations = [
+      undefined,
+      { kind: "exists" as const },
+      { kind: "versions" as const, versions: [] },
+      { kind: "versions" as const, versions: [0] },
+      { kind: "versions" as const, versions: [2, 5] },
+    ];
+    for (const expected of expectations) {
+      const { ConditionExpression, ExpressionAttributeNames } = existsCondition(expected);
+      const used = new Set(ConditionExpression.match(/#\w+/g));
+      expect(
+        new Set(Object.keys(ExpressionAttributeNames)),
+        JSON.stringify(expected),
+      ).to.deep.equal(used);
+    }
+  });
+
   it("turns a PATCH into SET for values and REMOVE for nulls, always bumping the version", () => {
     const cmd = parse(
       item("PATCH", "a", {

@@ -34,6 +34,47 @@ export interface DynamoDbStoreOptions {
 
 type Native = unknown;
 
+interface RetryToken {
+  getRetryCount(): number;
+  getRetryDelay(): number;
+}
+
+/** Errors after which DynamoDB has certainly not applied the request. */
+export function provablyNotApplied(errorType: string, error?: unknown): boolean {
+  const code = (error as { code?: string } | undefined)?.code;
+  return errorType === "THROTTLING" || code === "ECONNREFUSED";
+}
+
+/**
+ * Retries only requests DynamoDB provably did not apply (throttled, or the connection refused).
+ * The SDK's standard strategy also retries timeouts and dropped connections, where the write may
+ * already have landed: a conditional create would then answer 409 for its own write, and an
+ * `ADD n :one` would count twice. Those failures surface as a 503 the client can retry instead.
+ */
+export function atMostOnceRetryStrategy(maxAttempts: number, baseDelayMs = 25) {
+  const token = (retries: number): RetryToken => ({
+    getRetryCount: () => retries,
+    // Full jitter, capped: the budget is the per-attempt timeout, not the backoff.
+    getRetryDelay: () => Math.random() * Math.min(1000, baseDelayMs * 2 ** retries),
+  });
+  return {
+    mode: "at-most-once",
+    acquireInitialRetryToken: async () => token(0),
+    refreshRetryTokenForRetry: async (
+      previous: RetryToken,
+      info: { errorType: string; error?: unknown },
+    ) => {
+      const retries = previous.getRetryCount() + 1;
+      if (retries >= maxAttempts || !provablyNotApplied(info.errorType, info.error)) {
+        // The SDK rethrows the request's own error when no retry token is given.
+        throw new Error("not retried");
+      }
+      return token(retries);
+    },
+    recordSuccess: () => undefined,
+  };
+}
+
 /** Core value → what lib-dynamodb marshals to the same DynamoDB type. */
 export function toNative(value: AttrValue): Native {
   if (value === null || typeof value !== "object") return value;
@@ -122,7 +163,7 @@ function conditionFailed(err: unknown): never {
 export function createDynamoDbStore(options: DynamoDbStoreOptions): Store {
   const client = DynamoDBDocumentClient.from(
     new DynamoDBClient({
-      maxAttempts: options.maxAttempts,
+      retryStrategy: atMostOnceRetryStrategy(options.maxAttempts),
       requestHandler: {
         connectionTimeout: options.timeoutMs,
         requestTimeout: options.timeoutMs,
