@@ -6,6 +6,7 @@ import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import * as http from "node:http";
 import * as net from "node:net";
+import * as os from "node:os";
 import * as path from "node:path";
 
 export interface DynamoDbLocalOptions {
@@ -116,6 +117,8 @@ export async function startDynamoDbLocal(
     "-port",
     String(port),
     "-sharedDb",
+    // A local engine has nothing to report, and must not try to reach the network.
+    "-disableTelemetry",
   ];
   if (options.dataDir) {
     fs.mkdirSync(options.dataDir, { recursive: true });
@@ -124,6 +127,8 @@ export async function startDynamoDbLocal(
     args.push("-inMemory");
   }
   const guard = spawn("sh", ["-c", GUARD, "dynamodb-local-guard", ...args], {
+    // The engine writes a metadata file into its working directory: keep it out of the checkout.
+    cwd: os.tmpdir(),
     stdio: ["pipe", "pipe", "pipe"],
   });
   let output = "";
