@@ -1,29 +1,13 @@
 /**
- * Helpers for tests that read what the program registered under mocks: unwrap secrets, parse IAM
+ * Helpers for tests that read what the program registered under mocks: parse IAM
  * documents, load a stack's validated config the way the program does.
  */
 /* eslint-disable @typescript-eslint/no-explicit-any -- recorded inputs are untyped data */
 import type { RecordedResource } from "../integration/program";
-import { PROJECT_DIR, readStackConfig } from "../integration/program";
+import { PROJECT_DIR, readStackConfig, reveal } from "../integration/program";
+
+export { isSecret, reveal } from "../integration/program";
 import { CONFIG_NAMESPACE, parseConfig, type StackConfig } from "./config";
-
-// How Pulumi marks a secret value on the wire (and in mock inputs).
-const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
-const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
-
-export function isSecret(value: unknown): boolean {
-  return !!value && typeof value === "object" && (value as any)[SECRET_SIG_KEY] === SECRET_SIG;
-}
-
-/** The value with every secret wrapper removed. */
-export function reveal(value: any): any {
-  if (isSecret(value)) return reveal(value.value);
-  if (Array.isArray(value)) return value.map(reveal);
-  if (value && typeof value === "object" && Object.getPrototypeOf(value) === Object.prototype) {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, reveal(v)]));
-  }
-  return value;
-}
 
 /** The validated config of a committed stack file, exactly as `loadConfig` reads it. */
 export function stackConfig(stack: string): StackConfig {

@@ -555,6 +555,35 @@ describe("handlers/crud against DynamoDB Local", function () {
       expect(elapsed).to.be.within(550, 2500);
       expect(sockets.size).to.equal(2);
     });
+
+    it("sends a write once: an unanswered write may have landed, so it is a 503, not a retry", async () => {
+      const { port } = blackHole.address() as net.AddressInfo;
+      const saved = process.env["AWS_ENDPOINT_URL_DYNAMODB"];
+      process.env["AWS_ENDPOINT_URL_DYNAMODB"] = `http://127.0.0.1:${port}`;
+      const config = { ...readConfig(process.env), dynamoDbTimeoutMs: 300, dynamoDbMaxAttempts: 3 };
+      const store = createDynamoDbStore({
+        tableName: config.tableName,
+        timeoutMs: 300,
+        maxAttempts: 3,
+      });
+      const before = sockets.size;
+      const outcome = await handleRequest(
+        {
+          method: "POST",
+          resource: "/items",
+          path: "/items",
+          pathParameters: {},
+          query: {},
+          headers: { "content-type": "application/json" },
+          body: '{"id":"once"}',
+          bodyBytes: 13,
+          basePath: "",
+        },
+        { config, store: async () => store, generateId: () => "x" },
+      ).finally(() => (process.env["AWS_ENDPOINT_URL_DYNAMODB"] = saved));
+      expect(outcome.response.status).to.equal(503);
+      expect(sockets.size - before).to.equal(1);
+    });
   });
 
   // Last: it stops the database.

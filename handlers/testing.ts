@@ -4,46 +4,36 @@
  * invoke `handler` in-process with API Gateway proxy events.
  */
 import { randomUUID } from "node:crypto";
+import * as os from "node:os";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
-import { runProgram } from "../integration/program";
+import { PROJECT_DIR, runProgram, type RecordedResource } from "../integration/program";
+import { routeRequest } from "../integration/targets/local/api-gateway";
 import {
   startDynamoDbLocal,
   type StartedDynamoDbLocal,
 } from "../integration/targets/local/dynamodb-local";
-import { TABLE_TYPE, materialiseTable } from "../integration/targets/local/tables";
+import { buildModel, type RestApiModel } from "../integration/targets/local/model";
+import { materialiseTable } from "../integration/targets/local/tables";
 import { ENV } from "./env";
-import { CATCH_ALL_PATH, ROUTES } from "./routes";
 
-const FUNCTION_TYPE = "aws:lambda/function:Function";
-// How the Pulumi runtime marks a secret value in recorded inputs.
-const SECRET_SIG = "4dabf18193072939515e22adb298388d";
-
-function unsecret(value: unknown): unknown {
-  if (value && typeof value === "object" && SECRET_SIG in value) {
-    return unsecret((value as unknown as { value: unknown }).value);
-  }
-  return value;
-}
-
-/** The CRUD function's environment variables and table, as the program declares them. */
+/** The CRUD function's environment, its table and its API, as the program declares them. */
 export async function declaredFunction(): Promise<{
   env: Record<string, string>;
-  table: Awaited<ReturnType<typeof runProgram>>["resources"][number];
+  table: RecordedResource;
+  api: RestApiModel;
 }> {
-  const run = await runProgram({ stack: "dev" });
-  const variablesOf = (f: { inputs: Record<string, unknown> }) =>
-    (unsecret(f.inputs["environment"]) as { variables?: Record<string, unknown> } | undefined)
-      ?.variables;
-  const fn = run.ofType(FUNCTION_TYPE).find((f) => ENV.tableName in (variablesOf(f) ?? {}));
-  if (!fn)
+  const model = await buildModel(await runProgram({ stack: "dev" }), PROJECT_DIR, os.tmpdir());
+  const fn = model.functions.find((f) => ENV.tableName in f.environment);
+  if (!fn) {
     throw new Error(`the program declares no function with ${ENV.tableName} in its environment`);
-  const vars = variablesOf(fn) ?? {};
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(vars)) env[k] = String(unsecret(v));
-  const table = run.ofType(TABLE_TYPE).find((t) => t.state.name === env[ENV.tableName]);
+  }
+  const env = fn.environment;
+  const table = model.tables.find((t) => t.name === env[ENV.tableName])?.resource;
   if (!table) throw new Error(`the program declares no table named ${env[ENV.tableName]}`);
-  return { env, table };
+  const api = model.apis[0];
+  if (!api) throw new Error("the program declares no REST API");
+  return { env, table, api };
 }
 
 export interface Call {
@@ -52,7 +42,32 @@ export interface Call {
   path: string;
   headers?: Record<string, string>;
   body?: string;
-  isBase64Encoded?: boolean;
+}
+
+/**
+ * The event API Gateway sends for `call`, routed over the API the program declares, by the same
+ * code the local cloud's HTTP server uses.
+ */
+export function proxyEvent(api: RestApiModel, call: Call): APIGatewayProxyEvent {
+  const [path = "", query = ""] = call.path.split("?");
+  const stage = api.stages[0]?.name ?? "";
+  const routed = routeRequest(
+    api,
+    `/${stage}${path}`,
+    {
+      httpMethod: call.method,
+      query,
+      rawHeaders: Object.entries(call.headers ?? {}).flat(),
+      body: Buffer.from(call.body ?? ""),
+      sourceIp: "127.0.0.1",
+      localPort: 443,
+    },
+    randomUUID(),
+  );
+  if (routed.kind !== "routed") {
+    throw new Error(`API Gateway would not call the function for ${call.method} ${call.path}`);
+  }
+  return routed.event;
 }
 
 export interface Answer {
@@ -61,57 +76,6 @@ export interface Answer {
   body: string;
   /** The body parsed with JSON.parse (undefined for an empty body). */
   json: unknown;
-}
-
-/** Maps a path to its API Gateway resource and (decoded) path parameters, as API Gateway does. */
-export function resolveResource(path: string): {
-  resource: string;
-  pathParameters: Record<string, string> | null;
-} {
-  for (const route of ROUTES) {
-    const pattern = new RegExp(`^${route.path.replace(/\{(\w+)\}/g, "(?<$1>[^/]+)")}$`);
-    const m = pattern.exec(path);
-    if (m) {
-      const params = Object.fromEntries(
-        Object.entries(m.groups ?? {}).map(([k, v]) => [k, decodeURIComponent(v)]),
-      );
-      return { resource: route.path, pathParameters: Object.keys(params).length ? params : null };
-    }
-  }
-  return { resource: CATCH_ALL_PATH, pathParameters: { proxy: path.slice(1) } };
-}
-
-export const STAGE = "test";
-
-export function proxyEvent(call: Call): APIGatewayProxyEvent {
-  const [path = "", queryString] = call.path.split("?");
-  const multi: Record<string, string[]> = {};
-  for (const [k, v] of new URLSearchParams(queryString ?? "")) (multi[k] ??= []).push(v);
-  const hasQuery = Object.keys(multi).length > 0;
-  const { resource, pathParameters } = resolveResource(path);
-  const headers = call.headers ?? {};
-  return {
-    httpMethod: call.method,
-    resource,
-    path,
-    pathParameters,
-    headers,
-    multiValueHeaders: Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, [v]])),
-    queryStringParameters: hasQuery
-      ? Object.fromEntries(Object.entries(multi).map(([k, v]) => [k, v[v.length - 1] ?? ""]))
-      : null,
-    multiValueQueryStringParameters: hasQuery ? multi : null,
-    stageVariables: null,
-    body: call.body ?? null,
-    isBase64Encoded: call.isBase64Encoded ?? false,
-    requestContext: {
-      path: `/${STAGE}${path}`,
-      stage: STAGE,
-      requestId: randomUUID(),
-      resourcePath: resource,
-      httpMethod: call.method,
-    } as APIGatewayProxyEvent["requestContext"],
-  };
 }
 
 export function lambdaContext(): Context {
@@ -130,7 +94,7 @@ export interface HandlerEnvironment {
 }
 
 export async function startHandlerEnvironment(): Promise<HandlerEnvironment> {
-  const { env, table } = await declaredFunction();
+  const { env, table, api } = await declaredFunction();
   const dynamodb = await startDynamoDbLocal();
   const saved = { ...process.env };
   try {
@@ -157,7 +121,7 @@ export async function startHandlerEnvironment(): Promise<HandlerEnvironment> {
       tableName: env[ENV.tableName] ?? "",
       client,
       async invoke(call) {
-        const result: APIGatewayProxyResult = await handler(proxyEvent(call), lambdaContext());
+        const result: APIGatewayProxyResult = await handler(proxyEvent(api, call), lambdaContext());
         const headers = Object.fromEntries(
           Object.entries(result.headers ?? {}).map(([k, v]) => [k.toLowerCase(), String(v)]),
         );

@@ -199,6 +199,25 @@ export class MockCloud implements pulumi.runtime.Mocks {
   }
 }
 
+// How Pulumi marks a secret value on the wire and in mock inputs (e.g. an environment that holds
+// a generated key).
+const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
+const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+
+/** Whether a recorded value is wrapped as a Pulumi secret. */
+export function isSecret(value: unknown): boolean {
+  return !!value && typeof value === "object" && (value as any)[SECRET_SIG_KEY] === SECRET_SIG;
+}
+
+/** The value with every secret wrapper removed (assets and archives are left as they are). */
+export function reveal(value: any): any {
+  if (!value || typeof value !== "object") return value;
+  if (isSecret(value)) return reveal(value.value);
+  if (Array.isArray(value)) return value.map(reveal);
+  if (Object.getPrototypeOf(value) !== Object.prototype) return value;
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, reveal(v)]));
+}
+
 /** Forgets the program's own modules so the next run evaluates them afresh with the new config. */
 function forgetProgramModules(projectDir: string): void {
   const nodeModules = path.join(projectDir, "node_modules");

@@ -1,9 +1,13 @@
 /**
  * The Store on DynamoDB via @aws-sdk/lib-dynamodb. Loaded only when a request first needs the
- * database, and the client is built once per container. Numbers travel as `NumberValue` both
+ * database, and its clients are built once per container. Numbers travel as `NumberValue` both
  * ways (`wrapNumbers`), so nothing is rounded through a JS double.
  */
-import { DynamoDBClient, type AttributeValue } from "@aws-sdk/client-dynamodb";
+import {
+  DynamoDBClient,
+  type AttributeValue,
+  type DynamoDBClientConfig,
+} from "@aws-sdk/client-dynamodb";
 import {
   DeleteCommand,
   DynamoDBDocumentClient,
@@ -46,7 +50,7 @@ export function provablyNotApplied(errorType: string, error?: unknown): boolean 
 }
 
 /**
- * Retries only requests DynamoDB provably did not apply (throttled, or the connection refused).
+ * For writes: retries only what DynamoDB provably did not apply (throttled, or the connection refused).
  * The SDK's standard strategy also retries timeouts and dropped connections, where the write may
  * already have landed: a conditional create would then answer 409 for its own write, and an
  * `ADD n :one` would count twice. Those failures surface as a 503 the client can retry instead.
@@ -161,22 +165,30 @@ function conditionFailed(err: unknown): never {
 }
 
 export function createDynamoDbStore(options: DynamoDbStoreOptions): Store {
-  const client = DynamoDBDocumentClient.from(
-    new DynamoDBClient({
-      retryStrategy: atMostOnceRetryStrategy(options.maxAttempts),
-      requestHandler: {
-        connectionTimeout: options.timeoutMs,
-        requestTimeout: options.timeoutMs,
-        throwOnRequestTimeout: true,
-      },
-    }),
-    TRANSLATE_CONFIG,
-  );
+  const clientWith = (retries: Partial<DynamoDBClientConfig>) =>
+    DynamoDBDocumentClient.from(
+      new DynamoDBClient({
+        ...retries,
+        requestHandler: {
+          connectionTimeout: options.timeoutMs,
+          requestTimeout: options.timeoutMs,
+          throwOnRequestTimeout: true,
+        },
+      }),
+      TRANSLATE_CONFIG,
+    );
+  // Reads are idempotent: the SDK's standard retries (timeouts included) are safe. Writes retry
+  // only what DynamoDB provably did not apply. Each client is built on its first use.
+  let readClient: DynamoDBDocumentClient | undefined;
+  let writeClient: DynamoDBDocumentClient | undefined;
+  const reads = () => (readClient ??= clientWith({ maxAttempts: options.maxAttempts }));
+  const writes = () =>
+    (writeClient ??= clientWith({ retryStrategy: atMostOnceRetryStrategy(options.maxAttempts) }));
   const TableName = options.tableName;
 
   return {
     async put(p) {
-      const out = await client
+      const out = await writes()
         .send(
           new PutCommand({
             ...p,
@@ -189,7 +201,7 @@ export function createDynamoDbStore(options: DynamoDbStoreOptions): Store {
       return { Attributes: optionalResult(out.Attributes) };
     },
     async get(p) {
-      const out = await client.send(new GetCommand({ ...p, TableName, Key: toNativeMap(p.Key) }));
+      const out = await reads().send(new GetCommand({ ...p, TableName, Key: toNativeMap(p.Key) }));
       return { Item: optionalResult(out.Item) };
     },
     async update(p) {
@@ -201,7 +213,7 @@ export function createDynamoDbStore(options: DynamoDbStoreOptions): Store {
             ]),
           )
         : undefined;
-      const out = await client
+      const out = await writes()
         .send(
           new UpdateCommand({
             ...p,
@@ -215,7 +227,7 @@ export function createDynamoDbStore(options: DynamoDbStoreOptions): Store {
       return { Attributes: optionalResult(out.Attributes) };
     },
     async delete(p) {
-      const out = await client
+      const out = await writes()
         .send(
           new DeleteCommand({
             ...p,
@@ -228,7 +240,7 @@ export function createDynamoDbStore(options: DynamoDbStoreOptions): Store {
       return { Attributes: optionalResult(out.Attributes) };
     },
     async scan(p) {
-      const out = await client.send(
+      const out = await reads().send(
         new ScanCommand({
           ...p,
           TableName,

@@ -5,9 +5,16 @@
  */
 import * as crypto from "node:crypto";
 import type * as http from "node:http";
+import type { APIGatewayProxyEvent } from "aws-lambda";
 import type { FunctionHost } from "./functions";
-import type { RestApiModel } from "./model";
-import { buildProxyEvent, INTERNAL_ERROR, mapProxyResult, type HttpResponse } from "./proxy-event";
+import type { MethodModel, RestApiModel } from "./model";
+import {
+  buildProxyEvent,
+  INTERNAL_ERROR,
+  mapProxyResult,
+  type HttpResponse,
+  type IncomingRequest,
+} from "./proxy-event";
 import { matchRoute } from "./routing";
 
 /** API Gateway's payload limit. */
@@ -72,6 +79,44 @@ function readBody(req: http.IncomingMessage): Promise<Buffer | "too-large"> {
   });
 }
 
+export type Routed =
+  | { kind: "no-stage" }
+  | { kind: "no-method" }
+  | { kind: "routed"; method: MethodModel; event: APIGatewayProxyEvent };
+
+/**
+ * What API Gateway does before it calls a function: find the stage and the route for
+ * `/<stage>/<path>`, then build the proxy event. The HTTP server uses it, and so do the harnesses
+ * that invoke a handler in-process (handler tests, benchmarks), so every event has one shape.
+ */
+export function routeRequest(
+  api: RestApiModel,
+  rawPath: string,
+  request: Omit<IncomingRequest, "path">,
+  requestId: string,
+): Routed {
+  const [, stageName = "", ...rest] = rawPath.split("/");
+  const stage = api.stages.find((s) => s.name === stageName);
+  if (!stage) return { kind: "no-stage" };
+  const path = `/${rest.join("/")}`;
+  const match = matchRoute(api.root, path, request.httpMethod);
+  if (!match?.method) return { kind: "no-method" };
+  const event = buildProxyEvent(
+    { ...request, path },
+    {
+      apiId: api.id,
+      stage: stage.name,
+      stageVariables: stage.variables,
+      resourceId: match.resource.id,
+      resourcePath: match.resource.path,
+      pathParameters: match.pathParameters,
+      binaryMediaTypes: api.binaryMediaTypes,
+      requestId,
+    },
+  );
+  return { kind: "routed", method: match.method, event };
+}
+
 export function apiGatewayHandler(options: ApiGatewayOptions): http.RequestListener {
   const { api, functions, log } = options;
   return async (req, res) => {
@@ -90,44 +135,35 @@ export function apiGatewayHandler(options: ApiGatewayOptions): http.RequestListe
     try {
       const body = await readBody(req);
       if (body === "too-large") return finish(json(413, "Request Entity Too Large"));
-      const [, stageName = "", ...rest] = rawPath.split("/");
-      const stage = api.stages.find((s) => s.name === stageName);
-      if (!stage)
-        return finish(json(403, "Forbidden", { "x-amzn-ErrorType": "ForbiddenException" }));
-      const path = `/${rest.join("/")}`;
-      const match = matchRoute(api.root, path, method);
-      if (!match?.method) {
-        return finish(
-          json(403, "Missing Authentication Token", {
-            "x-amzn-ErrorType": "MissingAuthenticationTokenException",
-          }),
-        );
-      }
-      const host = match.method.functionName ? functions.get(match.method.functionName) : undefined;
-      if (!host) return finish(json(500, "Internal server error"), match.method.unsupported);
-
-      const event = buildProxyEvent(
+      const routed = routeRequest(
+        api,
+        rawPath,
         {
           httpMethod: method,
-          path,
           query,
           rawHeaders: req.rawHeaders,
           body,
           sourceIp: (req.socket.remoteAddress ?? "127.0.0.1").replace(/^::ffff:/, ""),
           localPort: req.socket.localPort ?? 0,
         },
-        {
-          apiId: api.id,
-          stage: stage.name,
-          stageVariables: stage.variables,
-          resourceId: match.resource.id,
-          resourcePath: match.resource.path,
-          pathParameters: match.pathParameters,
-          binaryMediaTypes: api.binaryMediaTypes,
-          requestId,
-        },
+        requestId,
       );
-      const outcome = await host.invoke(event, started + options.integrationTimeoutMs);
+      if (routed.kind === "no-stage") {
+        return finish(json(403, "Forbidden", { "x-amzn-ErrorType": "ForbiddenException" }));
+      }
+      if (routed.kind === "no-method") {
+        return finish(
+          json(403, "Missing Authentication Token", {
+            "x-amzn-ErrorType": "MissingAuthenticationTokenException",
+          }),
+        );
+      }
+      const host = routed.method.functionName
+        ? functions.get(routed.method.functionName)
+        : undefined;
+      if (!host) return finish(json(500, "Internal server error"), routed.method.unsupported);
+
+      const outcome = await host.invoke(routed.event, started + options.integrationTimeoutMs);
       switch (outcome.kind) {
         case "timeout":
           return finish(json(504, "Endpoint request timed out"), `(${outcome.limit} timeout)`);

@@ -7,7 +7,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import type { ProgramRun, RecordedResource } from "../../program";
+import { reveal, type ProgramRun, type RecordedResource } from "../../program";
 import { TABLE_TYPE } from "./tables";
 
 export const FUNCTION_TYPE = "aws:lambda/function:Function";
@@ -111,19 +111,6 @@ export interface LocalModel {
   notEmulated: string[];
   /** Things declared but served differently from AWS (e.g. an authorizer that is not enforced). */
   warnings: string[];
-}
-
-// How Pulumi marks a secret in recorded inputs (e.g. an environment holding a generated key).
-const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
-const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
-
-/** The value with every secret wrapper removed: locally, a secret is served like any value. */
-export function reveal(value: any): any {
-  if (!value || typeof value !== "object") return value;
-  if (value[SECRET_SIG_KEY] === SECRET_SIG) return reveal(value.value);
-  if (Array.isArray(value)) return value.map(reveal);
-  if (Object.getPrototypeOf(value) !== Object.prototype) return value; // assets, archives
-  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, reveal(v)]));
 }
 
 const asString = (v: unknown): string => (v === undefined || v === null ? "" : String(v));
