@@ -2,12 +2,10 @@
  * The function and table under test, read from what the Pulumi program registers: its environment
  * variables, memory size and the table definition are never copied into the benchmark.
  */
-import * as pulumi from "@pulumi/pulumi";
-import type { ProgramRun, RecordedResource } from "../integration/program";
+import { reveal, type ProgramRun, type RecordedResource } from "../integration/program";
+import { FUNCTION_TYPE } from "../integration/targets/local/model";
+import { TABLE_TYPE } from "../integration/targets/local/tables";
 import { ENV } from "../handlers/env";
-
-const FUNCTION_TYPE = "aws:lambda/function:Function";
-const TABLE_TYPE = "aws:dynamodb/table:Table";
 
 export interface FunctionUnderTest {
   functionName: string;
@@ -20,25 +18,11 @@ export interface FunctionUnderTest {
   tableName: string;
 }
 
-/** Replaces Pulumi's secret wrappers (`{<sig>: <secret sig>, value}`) with their values. */
-export function unwrapSecrets(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(unwrapSecrets);
-  if (value && typeof value === "object") {
-    const record = value as Record<string, unknown>;
-    if (record[pulumi.runtime.specialSigKey] === pulumi.runtime.specialSecretSig) {
-      return unwrapSecrets(record.value);
-    }
-    return Object.fromEntries(Object.entries(record).map(([k, v]) => [k, unwrapSecrets(v)]));
-  }
-  return value;
-}
-
 /** Picks the CRUD function (the one given a TABLE_NAME) and its table out of a program run. */
 export function functionUnderTest(run: ProgramRun): FunctionUnderTest {
   const functions = run.ofType(FUNCTION_TYPE);
   const variablesOf = (f: RecordedResource) =>
-    (unwrapSecrets(f.state.environment) as { variables?: Record<string, unknown> } | undefined)
-      ?.variables;
+    (reveal(f.state.environment) as { variables?: Record<string, unknown> } | undefined)?.variables;
   const fn = functions.find((f) => variablesOf(f)?.[ENV.tableName]);
   if (!fn) {
     throw new Error(
