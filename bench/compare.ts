@@ -58,7 +58,7 @@ async function main() {
     return { name: v.name, module: path.join(bundle.dir, bundle.entryFile), env: v.env };
   });
 
-  const fut = functionUnderTest(await runProgram({ stack: "dev" }));
+  const fut = await functionUnderTest(await runProgram({ stack: "dev" }));
   const engine = await startDynamoDbLocal();
   try {
     const client = new DynamoDBClient({
@@ -85,7 +85,7 @@ async function main() {
         dynamoDbEndpoint: engine.endpoint,
         taskRoot: path.dirname(variants[0]?.module ?? "."),
       }),
-      event: tutorialReadEvent(id),
+      event: tutorialReadEvent(fut.api, id),
       check: (r: ColdStartReport) => {
         if (r.statusCode !== 200 || !r.body?.includes(id)) {
           throw new Error(`expected 200 with the item, got ${r.statusCode}: ${r.body}`);

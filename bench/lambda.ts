@@ -1,9 +1,12 @@
 /**
  * What Lambda hands a Node.js function, rebuilt for the benchmark's child processes: the runtime's
- * environment variables and API Gateway REST (v1) proxy events. Ours and the baseline get exactly
+ * environment variables and API Gateway REST (v1) proxy events, routed over the API the program
+ * declares by the local cloud's own API Gateway code. Ours and the baseline get exactly
  * the same, so any difference in their figures is the functions' own.
  */
 import type { APIGatewayProxyEvent } from "aws-lambda";
+import { eventFor } from "../integration/targets/local/api-gateway";
+import type { RestApiModel } from "../integration/targets/local/model";
 
 export interface LambdaEnvironmentOptions {
   /** The function's own variables, as the Pulumi program sets them. */
@@ -46,94 +49,36 @@ export function lambdaEnvironment(options: LambdaEnvironmentOptions): Record<str
   };
 }
 
-export interface ProxyRequest {
-  method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
-  /** API Gateway resource, e.g. `/items/{id}`. */
-  resource: string;
-  /** Concrete path, e.g. `/items/abc`. */
-  path: string;
-  pathParameters?: Record<string, string>;
-  body?: unknown;
-}
-
-/** A REST API proxy-integration event as API Gateway sends it for a request to `stage`. */
-export function proxyEvent(request: ProxyRequest, stage = "dev"): APIGatewayProxyEvent {
-  const body = request.body === undefined ? null : JSON.stringify(request.body);
-  const headers: Record<string, string> = {
-    accept: "application/json",
-    host: "abc123.execute-api.us-east-1.amazonaws.com",
-    "user-agent": "lambda-apigateway-bench",
-    "x-forwarded-for": "127.0.0.1",
-    "x-forwarded-port": "443",
-    "x-forwarded-proto": "https",
-  };
-  if (body !== null) headers["content-type"] = "application/json";
-  return {
-    resource: request.resource,
-    path: request.path,
-    httpMethod: request.method,
-    headers,
-    multiValueHeaders: Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, [v]])),
-    queryStringParameters: null,
-    multiValueQueryStringParameters: null,
-    pathParameters: request.pathParameters ?? null,
-    stageVariables: null,
-    requestContext: {
-      accountId: "000000000000",
-      apiId: "abc123",
-      authorizer: undefined,
-      protocol: "HTTP/1.1",
-      httpMethod: request.method,
-      path: `/${stage}${request.path}`,
-      stage,
-      requestId: "00000000-0000-4000-8000-000000000000",
-      requestTimeEpoch: 0,
-      resourceId: "res123",
-      resourcePath: request.resource,
-      identity: {
-        accessKey: null,
-        accountId: null,
-        apiKey: null,
-        apiKeyId: null,
-        caller: null,
-        clientCert: null,
-        cognitoAuthenticationProvider: null,
-        cognitoAuthenticationType: null,
-        cognitoIdentityId: null,
-        cognitoIdentityPoolId: null,
-        principalOrgId: null,
-        sourceIp: "127.0.0.1",
-        user: null,
-        userAgent: "lambda-apigateway-bench",
-        userArn: null,
-      },
-    },
-    body,
-    isBase64Encoded: false,
-  };
-}
+const JSON_HEADERS = { accept: "application/json", "content-type": "application/json" };
 
 /** The tutorial's read request, `POST /DynamoDBManager`, which both handlers understand. */
-export function tutorialReadEvent(id: string): APIGatewayProxyEvent {
-  return proxyEvent({
+export function tutorialReadEvent(api: RestApiModel, id: string): APIGatewayProxyEvent {
+  return eventFor(api, {
     method: "POST",
-    resource: "/DynamoDBManager",
     path: "/DynamoDBManager",
-    body: { operation: "read", payload: { Key: { id } } },
+    headers: JSON_HEADERS,
+    body: JSON.stringify({ operation: "read", payload: { Key: { id } } }),
   });
 }
 
 /** `GET /items/{id}` on our REST API. */
-export function getItemEvent(id: string): APIGatewayProxyEvent {
-  return proxyEvent({
+export function getItemEvent(api: RestApiModel, id: string): APIGatewayProxyEvent {
+  return eventFor(api, {
     method: "GET",
-    resource: "/items/{id}",
     path: `/items/${encodeURIComponent(id)}`,
-    pathParameters: { id },
+    headers: { accept: "application/json" },
   });
 }
 
 /** `POST /items` on our REST API. */
-export function createItemEvent(item: Record<string, unknown>): APIGatewayProxyEvent {
-  return proxyEvent({ method: "POST", resource: "/items", path: "/items", body: item });
+export function createItemEvent(
+  api: RestApiModel,
+  item: Record<string, unknown>,
+): APIGatewayProxyEvent {
+  return eventFor(api, {
+    method: "POST",
+    path: "/items",
+    headers: JSON_HEADERS,
+    body: JSON.stringify(item),
+  });
 }

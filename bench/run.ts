@@ -105,7 +105,7 @@ async function startTargets(cleanups: (() => Promise<unknown>)[]) {
     const program: ProgramRun = await runProgram({ stack: "dev" });
     const engine = await startDynamoDbLocal();
     cleanups.push(() => engine.stop());
-    const fut = functionUnderTest(program);
+    const fut = await functionUnderTest(program);
     const client = new DynamoDBClient({
       endpoint: engine.endpoint,
       region: program.region,
@@ -215,7 +215,7 @@ async function main() {
 
     log("Starting the local cloud (program under mocks, DynamoDB Local, function workers)…");
     const targets = await startTargets(cleanups);
-    const fut = functionUnderTest(targets.program);
+    const fut = await functionUnderTest(targets.program);
     const env = lambdaEnvironment({
       functionVariables: fut.variables,
       functionName: fut.functionName,
@@ -255,7 +255,7 @@ async function main() {
         );
       }
     };
-    const event = tutorialReadEvent(coldId);
+    const event = tutorialReadEvent(fut.api, coldId);
     log(
       `Cold start: ${options.runs} runs each, interleaved, after ${options.warmupRuns} warm-up runs…`,
     );
@@ -300,9 +300,9 @@ async function main() {
       {
         oursModule: variants[0]!.module,
         baselineModule: BASELINE,
-        seedEvent: createItemEvent({ id: warmId, number: 5, name: "warm" }),
-        handlerEvent: getItemEvent(warmId),
-        baselineEvent: tutorialReadEvent(warmId),
+        seedEvent: createItemEvent(fut.api, { id: warmId, number: 5, name: "warm" }),
+        handlerEvent: getItemEvent(fut.api, warmId),
+        baselineEvent: tutorialReadEvent(fut.api, warmId),
         tableName: fut.tableName,
         key: { id: warmId },
         warmup: Math.ceil(options.warmIterations / 10),

@@ -6,24 +6,39 @@
 import { randomUUID } from "node:crypto";
 import * as os from "node:os";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
-import { PROJECT_DIR, runProgram, type RecordedResource } from "../integration/program";
-import { routeRequest } from "../integration/targets/local/api-gateway";
+import type { APIGatewayProxyResult, Context } from "aws-lambda";
+import {
+  PROJECT_DIR,
+  runProgram,
+  type ProgramRun,
+  type RecordedResource,
+} from "../integration/program";
+import { eventFor, type ApiCall } from "../integration/targets/local/api-gateway";
 import {
   startDynamoDbLocal,
   type StartedDynamoDbLocal,
 } from "../integration/targets/local/dynamodb-local";
-import { buildModel, type RestApiModel } from "../integration/targets/local/model";
+import {
+  buildModel,
+  type FunctionModel,
+  type RestApiModel,
+} from "../integration/targets/local/model";
 import { materialiseTable } from "../integration/targets/local/tables";
 import { ENV } from "./env";
 
-/** The CRUD function's environment, its table and its API, as the program declares them. */
-export async function declaredFunction(): Promise<{
+/**
+ * The CRUD function (the one given a TABLE_NAME), its environment, its table and its API, as the
+ * program declares them: from `run`, or from a fresh run of the dev stack.
+ */
+export async function declaredFunction(run?: ProgramRun): Promise<{
+  fn: FunctionModel;
   env: Record<string, string>;
   table: RecordedResource;
   api: RestApiModel;
+  region: string;
 }> {
-  const model = await buildModel(await runProgram({ stack: "dev" }), PROJECT_DIR, os.tmpdir());
+  run ??= await runProgram({ stack: "dev" });
+  const model = await buildModel(run, PROJECT_DIR, os.tmpdir());
   const fn = model.functions.find((f) => ENV.tableName in f.environment);
   if (!fn) {
     throw new Error(`the program declares no function with ${ENV.tableName} in its environment`);
@@ -33,42 +48,11 @@ export async function declaredFunction(): Promise<{
   if (!table) throw new Error(`the program declares no table named ${env[ENV.tableName]}`);
   const api = model.apis[0];
   if (!api) throw new Error("the program declares no REST API");
-  return { env, table, api };
+  return { fn, env, table, api, region: model.region };
 }
 
-export interface Call {
-  method: string;
-  /** Path below the stage, percent-encoded as a client sends it, with an optional query. */
-  path: string;
-  headers?: Record<string, string>;
-  body?: string;
-}
-
-/**
- * The event API Gateway sends for `call`, routed over the API the program declares, by the same
- * code the local cloud's HTTP server uses.
- */
-export function proxyEvent(api: RestApiModel, call: Call): APIGatewayProxyEvent {
-  const [path = "", query = ""] = call.path.split("?");
-  const stage = api.stages[0]?.name ?? "";
-  const routed = routeRequest(
-    api,
-    `/${stage}${path}`,
-    {
-      httpMethod: call.method,
-      query,
-      rawHeaders: Object.entries(call.headers ?? {}).flat(),
-      body: Buffer.from(call.body ?? ""),
-      sourceIp: "127.0.0.1",
-      localPort: 443,
-    },
-    randomUUID(),
-  );
-  if (routed.kind !== "routed") {
-    throw new Error(`API Gateway would not call the function for ${call.method} ${call.path}`);
-  }
-  return routed.event;
-}
+/** A request to the API, path below the stage (percent-encoded, optional query). */
+export type Call = ApiCall;
 
 export interface Answer {
   status: number;
@@ -121,7 +105,7 @@ export async function startHandlerEnvironment(): Promise<HandlerEnvironment> {
       tableName: env[ENV.tableName] ?? "",
       client,
       async invoke(call) {
-        const result: APIGatewayProxyResult = await handler(proxyEvent(api, call), lambdaContext());
+        const result: APIGatewayProxyResult = await handler(eventFor(api, call), lambdaContext());
         const headers = Object.fromEntries(
           Object.entries(result.headers ?? {}).map(([k, v]) => [k.toLowerCase(), String(v)]),
         );

@@ -117,6 +117,41 @@ export function routeRequest(
   return { kind: "routed", method: match.method, event };
 }
 
+/** A request to an API, as a test or benchmark states it. */
+export interface ApiCall {
+  method: string;
+  /** Path below the stage, percent-encoded as a client sends it, with an optional query. */
+  path: string;
+  headers?: Record<string, string>;
+  body?: string;
+}
+
+/**
+ * The event API Gateway sends the function for `call` on the API's first stage, for harnesses
+ * that invoke a handler in-process. Throws where API Gateway would answer by itself.
+ */
+export function eventFor(api: RestApiModel, call: ApiCall): APIGatewayProxyEvent {
+  const [path = "", query = ""] = call.path.split("?");
+  const stage = api.stages[0]?.name ?? "";
+  const routed = routeRequest(
+    api,
+    `/${stage}${path}`,
+    {
+      httpMethod: call.method,
+      query,
+      rawHeaders: Object.entries(call.headers ?? {}).flat(),
+      body: Buffer.from(call.body ?? ""),
+      sourceIp: "127.0.0.1",
+      localPort: 443,
+    },
+    crypto.randomUUID(),
+  );
+  if (routed.kind !== "routed") {
+    throw new Error(`API Gateway would not call the function for ${call.method} ${call.path}`);
+  }
+  return routed.event;
+}
+
 export function apiGatewayHandler(options: ApiGatewayOptions): http.RequestListener {
   const { api, functions, log } = options;
   return async (req, res) => {
