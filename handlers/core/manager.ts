@@ -110,6 +110,24 @@ function values(map: JsonObject | undefined, path: string): AttrMap | undefined 
   return map === undefined ? undefined : toAttrMap(map, path);
 }
 
+/** The condition and return parameters that create, update and delete accept alike. */
+function conditionParams<R extends string>(p: {
+  ConditionExpression?: string;
+  ExpressionAttributeNames?: Record<string, string>;
+  ExpressionAttributeValues?: JsonObject;
+  ReturnValues?: R;
+}) {
+  return {
+    ConditionExpression: p.ConditionExpression,
+    ExpressionAttributeNames: p.ExpressionAttributeNames,
+    ExpressionAttributeValues: values(
+      p.ExpressionAttributeValues,
+      "payload.ExpressionAttributeValues",
+    ),
+    ReturnValues: p.ReturnValues,
+  };
+}
+
 function checkParameters(operation: string, payload: JsonObject): void {
   const allowed = ALLOWED_PARAMETERS[operation] ?? [];
   for (const key of Object.keys(payload)) {
@@ -162,13 +180,7 @@ export function parseManagerRequest(body: Json, tableName: string): ManagerComma
         kind: "manager.create",
         params: {
           Item: toAttrMap(p.Item, "payload.Item"),
-          ConditionExpression: p.ConditionExpression,
-          ExpressionAttributeNames: p.ExpressionAttributeNames,
-          ExpressionAttributeValues: values(
-            p.ExpressionAttributeValues,
-            "payload.ExpressionAttributeValues",
-          ),
-          ReturnValues: p.ReturnValues,
+          ...conditionParams(p),
         },
       };
     }
@@ -198,13 +210,7 @@ export function parseManagerRequest(body: Json, tableName: string): ManagerComma
           Key: toAttrMap(p.Key, "payload.Key"),
           UpdateExpression: p.UpdateExpression,
           AttributeUpdates: updates,
-          ConditionExpression: p.ConditionExpression,
-          ExpressionAttributeNames: p.ExpressionAttributeNames,
-          ExpressionAttributeValues: values(
-            p.ExpressionAttributeValues,
-            "payload.ExpressionAttributeValues",
-          ),
-          ReturnValues: p.ReturnValues,
+          ...conditionParams(p),
         },
       };
     }
@@ -214,13 +220,7 @@ export function parseManagerRequest(body: Json, tableName: string): ManagerComma
         kind: "manager.delete",
         params: {
           Key: toAttrMap(p.Key, "payload.Key"),
-          ConditionExpression: p.ConditionExpression,
-          ExpressionAttributeNames: p.ExpressionAttributeNames,
-          ExpressionAttributeValues: values(
-            p.ExpressionAttributeValues,
-            "payload.ExpressionAttributeValues",
-          ),
-          ReturnValues: p.ReturnValues,
+          ...conditionParams(p),
         },
       };
     }
