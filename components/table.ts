@@ -4,6 +4,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { applyTransform, type Transform } from "./transform";
+import { PARTITION_KEY } from "../handlers/schema";
 
 export interface TableArgs {
   /**
@@ -16,11 +17,6 @@ export interface TableArgs {
    * ```
    */
   name?: pulumi.Input<string>;
-  /**
-   * The partition key. The tutorial's items are addressed by a string `id`.
-   * @default `{ name: "id", type: "S" }`
-   */
-  partitionKey?: { name: string; type: "S" | "N" | "B" };
   /**
    * Point-in-time recovery: restore the table to any second of the last 35 days. Costs a little,
    * saves a lot; turn it off only for throwaway tables.
@@ -85,14 +81,13 @@ export class Table extends pulumi.ComponentResource {
 
   constructor(name: string, args: TableArgs = {}, opts?: pulumi.ComponentResourceOptions) {
     super("lambda-apigateway:dynamodb:Table", name, {}, opts);
-    const key = args.partitionKey ?? { name: "id", type: "S" };
     const production = args.production ?? false;
 
     const tableArgs: aws.dynamodb.TableArgs = {
       name: args.name,
       billingMode: "PAY_PER_REQUEST",
-      hashKey: key.name,
-      attributes: [{ name: key.name, type: key.type }],
+      hashKey: PARTITION_KEY.name,
+      attributes: [{ ...PARTITION_KEY }],
       serverSideEncryption: { enabled: true, kmsKeyArn: args.kmsKeyArn },
       pointInTimeRecovery: { enabled: args.pointInTimeRecovery ?? true },
       ttl: args.ttlAttribute ? { attributeName: args.ttlAttribute, enabled: true } : undefined,

@@ -6,13 +6,16 @@
 import { expect } from "chai";
 import { runProgram, type ProgramRun, type RecordedResource } from "../integration/program";
 import { reveal } from "../components/testing";
+import { XRAY_POLICY_ARN } from "../components/function";
 import {
+  ALLOWED_MANAGED_POLICIES,
   RESOURCE_RULES,
   STACK_RULES,
   apiNotOpenWithoutThrottling,
   isWildcardResource,
   logRetentionSet,
   noIamWildcard,
+  onlyAllowedManagedPolicies,
   productionTablesProtected,
   stageThrottlingSet,
   tableEncryptedAndRecoverable,
@@ -62,6 +65,30 @@ describe("policy rules", function () {
       expect(violations).to.deep.equal([]);
     });
   }
+
+  describe("only-allowed-managed-policies", () => {
+    const check = onlyAllowedManagedPolicies.check;
+
+    it("accepts the X-Ray policy the function attaches when traced", () => {
+      expect(ALLOWED_MANAGED_POLICIES).to.include(XRAY_POLICY_ARN);
+      const attachments = runs.prod!.resources.filter(
+        (r) => r.type === "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+      );
+      expect(attachments).to.have.length.greaterThan(0);
+      for (const a of attachments) expect(check(a.type, inputsOf(a))).to.deep.equal([]);
+    });
+
+    it("reports any other managed policy, attached or listed on the role", () => {
+      const admin = "arn:aws:iam::aws:policy/AdministratorAccess";
+      const attached = check("aws:iam/rolePolicyAttachment:RolePolicyAttachment", {
+        role: "r",
+        policyArn: admin,
+      });
+      expect(attached.join()).to.include("AdministratorAccess");
+      const listed = check("aws:iam/role:Role", { managedPolicyArns: [XRAY_POLICY_ARN, admin] });
+      expect(listed).to.have.length(1);
+    });
+  });
 
   describe("no-iam-wildcard", () => {
     const policyWith = (mutate: (statement: any) => void) => {

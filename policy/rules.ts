@@ -126,6 +126,39 @@ export const noIamWildcard: ResourceRule = {
   },
 };
 
+/**
+ * AWS managed policies the stack may attach: only those whose actions AWS offers no way to scope
+ * to a resource (X-Ray's write actions). Anything else, `AdministratorAccess` included, would
+ * bypass the no-wildcard rule, which reads only the documents the stack writes itself.
+ */
+export const ALLOWED_MANAGED_POLICIES: readonly string[] = [
+  "arn:aws:iam::aws:policy/AWSXRayDaemonWriteAccess",
+];
+
+// Resources that attach managed policies, and the props that name them.
+const POLICY_ATTACHMENTS: Record<string, (props: Props) => unknown[]> = {
+  "aws:iam/rolePolicyAttachment:RolePolicyAttachment": (p) => [p.policyArn],
+  "aws:iam/userPolicyAttachment:UserPolicyAttachment": (p) => [p.policyArn],
+  "aws:iam/groupPolicyAttachment:GroupPolicyAttachment": (p) => [p.policyArn],
+  "aws:iam/policyAttachment:PolicyAttachment": (p) => [p.policyArn],
+  "aws:iam/role:Role": (p) => asList(p.managedPolicyArns),
+};
+
+export const onlyAllowedManagedPolicies: ResourceRule = {
+  name: "only-allowed-managed-policies",
+  description:
+    "Managed policies are attached only where AWS cannot scope the actions (X-Ray); everything else is written out.",
+  check(type, props) {
+    return (POLICY_ATTACHMENTS[type]?.(props) ?? [])
+      .map(String)
+      .filter((arn) => !ALLOWED_MANAGED_POLICIES.includes(arn))
+      .map(
+        (arn) =>
+          `Attaches managed policy "${arn}", whose rights this pack cannot check: write the statements the code needs instead.`,
+      );
+  },
+};
+
 export const tableEncryptedAndRecoverable: ResourceRule = {
   name: "table-encryption-and-pitr",
   description: "DynamoDB tables use KMS server-side encryption and point-in-time recovery.",
@@ -290,6 +323,7 @@ export const apiNotOpenWithoutThrottling: StackRule = {
 
 export const RESOURCE_RULES: readonly ResourceRule[] = [
   noIamWildcard,
+  onlyAllowedManagedPolicies,
   tableEncryptedAndRecoverable,
   logRetentionSet,
   productionTablesProtected,

@@ -1,6 +1,7 @@
 /** CORS response headers from the configured origins (CORS_ALLOW_ORIGINS). */
 
-export const ALLOWED_REQUEST_HEADERS = "content-type, if-match";
+// x-api-key: stacks with apiKeyRequired (production) are called from browsers with the key.
+export const ALLOWED_REQUEST_HEADERS = "content-type, if-match, x-api-key";
 export const EXPOSED_HEADERS = "etag, location, retry-after";
 
 /** Headers for an actual (non-preflight) response. */

@@ -7,9 +7,10 @@ import { toAttrMap, toAttrValue, type AttrMap, type AttrValue } from "./attribut
 import { decodeCursor } from "./cursor";
 import { ApiError, badRequest } from "./http";
 import { Num, isJsonObject, type Json } from "./json";
+import { PARTITION_KEY } from "../schema";
 
 /** The table's partition key (the tutorial's table: `id`, String). */
-export const KEY = "id";
+export const KEY = PARTITION_KEY.name;
 /** Server-managed attribute for optimistic concurrency. */
 export const VERSION = "version";
 /** DynamoDB's limit for a partition key value. */

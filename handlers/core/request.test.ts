@@ -81,6 +81,8 @@ describe("core/request: routing", () => {
     expect(headers["access-control-allow-origin"]).to.equal("http://localhost:5173");
     expect(headers["access-control-allow-methods"]).to.equal("GET, PUT, PATCH, DELETE, OPTIONS");
     expect(headers["access-control-allow-headers"]).to.contain("if-match");
+    // Keyed stacks (apiKeyRequired) are called from browsers with the key.
+    expect(headers["access-control-allow-headers"]).to.contain("x-api-key");
     const other = parse({
       method: "OPTIONS",
       resource: "/items",

@@ -42,6 +42,20 @@ const PAGED_ITEMS = PAGE_SIZE * 2 + 1;
 const MAX_PAGES = 5_000;
 
 /** Lists the whole table through `GET /items`, page by page. */
+/**
+ * The tutorial's read and list are eventually consistent reads (its payloads carry no
+ * ConsistentRead), so on a deployed stack one sent right after a write may briefly see the old
+ * state. Asks again for up to 2 s until `settled`, then hands the last answer to the assertions.
+ */
+async function eventually<T>(ask: () => Promise<T>, settled: (answer: T) => boolean): Promise<T> {
+  const deadline = Date.now() + 2000;
+  for (;;) {
+    const answer = await ask();
+    if (settled(answer) || Date.now() > deadline) return answer;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
 async function listAll(api: Api, limit: number): Promise<{ pages: Page[]; items: Item[] }> {
   const pages: Page[] = [];
   let cursor: string | undefined;
@@ -124,9 +138,13 @@ function flowSuites(getTarget: () => FlowTarget, runId: string, prefix: string):
     });
 
     it("read returns it", async function () {
-      const res = await api.operation(withTable({ operation: "read", payload: key }));
+      const expected = { Item: { id, number: 5 } };
+      const res = await eventually(
+        () => api.operation(withTable({ operation: "read", payload: key })),
+        (r) => JSON.stringify(r.body) === JSON.stringify(expected),
+      );
       expectStatus(res, 200);
-      expect(res.body).to.deep.equal({ Item: { id, number: 5 } });
+      expect(res.body).to.deep.equal(expected);
     });
 
     it("update sets #num = :newNum to 10", async function () {
@@ -146,7 +164,10 @@ function flowSuites(getTarget: () => FlowTarget, runId: string, prefix: string):
     });
 
     it("read returns the updated item", async function () {
-      const res = await api.operation(withTable({ operation: "read", payload: key }));
+      const res = await eventually(
+        () => api.operation(withTable({ operation: "read", payload: key })),
+        (r) => (r.body as { Item?: Item }).Item?.number === 10,
+      );
       expectStatus(res, 200);
       expect(res.body).to.deep.equal({ Item: { id, number: 10 } });
     });
@@ -176,7 +197,10 @@ function flowSuites(getTarget: () => FlowTarget, runId: string, prefix: string):
     });
 
     it("read after delete finds nothing", async function () {
-      const res = await api.operation(withTable({ operation: "read", payload: key }));
+      const res = await eventually(
+        () => api.operation(withTable({ operation: "read", payload: key })),
+        (r) => !(r.body as { Item?: Item }).Item,
+      );
       expectStatus(res, 200);
       expect(res.body).to.be.an("object").that.does.not.have.property("Item");
     });

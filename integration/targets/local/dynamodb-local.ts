@@ -66,6 +66,23 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** Throws when something already listens on `port`: it would answer in the engine's place. */
+async function assertPortFree(port: number): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    const server = net.createServer();
+    server.once("error", (err: NodeJS.ErrnoException) =>
+      reject(
+        new Error(
+          err.code === "EADDRINUSE"
+            ? `Port ${port} is already in use, so DynamoDB Local cannot listen there: stop what holds it or choose another port`
+            : `Cannot listen on port ${port}: ${err.message}`,
+        ),
+      ),
+    );
+    server.listen(port, "127.0.0.1", () => server.close(() => resolve()));
+  });
+}
+
 /** Resolves once the engine answers an HTTP request (any status), rejects after `timeoutMs`. */
 async function waitUntilAnswering(port: number, child: ChildProcess, timeoutMs: number) {
   const deadline = Date.now() + timeoutMs;
@@ -93,16 +110,25 @@ async function waitUntilAnswering(port: number, child: ChildProcess, timeoutMs: 
   }
 }
 
-// The guard runs Java in the background and kills it when its stdin reaches EOF, which happens
-// when we close the pipe in stop() or when this Node process dies, however hard it is killed.
-const GUARD =
-  "java \"$@\" & pid=$!; trap 'kill $pid 2>/dev/null' TERM INT; read -r _; kill $pid 2>/dev/null; wait $pid";
+// The guard runs Java and exits with it, so a failed start (port taken, bad JVM) shows at once.
+// A watcher kills Java when the guard's stdin reaches EOF, which happens when stop() closes the
+// pipe or when this Node process dies, however hard it is killed.
+const GUARD = [
+  "exec 3<&0",
+  'java "$@" </dev/null & pid=$!',
+  "(read -r _ <&3; kill $pid 2>/dev/null) & watcher=$!",
+  "trap 'kill $pid 2>/dev/null' TERM INT",
+  "wait $pid; status=$?",
+  "kill $watcher 2>/dev/null",
+  "exit $status",
+].join("\n");
 
 export async function startDynamoDbLocal(
   options: DynamoDbLocalOptions = {},
 ): Promise<StartedDynamoDbLocal> {
   assertJava();
   const port = options.port ?? (await freePort());
+  if (options.port !== undefined) await assertPortFree(port);
   const dir = engineDir();
   // -sharedDb: one database whatever the credentials and region, so the AWS CLI and the function
   // (with other dummy keys) see the same tables.
@@ -153,7 +179,7 @@ export async function startDynamoDbLocal(
     throw new Error(`${(err as Error).message}${detail}`, { cause: err });
   }
   const javaPid = Number(
-    spawnSync("pgrep", ["-P", String(guard.pid)], { encoding: "utf8" })
+    spawnSync("pgrep", ["-P", String(guard.pid), "java"], { encoding: "utf8" })
       .stdout.trim()
       .split("\n")[0],
   );
