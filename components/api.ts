@@ -126,6 +126,16 @@ export interface ApiArgs {
   };
 }
 
+/** Defaults of `RestApiArgs`; the stack config (`config.ts`) falls back to the same values. */
+export const API_DEFAULTS = {
+  apiName: "DynamoDBOperations",
+  throttleRateLimit: 100,
+  throttleBurstLimit: 50,
+  logRetentionDays: 30,
+  apiKeyRequired: false,
+  tracing: false,
+} as const;
+
 /**
  * A REST API whose every route is a Lambda proxy integration to one function.
  *
@@ -170,10 +180,10 @@ export class RestApi extends pulumi.ComponentResource {
     super("lambda-apigateway:apigateway:RestApi", name, {}, opts);
     const project = pulumi.getProject();
     const stack = pulumi.getStack();
-    const apiName = args.apiName ?? "DynamoDBOperations";
-    const apiKeyRequired = args.apiKeyRequired ?? false;
-    const rateLimit = args.throttleRateLimit ?? 100;
-    const burstLimit = args.throttleBurstLimit ?? 50;
+    const apiName = args.apiName ?? API_DEFAULTS.apiName;
+    const apiKeyRequired = args.apiKeyRequired ?? API_DEFAULTS.apiKeyRequired;
+    const rateLimit = args.throttleRateLimit ?? API_DEFAULTS.throttleRateLimit;
+    const burstLimit = args.throttleBurstLimit ?? API_DEFAULTS.throttleBurstLimit;
     const fn = args.function;
 
     const restApi = new aws.apigateway.RestApi(
@@ -256,14 +266,15 @@ export class RestApi extends pulumi.ComponentResource {
       methods.push(method);
       integrations.push(integration);
       specs.push(
+        // Read back from the resources, so whatever they are declared with is what redeploys.
         pulumi.output({
           path: d.path,
-          httpMethod: d.httpMethod,
-          authorization: "NONE",
-          apiKeyRequired: d.apiKeyRequired,
-          integrationType: "AWS_PROXY",
-          integrationHttpMethod: "POST",
-          uri: fn.invokeArn,
+          httpMethod: method.httpMethod,
+          authorization: method.authorization,
+          apiKeyRequired: method.apiKeyRequired.apply((required) => required ?? false),
+          integrationType: integration.type,
+          integrationHttpMethod: integration.integrationHttpMethod.apply((m) => m ?? ""),
+          uri: integration.uri.apply((uri) => uri ?? ""),
         }),
       );
     }
@@ -282,7 +293,7 @@ export class RestApi extends pulumi.ComponentResource {
       `${name}-access-logs`,
       {
         name: `/aws/apigateway/${project}/${stack}/${name}-access`,
-        retentionInDays: args.logRetentionDays ?? 30,
+        retentionInDays: args.logRetentionDays ?? API_DEFAULTS.logRetentionDays,
       },
       { parent: this },
     );
@@ -301,7 +312,7 @@ export class RestApi extends pulumi.ComponentResource {
             destinationArn: accessLogGroup.arn,
             format: JSON.stringify(ACCESS_LOG_FORMAT),
           },
-          xrayTracingEnabled: args.tracing ?? false,
+          xrayTracingEnabled: args.tracing ?? API_DEFAULTS.tracing,
         },
         { parent: this, dependsOn: account ? [account] : [] },
       ),

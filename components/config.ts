@@ -5,6 +5,9 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as v from "valibot";
+import { API_DEFAULTS } from "./api";
+import { FUNCTION_DEFAULTS } from "./function";
+import { TABLE_DEFAULTS } from "./table";
 
 /** Namespace of the project's config keys (the project name in `Pulumi.yaml`). */
 export const CONFIG_NAMESPACE = "lambda-apigateway";
@@ -33,8 +36,8 @@ export const configSchema = (stack: string) =>
       ),
       `${CONFIG_NAMESPACE}-${stack}`,
     ),
-    production: v.optional(bool, false),
-    pointInTimeRecovery: v.optional(bool, true),
+    production: v.optional(bool, TABLE_DEFAULTS.production),
+    pointInTimeRecovery: v.optional(bool, TABLE_DEFAULTS.pointInTimeRecovery),
     kmsKeyArn: v.optional(
       v.pipe(
         v.string("must be a string"),
@@ -51,7 +54,7 @@ export const configSchema = (stack: string) =>
         v.minValue(128, "must be at least 128 MB"),
         v.maxValue(10240, "must be at most 10240 MB"),
       ),
-      512,
+      FUNCTION_DEFAULTS.memorySize,
     ),
     timeout: v.optional(
       v.pipe(
@@ -63,17 +66,20 @@ export const configSchema = (stack: string) =>
           `must be at most ${API_GATEWAY_MAX_TIMEOUT_SECONDS} s, API Gateway's integration timeout`,
         ),
       ),
-      10,
+      FUNCTION_DEFAULTS.timeout,
     ),
     logRetentionDays: v.optional(
       v.picklist(LOG_RETENTION_DAYS, `must be one of ${LOG_RETENTION_DAYS.join(", ")}`),
-      30,
+      FUNCTION_DEFAULTS.logRetentionDays,
     ),
-    tracing: v.optional(bool, false),
-    architecture: v.optional(v.picklist(["arm64", "x86_64"], "must be arm64 or x86_64"), "arm64"),
+    tracing: v.optional(bool, FUNCTION_DEFAULTS.tracing),
+    architecture: v.optional(
+      v.picklist(["arm64", "x86_64"], "must be arm64 or x86_64"),
+      FUNCTION_DEFAULTS.architecture,
+    ),
     apiName: v.optional(
       v.pipe(v.string("must be a string"), v.regex(/^.{1,1024}$/, "must be 1–1024 characters")),
-      "DynamoDBOperations",
+      API_DEFAULTS.apiName,
     ),
     stageName: v.optional(
       v.pipe(
@@ -85,12 +91,12 @@ export const configSchema = (stack: string) =>
       ),
       stack,
     ),
-    throttleRateLimit: v.optional(positive("requests per second"), 100),
+    throttleRateLimit: v.optional(positive("requests per second"), API_DEFAULTS.throttleRateLimit),
     throttleBurstLimit: v.optional(
       v.pipe(positive("requests"), v.integer("must be a whole number of requests")),
-      50,
+      API_DEFAULTS.throttleBurstLimit,
     ),
-    apiKeyRequired: v.optional(bool, false),
+    apiKeyRequired: v.optional(bool, API_DEFAULTS.apiKeyRequired),
     corsAllowOrigins: v.optional(
       v.array(
         v.pipe(

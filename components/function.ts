@@ -28,6 +28,15 @@ export const LOG_ACTIONS = ["logs:CreateLogStream", "logs:PutLogEvents"] as cons
  * X-Ray's write actions take no resource-level permissions (AWS requires `"Resource": "*"`), so
  * tracing uses AWS's managed policy rather than a wildcard statement of our own.
  */
+/** Defaults of `CrudFunctionArgs`; the stack config (`config.ts`) falls back to the same values. */
+export const FUNCTION_DEFAULTS = {
+  memorySize: 512,
+  timeout: 10,
+  logRetentionDays: 30,
+  tracing: false,
+  architecture: "arm64",
+} as const;
+
 export const XRAY_POLICY_ARN = "arn:aws:iam::aws:policy/AWSXRayDaemonWriteAccess";
 
 /**
@@ -142,8 +151,8 @@ export class CrudFunction extends pulumi.ComponentResource {
 
   constructor(name: string, args: CrudFunctionArgs, opts?: pulumi.ComponentResourceOptions) {
     super("lambda-apigateway:lambda:CrudFunction", name, {}, opts);
-    const timeout = args.timeout ?? 10;
-    const tracing = args.tracing ?? false;
+    const timeout = args.timeout ?? FUNCTION_DEFAULTS.timeout;
+    const tracing = args.tracing ?? FUNCTION_DEFAULTS.tracing;
     const bundle = bundleHandler({ name, entry: args.entry });
 
     const logGroup = new aws.cloudwatch.LogGroup(
@@ -152,7 +161,7 @@ export class CrudFunction extends pulumi.ComponentResource {
         args.transform?.logGroup,
         {
           name: `/aws/lambda/${pulumi.getProject()}-${pulumi.getStack()}-${name}`,
-          retentionInDays: args.logRetentionDays ?? 30,
+          retentionInDays: args.logRetentionDays ?? FUNCTION_DEFAULTS.logRetentionDays,
         },
         { parent: this },
       ),
@@ -228,8 +237,8 @@ export class CrudFunction extends pulumi.ComponentResource {
         {
           description: `CRUD API over DynamoDB (${pulumi.getProject()}/${pulumi.getStack()})`,
           runtime: args.runtime ?? aws.lambda.Runtime.NodeJS22dX,
-          architectures: [args.architecture ?? "arm64"],
-          memorySize: args.memorySize ?? 512,
+          architectures: [args.architecture ?? FUNCTION_DEFAULTS.architecture],
+          memorySize: args.memorySize ?? FUNCTION_DEFAULTS.memorySize,
           timeout,
           handler: bundle.handler,
           code: new pulumi.asset.FileArchive(bundle.dir),

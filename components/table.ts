@@ -56,6 +56,9 @@ export interface TableArgs {
   transform?: { table?: Transform<aws.dynamodb.TableArgs> };
 }
 
+/** Defaults of `TableArgs`; the stack config (`config.ts`) falls back to the same values. */
+export const TABLE_DEFAULTS = { production: false, pointInTimeRecovery: true } as const;
+
 /**
  * An on-demand DynamoDB table with encryption and point-in-time recovery on.
  *
@@ -81,7 +84,7 @@ export class Table extends pulumi.ComponentResource {
 
   constructor(name: string, args: TableArgs = {}, opts?: pulumi.ComponentResourceOptions) {
     super("lambda-apigateway:dynamodb:Table", name, {}, opts);
-    const production = args.production ?? false;
+    const production = args.production ?? TABLE_DEFAULTS.production;
 
     const tableArgs: aws.dynamodb.TableArgs = {
       name: args.name,
@@ -89,7 +92,9 @@ export class Table extends pulumi.ComponentResource {
       hashKey: PARTITION_KEY.name,
       attributes: [{ ...PARTITION_KEY }],
       serverSideEncryption: { enabled: true, kmsKeyArn: args.kmsKeyArn },
-      pointInTimeRecovery: { enabled: args.pointInTimeRecovery ?? true },
+      pointInTimeRecovery: {
+        enabled: args.pointInTimeRecovery ?? TABLE_DEFAULTS.pointInTimeRecovery,
+      },
       ttl: args.ttlAttribute ? { attributeName: args.ttlAttribute, enabled: true } : undefined,
       deletionProtectionEnabled: production,
       tags: { ...args.tags, production: String(production) },
