@@ -9,16 +9,13 @@ import { item as itemArbitrary, normalise, request as requestArbitrary } from ".
 import * as net from "node:net";
 import { readConfig } from "./core/config";
 import { encodeCursor } from "./core/cursor";
+import type { HttpRequest } from "./core/http";
 import { parseJson, stringifyJson } from "./core/json";
 import { ENV } from "./env";
 import { handleRequest } from "./service";
 import { createDynamoDbStore } from "./store/dynamodb";
-import {
-  startHandlerEnvironment,
-  type Answer,
-  type Call,
-  type HandlerEnvironment,
-} from "./testing";
+import type { ApiCall } from "../integration/targets/local/api-gateway";
+import { startHandlerEnvironment, type Answer, type HandlerEnvironment } from "./testing";
 
 const JSON_TYPE = { "content-type": "application/json" };
 const RUNS = Number(process.env["PROPERTY_RUNS_INTEGRATION"] ?? 150);
@@ -29,7 +26,7 @@ describe("handlers/crud against DynamoDB Local", function () {
   const logs: Record<string, unknown>[] = [];
   const originalWrite = process.stdout.write;
 
-  const call = (c: Call) => h.invoke(c);
+  const call = (c: ApiCall) => h.invoke(c);
   const manager = (body: unknown) =>
     call({
       method: "POST",
@@ -522,67 +519,71 @@ describe("handlers/crud against DynamoDB Local", function () {
       await new Promise((resolve) => blackHole.close(resolve));
     });
 
-    it("fails each call within timeout × attempts from the config, as 503", async () => {
+    /** Runs one request through the core with a store whose DynamoDB never answers. */
+    async function againstBlackHole(request: Partial<HttpRequest>, maxAttempts: number) {
       const { port } = blackHole.address() as net.AddressInfo;
       const saved = process.env["AWS_ENDPOINT_URL_DYNAMODB"];
       process.env["AWS_ENDPOINT_URL_DYNAMODB"] = `http://127.0.0.1:${port}`;
-      const config = { ...readConfig(process.env), dynamoDbTimeoutMs: 300, dynamoDbMaxAttempts: 2 };
+      const config = {
+        ...readConfig(process.env),
+        dynamoDbTimeoutMs: 300,
+        dynamoDbMaxAttempts: maxAttempts,
+      };
       const store = createDynamoDbStore({
         tableName: config.tableName,
         timeoutMs: 300,
-        maxAttempts: 2,
+        maxAttempts,
       });
+      const socketsBefore = sockets.size;
       const started = Date.now();
       // The SDK resolves the endpoint on the first call, so the variable stays set until then.
       const outcome = await handleRequest(
         {
           method: "GET",
-          resource: "/items/{id}",
-          path: "/items/a",
-          pathParameters: { id: "a" },
+          resource: "/items",
+          path: "/items",
+          pathParameters: {},
           query: {},
           headers: {},
           body: null,
           bodyBytes: 0,
           basePath: "",
+          ...request,
         },
         { config, store: async () => store, generateId: () => "x" },
       ).finally(() => (process.env["AWS_ENDPOINT_URL_DYNAMODB"] = saved));
-      const elapsed = Date.now() - started;
-      expect(outcome.response.status).to.equal(503);
-      expect(outcome.response.headers["retry-after"]).to.equal("1");
+      return {
+        response: outcome.response,
+        elapsed: Date.now() - started,
+        connections: sockets.size - socketsBefore,
+      };
+    }
+
+    it("fails each call within timeout × attempts from the config, as 503", async () => {
+      const { response, elapsed, connections } = await againstBlackHole(
+        { resource: "/items/{id}", path: "/items/a", pathParameters: { id: "a" } },
+        2,
+      );
+      expect(response.status).to.equal(503);
+      expect(response.headers["retry-after"]).to.equal("1");
       // Two attempts of 300 ms plus the SDK's backoff between them; far below any Lambda timeout.
       expect(elapsed).to.be.within(550, 2500);
-      expect(sockets.size).to.equal(2);
+      expect(connections).to.equal(2);
     });
 
     it("sends a write once: an unanswered write may have landed, so it is a 503, not a retry", async () => {
-      const { port } = blackHole.address() as net.AddressInfo;
-      const saved = process.env["AWS_ENDPOINT_URL_DYNAMODB"];
-      process.env["AWS_ENDPOINT_URL_DYNAMODB"] = `http://127.0.0.1:${port}`;
-      const config = { ...readConfig(process.env), dynamoDbTimeoutMs: 300, dynamoDbMaxAttempts: 3 };
-      const store = createDynamoDbStore({
-        tableName: config.tableName,
-        timeoutMs: 300,
-        maxAttempts: 3,
-      });
-      const before = sockets.size;
-      const outcome = await handleRequest(
+      const body = '{"id":"once"}';
+      const { response, connections } = await againstBlackHole(
         {
           method: "POST",
-          resource: "/items",
-          path: "/items",
-          pathParameters: {},
-          query: {},
           headers: { "content-type": "application/json" },
-          body: '{"id":"once"}',
-          bodyBytes: 13,
-          basePath: "",
+          body,
+          bodyBytes: body.length,
         },
-        { config, store: async () => store, generateId: () => "x" },
-      ).finally(() => (process.env["AWS_ENDPOINT_URL_DYNAMODB"] = saved));
-      expect(outcome.response.status).to.equal(503);
-      expect(sockets.size - before).to.equal(1);
+        3,
+      );
+      expect(response.status).to.equal(503);
+      expect(connections).to.equal(1);
     });
   });
 

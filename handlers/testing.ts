@@ -51,9 +51,6 @@ export async function declaredFunction(run?: ProgramRun): Promise<{
   return { fn, env, table, api, region: model.region };
 }
 
-/** A request to the API, path below the stage (percent-encoded, optional query). */
-export type Call = ApiCall;
-
 export interface Answer {
   status: number;
   headers: Record<string, string>;
@@ -72,7 +69,7 @@ export interface HandlerEnvironment {
   env: Record<string, string>;
   tableName: string;
   client: DynamoDBClient;
-  invoke(call: Call): Promise<Answer>;
+  invoke(call: ApiCall): Promise<Answer>;
   /** Stops DynamoDB Local and restores process.env. Safe to call twice. */
   stop(): Promise<void>;
 }
