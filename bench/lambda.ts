@@ -5,8 +5,8 @@
  * the same, so any difference in their figures is the functions' own.
  */
 import type { APIGatewayProxyEvent } from "aws-lambda";
-import { eventFor } from "../integration/targets/local/api-gateway";
-import type { RestApiModel } from "../integration/targets/local/model";
+import { eventFor } from "../local/api-gateway";
+import type { RestApiModel } from "../local/model";
 
 export interface LambdaEnvironmentOptions {
   /** The function's own variables, as the Pulumi program sets them. */

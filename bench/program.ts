@@ -2,8 +2,8 @@
  * The function and table under test, read from what the Pulumi program registers: its environment
  * variables, memory size and the table definition are never copied into the benchmark.
  */
-import type { ProgramRun, RecordedResource } from "../integration/program";
-import type { RestApiModel } from "../integration/targets/local/model";
+import type { ProgramRun, RecordedResource } from "../local/program";
+import type { RestApiModel } from "../local/model";
 import { ENV } from "../handlers/env";
 import { declaredFunction } from "../handlers/testing";
 

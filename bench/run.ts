@@ -16,10 +16,10 @@ import * as path from "node:path";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { bundleHandler } from "../components/bundle";
-import { runProgram, type ProgramRun } from "../integration/program";
-import { startDynamoDbLocal } from "../integration/targets/local/dynamodb-local";
-import { startLocalCloud, type LocalCloud } from "../integration/targets/local";
-import { materialiseTable } from "../integration/targets/local/tables";
+import { runProgram, type ProgramRun } from "../local/program";
+import { startDynamoDbLocal } from "../local/dynamodb-local";
+import { startLocalCloud, type LocalCloud } from "../local";
+import { materialiseTable } from "../local/tables";
 import { bytesByPackage, measureBundle, type BundleSize } from "./bundle-size";
 import {
   filesLoaded,

@@ -6,7 +6,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { expect } from "chai";
-import { runProgram, type ProgramRun, type RecordedResource } from "../integration/program";
+import { runProgram, type ProgramRun, type RecordedResource } from "../local/program";
 import { ENV } from "../handlers/env";
 import { CATCH_ALL_PATH, ROUTES } from "../handlers/routes";
 import { ACCESS_LOG_FORMAT, deploymentTrigger, type MethodSpec } from "./api";

@@ -3,10 +3,10 @@
  * documents, load a stack's validated config the way the program does.
  */
 /* eslint-disable @typescript-eslint/no-explicit-any -- recorded inputs are untyped data */
-import type { RecordedResource } from "../integration/program";
-import { PROJECT_DIR, readStackConfig, reveal } from "../integration/program";
+import type { RecordedResource } from "../local/program";
+import { PROJECT_DIR, readStackConfig, reveal } from "../local/program";
 
-export { isSecret, reveal } from "../integration/program";
+export { isSecret, reveal } from "../local/program";
 import { CONFIG_NAMESPACE, parseConfig, type StackConfig } from "./config";
 
 /** The validated config of a committed stack file, exactly as `loadConfig` reads it. */

@@ -14,7 +14,7 @@ import { parseJson, stringifyJson } from "./core/json";
 import { ENV } from "./env";
 import { handleRequest } from "./service";
 import { createDynamoDbStore } from "./store/dynamodb";
-import type { ApiCall } from "../integration/targets/local/api-gateway";
+import type { ApiCall } from "../local/api-gateway";
 import { startHandlerEnvironment, type Answer, type HandlerEnvironment } from "./testing";
 
 const JSON_TYPE = { "content-type": "application/json" };

@@ -7,23 +7,11 @@ import { randomUUID } from "node:crypto";
 import * as os from "node:os";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { APIGatewayProxyResult, Context } from "aws-lambda";
-import {
-  PROJECT_DIR,
-  runProgram,
-  type ProgramRun,
-  type RecordedResource,
-} from "../integration/program";
-import { eventFor, type ApiCall } from "../integration/targets/local/api-gateway";
-import {
-  startDynamoDbLocal,
-  type StartedDynamoDbLocal,
-} from "../integration/targets/local/dynamodb-local";
-import {
-  buildModel,
-  type FunctionModel,
-  type RestApiModel,
-} from "../integration/targets/local/model";
-import { materialiseTable } from "../integration/targets/local/tables";
+import { PROJECT_DIR, runProgram, type ProgramRun, type RecordedResource } from "../local/program";
+import { eventFor, type ApiCall } from "../local/api-gateway";
+import { startDynamoDbLocal, type StartedDynamoDbLocal } from "../local/dynamodb-local";
+import { buildModel, type FunctionModel, type RestApiModel } from "../local/model";
+import { materialiseTable } from "../local/tables";
 import { ENV } from "./env";
 
 /**

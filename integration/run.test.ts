@@ -3,7 +3,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { spawnSync } from "node:child_process";
 import { expect } from "chai";
-import { PROJECT_DIR } from "./program";
+import { PROJECT_DIR } from "../local/program";
 import { ENV } from "./flows/suite";
 import { STACK_USAGE } from "./targets/stack";
 import { skipLine, TARGET_NAMES } from "./targets";

@@ -7,7 +7,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { expect } from "chai";
 import { parse as parseYaml } from "yaml";
-import { PROJECT_DIR } from "./program";
+import { PROJECT_DIR } from "../local/program";
 import { parseRunArgs, planRun } from "./run";
 
 const WORKFLOW_DIR = path.join(PROJECT_DIR, ".github", "workflows");

@@ -4,7 +4,7 @@
  */
 /* eslint-disable @typescript-eslint/no-explicit-any -- recorded inputs are untyped data */
 import { expect } from "chai";
-import { runProgram, type ProgramRun, type RecordedResource } from "../integration/program";
+import { runProgram, type ProgramRun, type RecordedResource } from "../local/program";
 import { reveal } from "../components/testing";
 import { XRAY_POLICY_ARN } from "../components/function";
 import {

@@ -8,7 +8,7 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient, ScanCommand } from "@aws-sdk/lib-dynamodb";
 import { expect } from "chai";
 import { ENV } from "../../handlers/env";
-import { startLocalCloud } from "../targets/local";
+import { startLocalCloud } from "../../local";
 
 export type LocalCloud = Awaited<ReturnType<typeof startLocalCloud>>;
 export type LocalCloudOptions = Parameters<typeof startLocalCloud>[0];

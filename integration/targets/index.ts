@@ -89,7 +89,7 @@ export class LocalTarget implements Target {
   constructor(private readonly options: TargetOptions) {}
 
   async skipReason(): Promise<string | undefined> {
-    const { assertJava } = await import("./local/dynamodb-local");
+    const { assertJava } = await import("../../local/dynamodb-local");
     try {
       assertJava();
       return undefined;
@@ -100,7 +100,7 @@ export class LocalTarget implements Target {
   }
 
   async start(): Promise<StartedTarget> {
-    const { startLocalCloud } = await import("./local");
+    const { startLocalCloud } = await import("../../local");
     const cloud = await startLocalCloud({
       stack: this.options.stack ?? "dev",
       port: 0,

@@ -2,7 +2,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as fs from "node:fs";
 import { expect } from "chai";
-import { PROJECT_DIR, runProgram, type ProgramRun } from "../program";
+import { PROJECT_DIR, runProgram, type ProgramRun } from "../../local/program";
 import {
   DOCKER_MISSING,
   LOCALSTACK_IMAGE,

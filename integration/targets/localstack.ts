@@ -10,7 +10,7 @@ import * as path from "node:path";
 import * as crypto from "node:crypto";
 import { parse as parseYaml } from "yaml";
 import type { ProjectSettings } from "@pulumi/pulumi/automation";
-import { PROJECT_DIR } from "../program";
+import { PROJECT_DIR } from "../../local/program";
 import { skipLine, type Requirement, type StartedTarget, type Target, type TargetOptions } from ".";
 
 /**
@@ -222,7 +222,7 @@ export class LocalStackTarget implements Target {
     const log = this.options.log ?? (() => undefined);
     const stackName = this.options.stack ?? "dev";
     const [{ runProgram }, tc, { LocalstackContainer }, auto] = await Promise.all([
-      import("../program"),
+      import("../../local/program"),
       import("testcontainers"),
       import("@testcontainers/localstack"),
       import("@pulumi/pulumi/automation"),

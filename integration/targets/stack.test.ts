@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { runProgram } from "../program";
+import { runProgram } from "../../local/program";
 import {
   BACKEND_LOGIN_MISSING,
   DeployedStackTarget,

@@ -4,7 +4,7 @@
  * the invoke URL from `API_URL`. It deploys nothing and stops nothing: the flow itself creates only
  * prefixed items and removes them.
  */
-import { PROJECT_DIR } from "../program";
+import { PROJECT_DIR } from "../../local/program";
 import { skipLine, type Requirement, type StartedTarget, type Target, type TargetOptions } from ".";
 import { PULUMI_MISSING, pulumiAvailable } from "./localstack";
 

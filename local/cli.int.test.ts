@@ -12,7 +12,7 @@ import { JAVA_MISSING } from "./index";
 
 const CLI = path.join(__dirname, "cli.ts");
 const FIXTURE_DIR = path.join(__dirname, "fixtures");
-const REPO = path.resolve(__dirname, "../../..");
+const REPO = path.resolve(__dirname, "..");
 
 interface Cli {
   child: ChildProcess;

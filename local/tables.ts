@@ -11,7 +11,7 @@ import {
   type KeySchemaElement,
   type Projection,
 } from "@aws-sdk/client-dynamodb";
-import type { RecordedResource } from "../../program";
+import type { RecordedResource } from "./program";
 
 export const TABLE_TYPE = "aws:dynamodb/table:Table";
 

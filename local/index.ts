@@ -17,7 +17,7 @@ import * as http from "node:http";
 import * as os from "node:os";
 import * as path from "node:path";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { PROJECT_DIR, runProgram, type ProgramRun } from "../../program";
+import { PROJECT_DIR, runProgram, type ProgramRun } from "./program";
 import { apiGatewayHandler, INTEGRATION_TIMEOUT_MS } from "./api-gateway";
 import { startDynamoDbLocal, type StartedDynamoDbLocal } from "./dynamodb-local";
 import { FunctionHost } from "./functions";

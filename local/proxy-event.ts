@@ -4,7 +4,7 @@
  */
 import * as crypto from "node:crypto";
 import type { APIGatewayProxyEvent } from "aws-lambda";
-import { ACCOUNT_ID } from "../../program";
+import { ACCOUNT_ID } from "./program";
 
 export interface IncomingRequest {
   httpMethod: string;

@@ -7,7 +7,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { reveal, type ProgramRun, type RecordedResource } from "../../program";
+import { reveal, type ProgramRun, type RecordedResource } from "./program";
 import { TABLE_TYPE } from "./tables";
 
 export const FUNCTION_TYPE = "aws:lambda/function:Function";
