@@ -16,6 +16,8 @@ export const ROUTES: readonly Route[] = [
   { path: "/DynamoDBManager", methods: ["POST"] },
   { path: "/items", methods: ["GET", "POST"] },
   { path: "/items/{id}", methods: ["GET", "PUT", "PATCH", "DELETE"] },
+  // The API's own OpenAPI document (handlers/openapi.ts), served by the function.
+  { path: "/openapi.json", methods: ["GET"] },
 ];
 
 /**

@@ -28,7 +28,7 @@ import {
   type Expectation,
   type ItemsCommand,
 } from "./core/items";
-import { Num } from "./core/json";
+import { Num, type Serialisable } from "./core/json";
 import type { ManagerCommand } from "./core/manager";
 import { parseRequest, type Command } from "./core/request";
 import { ConditionFailed, type Store } from "./core/store";
@@ -187,8 +187,16 @@ async function runItems(
   }
 }
 
+/** The public OpenAPI document, with this deployment's base path as its server. */
+async function openApiResponse(basePath: string): Promise<HttpResponse> {
+  // A chunk of its own in the bundle: loaded on the first request for it, never at cold start.
+  const { default: document } = await import("./openapi.json");
+  return json(200, { ...document, servers: [{ url: basePath || "/" }] } as Serialisable);
+}
+
 async function run(command: Command, deps: Deps, basePath: string): Promise<HttpResponse> {
   if (command.kind === "respond") return command.response;
+  if (command.kind === "openapi") return openApiResponse(basePath);
   const store = await deps.store();
   return command.kind.startsWith("manager.")
     ? runManager(command as ManagerCommand, store, deps.config)

@@ -31,29 +31,35 @@ export const ALLOWED_PARAMETERS: Readonly<Record<string, readonly string[]>> = {
   list: ["Limit", "ExclusiveStartKey"],
 };
 
-const jsonObject = v.custom<JsonObject>(isJsonObject, "must be a JSON object");
+/** A JSON object (the parser's `Json`, numbers kept exact); OpenAPI: `{"type": "object"}`. */
+export const jsonObject = v.custom<JsonObject>(isJsonObject, "must be a JSON object");
+/** Any JSON value; OpenAPI: `{}`. */
+export const anyJson = v.custom<Json>(() => true);
 const nonEmptyString = v.pipe(v.string("must be a string"), v.nonEmpty("must not be empty"));
 const names = v.record(v.string(), v.string("must map placeholders to attribute names (strings)"));
 const returnOld = v.picklist(["NONE", "ALL_OLD"], "must be NONE or ALL_OLD");
+// The output side (a number after the transform) is what the OpenAPI document describes.
 const positiveInt = v.pipe(
   v.instance(Num, "must be a number"),
   v.transform((n) => n.toNumber()),
+  v.number(),
   v.integer("must be an integer"),
   v.minValue(1, "must be at least 1"),
   v.maxValue(2_147_483_647, "is too large"),
 );
 
-const Envelope = v.strictObject(
+export const Envelope = v.strictObject(
   {
     operation: v.string("operation must be a string"),
-    payload: v.optional(v.custom<Json>(() => true)),
+    payload: v.optional(anyJson),
     tableName: v.optional(v.string("tableName must be a string")),
   },
   (issue) =>
     `unknown field ${issue.received} in the request: send {"operation": ..., "payload": {...}} (and optionally "tableName")`,
 );
 
-const schemas = {
+/** The `payload` each DynamoDB-bound operation accepts (unknown keys are refused separately). */
+export const PAYLOAD_SCHEMAS = {
   create: v.object({
     Item: jsonObject,
     ConditionExpression: v.optional(nonEmptyString),
@@ -70,7 +76,7 @@ const schemas = {
         v.string(),
         v.strictObject(
           {
-            Value: v.optional(v.custom<Json>(() => true)),
+            Value: v.optional(anyJson),
             Action: v.optional(v.picklist(["PUT", "ADD", "DELETE"], "must be PUT, ADD or DELETE")),
           },
           "AttributeUpdates entries take only Value and Action",
@@ -162,7 +168,7 @@ export function parseManagerRequest(body: Json, tableName: string): ManagerComma
   const op = envelope.operation;
   if (op === "echo") return { kind: "manager.echo", payload: envelope.payload ?? null };
   if (op === "ping") return { kind: "manager.ping" };
-  if (!(op in schemas)) {
+  if (!(op in PAYLOAD_SCHEMAS)) {
     throw badRequest(
       "UnknownOperation",
       `unknown operation ${JSON.stringify(op)}: use one of ${OPERATIONS.join(", ")}`,
@@ -175,7 +181,7 @@ export function parseManagerRequest(body: Json, tableName: string): ManagerComma
   checkParameters(op, raw);
   switch (op) {
     case "create": {
-      const p = parseWith(schemas.create, raw, "payload");
+      const p = parseWith(PAYLOAD_SCHEMAS.create, raw, "payload");
       return {
         kind: "manager.create",
         params: {
@@ -185,11 +191,11 @@ export function parseManagerRequest(body: Json, tableName: string): ManagerComma
       };
     }
     case "read": {
-      const p = parseWith(schemas.read, raw, "payload");
+      const p = parseWith(PAYLOAD_SCHEMAS.read, raw, "payload");
       return { kind: "manager.read", params: { Key: toAttrMap(p.Key, "payload.Key") } };
     }
     case "update": {
-      const p = parseWith(schemas.update, raw, "payload");
+      const p = parseWith(PAYLOAD_SCHEMAS.update, raw, "payload");
       const updates = p.AttributeUpdates
         ? Object.fromEntries(
             Object.entries(p.AttributeUpdates).map(([name, u]) => [
@@ -215,7 +221,7 @@ export function parseManagerRequest(body: Json, tableName: string): ManagerComma
       };
     }
     case "delete": {
-      const p = parseWith(schemas.delete, raw, "payload");
+      const p = parseWith(PAYLOAD_SCHEMAS.delete, raw, "payload");
       return {
         kind: "manager.delete",
         params: {
@@ -225,7 +231,7 @@ export function parseManagerRequest(body: Json, tableName: string): ManagerComma
       };
     }
     default: {
-      const p = parseWith(schemas.list, raw, "payload");
+      const p = parseWith(PAYLOAD_SCHEMAS.list, raw, "payload");
       return {
         kind: "manager.list",
         params: {

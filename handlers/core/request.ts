@@ -10,12 +10,18 @@ import { parseItemsRequest, type ItemsCommand } from "./items";
 import { JsonSyntaxError, parseJson, type Json } from "./json";
 import { parseManagerRequest, type ManagerCommand } from "./manager";
 
-export type Command = ManagerCommand | ItemsCommand | { kind: "respond"; response: HttpResponse };
+export type Command =
+  | ManagerCommand
+  | ItemsCommand
+  | { kind: "respond"; response: HttpResponse }
+  // The service loads the document lazily, so no other request pays for it.
+  | { kind: "openapi" };
 
 /** DynamoDB's item size limit; a larger body cannot become an item. */
 export const MAX_BODY_BYTES = 400 * 1024;
 
 export const MANAGER_PATH = "/DynamoDBManager";
+export const OPENAPI_PATH = "/openapi.json";
 
 function allowHeader(route: Route): string {
   return [...route.methods, "OPTIONS"].join(", ");
@@ -108,6 +114,7 @@ export function parseRequest(req: HttpRequest, ctx: ParseContext): Command {
   }
   const method = req.method as HttpMethod;
 
+  if (route.path === OPENAPI_PATH) return { kind: "openapi" };
   if (route.path === MANAGER_PATH) {
     checkContentType(req, MANAGER_TYPES, true);
     const command = parseManagerRequest(readBody(req), ctx.config.tableName);
