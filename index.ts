@@ -36,6 +36,7 @@ const api = new RestApi("api", {
   logRetentionDays: config.logRetentionDays,
   tracing: config.tracing,
   apiKeyRequired: config.apiKeyRequired,
+  corsAllowOrigins: config.corsAllowOrigins,
   manageAccountLogging: config.manageApiGatewayAccount,
 });
 

@@ -1,11 +1,15 @@
 /**
- * The REST API (API Gateway v1) in front of the CRUD function: the routes of `handlers/routes.ts`
- * as Lambda proxy integrations, one stage with throttling and JSON access logs.
+ * The REST API (API Gateway v1) in front of the CRUD function, deployed from one OpenAPI document
+ * (`handlers/openapi.ts`) as its body: every route a Lambda proxy integration, gateway responses
+ * in the function's error shape, one stage with throttling and JSON access logs.
  */
 import * as crypto from "node:crypto";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { CATCH_ALL_PATH, ROUTES, type Route } from "../handlers/routes";
+import { EXPOSED_HEADERS } from "../handlers/core/cors";
+import { RETRY_AFTER_SECONDS } from "../handlers/core/errors";
+import { API_TITLE, buildOpenApiDocument, type Document } from "../handlers/openapi";
+import { CATCH_ALL_PATH } from "../handlers/routes";
 import type { CrudFunction } from "./function";
 import { applyTransform, type Transform } from "./transform";
 
@@ -29,33 +33,146 @@ export const ACCESS_LOG_FORMAT = {
   errorType: "$context.error.responseType",
 } as const;
 
-/** What a method and its integration look like; the deployment is replaced when any changes. */
-export interface MethodSpec {
-  path: string;
-  httpMethod: string;
-  authorization: string;
-  apiKeyRequired: boolean;
-  integrationType: string;
-  integrationHttpMethod: string;
-  uri: string;
+/** The name of the API key scheme in the body (`x-api-key` header, API Gateway's only key source here). */
+export const API_KEY_SCHEME = "api_key";
+
+/** Gateway responses' body: the function's error shape, with API Gateway's response type as code. */
+export const GATEWAY_RESPONSE_TEMPLATE =
+  '{"error":{"code":"$context.error.responseType","message":$context.error.messageString}}';
+
+/**
+ * CORS headers of API Gateway's own answers, as gateway-response parameters. API Gateway can set
+ * only static values (or copy a request header), so it can match the function only when there is
+ * one answer for every origin: none configured, `*`, or a single origin. With several origins it
+ * sends `Vary: Origin` only, and browsers see its errors as CORS failures; copying the request's
+ * Origin instead would allow every origin, which the function never does.
+ */
+export function gatewayCorsParameters(allowOrigins: readonly string[]): Record<string, string> {
+  const header = (name: string, value: string) => [`gatewayresponse.header.${name}`, `'${value}'`];
+  if (!allowOrigins.length) return {};
+  if (allowOrigins.includes("*")) {
+    return Object.fromEntries([
+      header("Access-Control-Allow-Origin", "*"),
+      header("Access-Control-Expose-Headers", EXPOSED_HEADERS),
+    ]);
+  }
+  if (allowOrigins.length === 1) {
+    return Object.fromEntries([
+      header("Access-Control-Allow-Origin", allowOrigins[0]!),
+      header("Access-Control-Expose-Headers", EXPOSED_HEADERS),
+      header("Vary", "Origin"),
+    ]);
+  }
+  return Object.fromEntries([header("Vary", "Origin")]);
 }
 
-/** Deployment trigger: a digest of every method and integration, independent of their order. */
-export function deploymentTrigger(specs: readonly MethodSpec[]): string {
-  const canonical = specs
-    .map((s) =>
-      JSON.stringify([
-        s.path,
-        s.httpMethod,
-        s.authorization,
-        s.apiKeyRequired,
-        s.integrationType,
-        s.integrationHttpMethod,
-        s.uri,
-      ]),
-    )
-    .sort();
-  return crypto.createHash("sha256").update(canonical.join("\n")).digest("hex");
+/** `x-amazon-apigateway-gateway-responses`: every API Gateway error in the function's shape. */
+export function gatewayResponses(allowOrigins: readonly string[]): Record<string, GatewayResponse> {
+  const cors = gatewayCorsParameters(allowOrigins);
+  const json = { "application/json": GATEWAY_RESPONSE_TEMPLATE };
+  return {
+    DEFAULT_4XX: { responseParameters: cors, responseTemplates: json },
+    DEFAULT_5XX: { responseParameters: cors, responseTemplates: json },
+    // Like the function's 503: a client that honours Retry-After backs off.
+    THROTTLED: {
+      responseParameters: {
+        ...cors,
+        "gatewayresponse.header.Retry-After": `'${RETRY_AFTER_SECONDS}'`,
+      },
+      responseTemplates: json,
+    },
+  };
+}
+
+export interface GatewayResponse {
+  statusCode?: string;
+  responseParameters: Record<string, string>;
+  responseTemplates: Record<string, string>;
+}
+
+export interface BodyOptions {
+  /** `info.title`, which AWS takes as the API's name. */
+  title: string;
+  /** The function every method integrates with (Lambda proxy). */
+  invokeArn: string;
+  apiKeyRequired: boolean;
+  corsAllowOrigins: readonly string[];
+  catchAllPath: string;
+}
+
+const pathParameterNames = (path: string) =>
+  [...path.matchAll(/\{([^}]+?)\+?\}/g)].map((m) => m[1]!);
+
+/**
+ * The REST API's body: the public document plus what API Gateway needs to serve it: a Lambda
+ * proxy integration on every operation, `ANY` on every path (so wrong methods reach the function
+ * for its 405) and on a catch-all and the root (for its 404), the API key on every method but
+ * CORS preflights when asked, and gateway responses in the function's error shape.
+ */
+export function restApiBody(document: Document, options: BodyOptions): Document {
+  const integration = {
+    type: "aws_proxy",
+    httpMethod: "POST", // Lambda is always invoked with POST
+    uri: options.invokeArn,
+    passthroughBehavior: "when_no_match",
+  };
+  const security = options.apiKeyRequired ? [{ [API_KEY_SCHEME]: [] }] : undefined;
+  const anyMethod = (path: string) => ({
+    ...(pathParameterNames(path).length
+      ? {
+          parameters: pathParameterNames(path).map((name) => ({
+            name,
+            in: "path",
+            required: true,
+            schema: { type: "string" },
+          })),
+        }
+      : {}),
+    responses: {},
+    ...(security ? { security } : {}),
+    "x-amazon-apigateway-integration": integration,
+  });
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const [path, item] of Object.entries(document.paths)) {
+    const out: Record<string, unknown> = {};
+    for (const [method, operation] of Object.entries(item ?? {})) {
+      // Browsers send preflights without custom headers, so they cannot carry the key.
+      const keyed = security && method !== "options";
+      out[method] = {
+        ...(operation as object),
+        ...(keyed ? { security } : {}),
+        "x-amazon-apigateway-integration": integration,
+      };
+    }
+    out["x-amazon-apigateway-any-method"] = anyMethod(path);
+    paths[path] = out;
+  }
+  paths[options.catchAllPath] = {
+    "x-amazon-apigateway-any-method": anyMethod(options.catchAllPath),
+  };
+  paths["/"] = { "x-amazon-apigateway-any-method": anyMethod("/") };
+  return {
+    ...document,
+    info: { ...document.info, title: options.title },
+    paths: paths as Document["paths"],
+    components: {
+      ...document.components,
+      ...(security
+        ? {
+            securitySchemes: {
+              [API_KEY_SCHEME]: { type: "apiKey", name: "x-api-key", in: "header" },
+            },
+          }
+        : {}),
+    },
+    "x-amazon-apigateway-api-key-source": "HEADER",
+    "x-amazon-apigateway-gateway-responses": gatewayResponses(options.corsAllowOrigins),
+  } as Document;
+}
+
+/** Deployment trigger: a new Deployment whenever the body (the whole API) changes. */
+export function deploymentTrigger(body: string): string {
+  return crypto.createHash("sha256").update(body).digest("hex");
 }
 
 export interface ApiArgs {
@@ -67,11 +184,17 @@ export interface ApiArgs {
    */
   apiName?: string;
   /**
-   * Routes to declare. Each gets its methods plus `ANY`, so wrong methods reach the function
-   * and get a 405 with `Allow` rather than API Gateway's 403.
-   * @default ROUTES from `handlers/routes.ts`
+   * The API as an OpenAPI 3.0 document. It is deployed as the REST API's body with the
+   * integrations, `ANY` methods, API key and gateway responses added (`restApiBody`).
+   * @default the document of `handlers/openapi.ts` (routes of `handlers/routes.ts`)
    */
-  routes?: readonly Route[];
+  document?: Document;
+  /**
+   * Origins the function allows (`corsAllowOrigins`); API Gateway's own errors carry the same
+   * CORS headers where it can (see `gatewayCorsParameters`).
+   * @default []
+   */
+  corsAllowOrigins?: readonly string[];
   /**
    * Greedy resource that sends unknown paths to the function (which answers 404).
    * @default CATCH_ALL_PATH ("/{proxy+}")
@@ -128,7 +251,7 @@ export interface ApiArgs {
 
 /** Defaults of `RestApiArgs`; the stack config (`config.ts`) falls back to the same values. */
 export const API_DEFAULTS = {
-  apiName: "DynamoDBOperations",
+  apiName: API_TITLE,
   throttleRateLimit: 100,
   throttleBurstLimit: 50,
   logRetentionDays: 30,
@@ -163,9 +286,6 @@ export class RestApi extends pulumi.ComponentResource {
   public readonly apiKeyId: pulumi.Output<string | undefined>;
   private readonly resources: {
     restApi: aws.apigateway.RestApi;
-    resources: Record<string, aws.apigateway.Resource>;
-    methods: aws.apigateway.Method[];
-    integrations: aws.apigateway.Integration[];
     deployment: aws.apigateway.Deployment;
     stage: aws.apigateway.Stage;
     methodSettings: aws.apigateway.MethodSettings;
@@ -186,6 +306,19 @@ export class RestApi extends pulumi.ComponentResource {
     const burstLimit = args.throttleBurstLimit ?? API_DEFAULTS.throttleBurstLimit;
     const fn = args.function;
 
+    const document = args.document ?? buildOpenApiDocument();
+    const body = fn.invokeArn.apply((invokeArn) =>
+      JSON.stringify(
+        restApiBody(document, {
+          title: apiName,
+          invokeArn,
+          apiKeyRequired,
+          corsAllowOrigins: args.corsAllowOrigins ?? [],
+          catchAllPath: args.catchAllPath ?? CATCH_ALL_PATH,
+        }),
+      ),
+    );
+
     const restApi = new aws.apigateway.RestApi(
       name,
       ...applyTransform(
@@ -193,100 +326,26 @@ export class RestApi extends pulumi.ComponentResource {
         {
           name: apiName,
           description: `CRUD over DynamoDB (${project}/${stack})`,
+          body,
+          // Overwrite, never merge: the body is the whole API, so what it drops goes away.
+          putRestApiMode: "overwrite",
+          // The body cannot set the endpoint type.
           endpointConfiguration: { types: "REGIONAL" },
         },
         { parent: this },
       ),
     );
 
-    // One API Gateway resource per distinct path prefix, parents first.
-    const resources: Record<string, aws.apigateway.Resource> = {};
-    const resourceId = (path: string): pulumi.Input<string> => {
-      if (path === "/") return restApi.rootResourceId;
-      const existing = resources[path];
-      if (existing) return existing.id;
-      const cut = path.lastIndexOf("/");
-      const parentPath = cut === 0 ? "/" : path.slice(0, cut);
-      const parentId = resourceId(parentPath);
-      const resource = new aws.apigateway.Resource(
-        `${name}${logicalPath(path)}`,
-        { restApi: restApi.id, parentId, pathPart: path.slice(cut + 1) },
-        { parent: this },
-      );
-      resources[path] = resource;
-      return resource.id;
-    };
-
-    // Every route: its methods, plus ANY for the rest; the catch-all and the root: ANY only.
-    const declared: { path: string; httpMethod: string; apiKeyRequired: boolean }[] = [];
-    const paths = [...(args.routes ?? ROUTES)];
-    const catchAll = args.catchAllPath ?? CATCH_ALL_PATH;
-    for (const route of paths) {
-      for (const m of [...route.methods, "ANY"]) {
-        declared.push({ path: route.path, httpMethod: m, apiKeyRequired });
-      }
-    }
-    declared.push({ path: catchAll, httpMethod: "ANY", apiKeyRequired });
-    declared.push({ path: "/", httpMethod: "ANY", apiKeyRequired });
-    if (apiKeyRequired) {
-      // Browsers send CORS preflights without custom headers, so they cannot carry the key.
-      for (const path of [...paths.map((r) => r.path), catchAll, "/"]) {
-        declared.push({ path, httpMethod: "OPTIONS", apiKeyRequired: false });
-      }
-    }
-
-    const methods: aws.apigateway.Method[] = [];
-    const integrations: aws.apigateway.Integration[] = [];
-    const specs: pulumi.Output<MethodSpec>[] = [];
-    for (const d of declared) {
-      const id = `${name}${logicalPath(d.path)}-${d.httpMethod.toLowerCase()}`;
-      const method = new aws.apigateway.Method(
-        id,
-        {
-          restApi: restApi.id,
-          resourceId: resourceId(d.path),
-          httpMethod: d.httpMethod,
-          authorization: "NONE",
-          apiKeyRequired: d.apiKeyRequired,
-        },
-        { parent: this },
-      );
-      const integration = new aws.apigateway.Integration(
-        id,
-        {
-          restApi: restApi.id,
-          resourceId: method.resourceId,
-          httpMethod: method.httpMethod,
-          type: "AWS_PROXY",
-          integrationHttpMethod: "POST", // Lambda is always invoked with POST
-          uri: fn.invokeArn,
-        },
-        { parent: this },
-      );
-      methods.push(method);
-      integrations.push(integration);
-      specs.push(
-        // Read back from the resources, so whatever they are declared with is what redeploys.
-        pulumi.output({
-          path: d.path,
-          httpMethod: method.httpMethod,
-          authorization: method.authorization,
-          apiKeyRequired: method.apiKeyRequired.apply((required) => required ?? false),
-          integrationType: integration.type,
-          integrationHttpMethod: integration.integrationHttpMethod.apply((m) => m ?? ""),
-          uri: integration.uri.apply((uri) => uri ?? ""),
-        }),
-      );
-    }
-
+    // A Deployment snapshots the API: a new one whenever the body changes, created after the
+    // RestApi's update (it reads restApi.id), so it never snapshots a half-updated API.
     const deployment = new aws.apigateway.Deployment(
       name,
       {
         restApi: restApi.id,
-        description: `${apiName} routes and integrations`,
-        triggers: { redeployment: pulumi.all(specs).apply(deploymentTrigger) },
+        description: `${apiName} from its OpenAPI document`,
+        triggers: { redeployment: body.apply(deploymentTrigger) },
       },
-      { parent: this, dependsOn: [...methods, ...integrations] },
+      { parent: this },
     );
 
     const accessLogGroup = new aws.cloudwatch.LogGroup(
@@ -374,9 +433,6 @@ export class RestApi extends pulumi.ComponentResource {
 
     this.resources = {
       restApi,
-      resources,
-      methods,
-      integrations,
       deployment,
       stage,
       methodSettings,
@@ -445,15 +501,4 @@ export class RestApi extends pulumi.ComponentResource {
       { parent: this, dependsOn: [policy] },
     );
   }
-}
-
-/** `/items/{id}` → `-items-id`, a stable fragment for logical names. */
-function logicalPath(path: string): string {
-  if (path === "/") return "-root";
-  return path
-    .split("/")
-    .filter(Boolean)
-    .map((seg) => seg.replace(/[{}]/g, "").replace(/\+$/, "-greedy"))
-    .map((seg) => `-${seg}`)
-    .join("");
 }

@@ -8,8 +8,15 @@ import * as path from "node:path";
 import { expect } from "chai";
 import { runProgram, type ProgramRun, type RecordedResource } from "../local/program";
 import { ENV } from "../handlers/env";
+import { corsHeaders } from "../handlers/core/cors";
+import { buildOpenApiDocument, publicDocument, type Document } from "../handlers/openapi";
 import { CATCH_ALL_PATH, ROUTES } from "../handlers/routes";
-import { ACCESS_LOG_FORMAT, deploymentTrigger, type MethodSpec } from "./api";
+import {
+  ACCESS_LOG_FORMAT,
+  API_KEY_SCHEME,
+  GATEWAY_RESPONSE_TEMPLATE,
+  deploymentTrigger,
+} from "./api";
 import { CONFIG_NAMESPACE, type StackConfig } from "./config";
 import { DYNAMODB_ACTIONS, LOG_ACTIONS, XRAY_POLICY_ARN, dynamoDbClientBudget } from "./function";
 import { isSecret, permissionPolicies, reveal, stackConfig } from "./testing";
@@ -55,34 +62,32 @@ function functionLogGroup(run: ProgramRun): RecordedResource {
   return group!;
 }
 
-/** The resource path of every method, from the resource it hangs on. */
-function methodPath(run: ProgramRun, method: RecordedResource): string {
-  const api = one(run, T.restApi);
-  if (method.inputs.resourceId === api.state.rootResourceId) return "/";
-  const res = run.ofType(T.resource).find((r) => r.id === method.inputs.resourceId);
-  expect(res, `resource of method ${method.name}`).to.not.equal(undefined);
-  return res!.state.path;
+/** The REST API's body, parsed. */
+export function bodyOf(run: ProgramRun): Document {
+  return JSON.parse(one(run, T.restApi).inputs.body) as Document;
 }
 
-function methodsByPath(run: ProgramRun): Map<string, string[]> {
+const HTTP_METHODS = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
+
+/** Every method of the body by path, ANY for `x-amazon-apigateway-any-method`. */
+function methodsByPath(body: Document): Map<string, string[]> {
   const map = new Map<string, string[]>();
-  for (const m of run.ofType(T.method)) {
-    const p = methodPath(run, m);
-    map.set(p, [...(map.get(p) ?? []), m.inputs.httpMethod].sort());
+  for (const [path, item] of Object.entries(body.paths)) {
+    const methods = Object.keys(item ?? {})
+      .map((k) => (k === "x-amazon-apigateway-any-method" ? "ANY" : k.toUpperCase()))
+      .filter((m) => m === "ANY" || HTTP_METHODS.includes(m.toLowerCase()));
+    map.set(path, methods.sort());
   }
   return map;
 }
 
-function integrationOf(run: ProgramRun, method: RecordedResource): RecordedResource {
-  const found = run
-    .ofType(T.integration)
-    .filter(
-      (i) =>
-        i.inputs.resourceId === method.inputs.resourceId &&
-        i.inputs.httpMethod === method.inputs.httpMethod,
-    );
-  expect(found, `integration of ${method.name}`).to.have.length(1);
-  return found[0]!;
+/** Every operation of the body (ANY included) with its path and method. */
+function operationsOf(body: Document): { path: string; method: string; op: any }[] {
+  return Object.entries(body.paths).flatMap(([path, item]) =>
+    Object.entries(item as Record<string, any>)
+      .filter(([k]) => k === "x-amazon-apigateway-any-method" || HTTP_METHODS.includes(k))
+      .map(([method, op]) => ({ path, method, op })),
+  );
 }
 
 for (const stack of ["dev", "prod"]) {
@@ -234,34 +239,65 @@ for (const stack of ["dev", "prod"]) {
         expect(one(run, T.restApi).inputs.name).to.equal(cfg.apiName);
       });
 
-      it("declares every route with its methods plus ANY, a catch-all and the root", () => {
-        const preflight = cfg.apiKeyRequired ? ["OPTIONS"] : [];
+      it("is deployed from one OpenAPI 3.0 body, with no per-route resources", () => {
+        const api = one(run, T.restApi).inputs;
+        const body = bodyOf(run);
+        expect(body.openapi).to.match(/^3\.0\.\d+$/);
+        expect(body.info.title, "AWS names the API from info.title").to.equal(api.name);
+        expect(api.putRestApiMode, "overwrite: what the body drops goes away").to.equal(
+          "overwrite",
+        );
+        for (const type of [T.resource, T.method, T.integration]) {
+          expect(run.ofType(type), type).to.deep.equal([]);
+        }
+      });
+
+      it("declares every route with its methods, OPTIONS and ANY, plus a catch-all and the root", () => {
         const expected = new Map<string, string[]>();
-        for (const r of ROUTES) expected.set(r.path, [...r.methods, "ANY", ...preflight].sort());
-        expected.set(CATCH_ALL_PATH, ["ANY", ...preflight].sort());
-        expected.set("/", ["ANY", ...preflight].sort());
-        expect(Object.fromEntries(methodsByPath(run))).to.deep.equal(Object.fromEntries(expected));
+        for (const r of ROUTES) expected.set(r.path, [...r.methods, "OPTIONS", "ANY"].sort());
+        expected.set(CATCH_ALL_PATH, ["ANY"]);
+        expected.set("/", ["ANY"]);
+        expect(Object.fromEntries(methodsByPath(bodyOf(run)))).to.deep.equal(
+          Object.fromEntries(expected),
+        );
       });
 
       it("integrates every method with the function as a Lambda proxy", () => {
         const invokeArn = one(run, T.function).state.invokeArn;
-        const methods = run.ofType(T.method);
-        expect(run.ofType(T.integration)).to.have.length(methods.length);
-        for (const m of methods) {
-          const i = integrationOf(run, m).inputs;
-          expect(i.type, m.name).to.equal("AWS_PROXY");
-          expect(i.integrationHttpMethod, m.name).to.equal("POST");
-          expect(i.uri, m.name).to.equal(invokeArn);
-          expect(i.restApi, m.name).to.equal(one(run, T.restApi).id);
+        for (const { path, method, op } of operationsOf(bodyOf(run))) {
+          expect(op["x-amazon-apigateway-integration"], `${method} ${path}`).to.deep.equal({
+            type: "aws_proxy",
+            httpMethod: "POST",
+            uri: invokeArn,
+            passthroughBehavior: "when_no_match",
+          });
         }
       });
 
-      it("requires the API key on every method but CORS preflights when config asks", () => {
-        for (const m of run.ofType(T.method)) {
-          const keyed = cfg.apiKeyRequired && m.inputs.httpMethod !== "OPTIONS";
-          expect(m.inputs.apiKeyRequired, m.name).to.equal(keyed);
-          expect(m.inputs.authorization, m.name).to.equal("NONE");
+      it("its public part is the document the function serves", () => {
+        const served = buildOpenApiDocument();
+        const shown = publicDocument(bodyOf(run));
+        if (!cfg.apiKeyRequired) {
+          expect(shown).to.deep.equal({ ...served, info: { ...served.info, title: cfg.apiName } });
         }
+        expect(Object.keys(shown.paths).sort()).to.deep.equal(ROUTES.map((r) => r.path).sort());
+        expect(JSON.stringify(shown)).not.to.match(/x-amazon-apigateway|arn:aws/);
+      });
+
+      it("requires the API key on every method but CORS preflights when config asks", () => {
+        const body = bodyOf(run);
+        expect((body as any)["x-amazon-apigateway-api-key-source"]).to.equal("HEADER");
+        for (const { path, method, op } of operationsOf(body)) {
+          const keyed = cfg.apiKeyRequired && method !== "options";
+          expect(op.security, `${method} ${path}`).to.deep.equal(
+            keyed ? [{ [API_KEY_SCHEME]: [] }] : undefined,
+          );
+        }
+        expect(body.components?.securitySchemes).to.deep.equal(
+          cfg.apiKeyRequired
+            ? { [API_KEY_SCHEME]: { type: "apiKey", name: "x-api-key", in: "header" } }
+            : undefined,
+        );
         const keys = run.ofType(T.apiKey);
         const plans = run.ofType(T.usagePlan);
         expect(keys).to.have.length(cfg.apiKeyRequired ? 1 : 0);
@@ -280,26 +316,38 @@ for (const stack of ["dev", "prod"]) {
         }
       });
 
-      it("redeploys when any method or integration changes", () => {
-        const deployment = one(run, T.deployment).inputs;
-        const specs: MethodSpec[] = run.ofType(T.method).map((m) => {
-          const i = integrationOf(run, m).inputs;
-          return {
-            path: methodPath(run, m),
-            httpMethod: m.inputs.httpMethod,
-            authorization: m.inputs.authorization,
-            apiKeyRequired: m.inputs.apiKeyRequired,
-            integrationType: i.type,
-            integrationHttpMethod: i.integrationHttpMethod,
-            uri: i.uri,
-          };
-        });
-        const trigger = deployment.triggers.redeployment;
-        expect(trigger).to.equal(deploymentTrigger(specs));
-        expect(deploymentTrigger([...specs].reverse()), "order-independent").to.equal(trigger);
-        const changed = specs.map((s, n) => (n === 0 ? { ...s, uri: `${s.uri}-v2` } : s));
-        expect(deploymentTrigger(changed)).to.not.equal(trigger);
-        expect(deploymentTrigger(specs.slice(1))).to.not.equal(trigger);
+      it("answers API Gateway's own errors in the function's shape, with its CORS headers", () => {
+        const responses = (bodyOf(run) as any)["x-amazon-apigateway-gateway-responses"];
+        expect(responses).to.have.keys("DEFAULT_4XX", "DEFAULT_5XX", "THROTTLED");
+        // What the function sends a browser from the (single) configured origin.
+        const origin = cfg.corsAllowOrigins[0] ?? "https://elsewhere.example";
+        const fromFunction = corsHeaders(origin, cfg.corsAllowOrigins);
+        for (const [type, r] of Object.entries<any>(responses)) {
+          expect(r.responseTemplates, type).to.deep.equal({
+            "application/json": GATEWAY_RESPONSE_TEMPLATE,
+          });
+          const headers = Object.fromEntries(
+            Object.entries<string>(r.responseParameters)
+              .filter(([k]) => !k.endsWith(".Retry-After"))
+              .map(([k, v]) => [
+                k.replace("gatewayresponse.header.", "").toLowerCase(),
+                v.slice(1, -1),
+              ]),
+          );
+          expect(headers, type).to.deep.equal(fromFunction);
+        }
+        expect(
+          responses.THROTTLED.responseParameters["gatewayresponse.header.Retry-After"],
+        ).to.equal("'1'");
+      });
+
+      it("redeploys exactly when the body changes", () => {
+        const body = one(run, T.restApi).inputs.body as string;
+        const trigger = one(run, T.deployment).inputs.triggers.redeployment;
+        expect(trigger).to.equal(deploymentTrigger(body));
+        expect(deploymentTrigger(body.replace("/items/{id}", "/items/{itemId}"))).to.not.equal(
+          trigger,
+        );
       });
 
       it("serves one stage, named from config, with JSON access logs", () => {

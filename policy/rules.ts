@@ -250,6 +250,39 @@ export const stageThrottlingSet: StackRule = {
   },
 };
 
+/**
+ * The methods an API serves, as `{httpMethod, authorization, apiKeyRequired}`: its Method
+ * resources, and the operations of its OpenAPI `body` (where `security` asks for an API key).
+ */
+export function apiMethods(api: StackResource, resources: readonly StackResource[]): Props[] {
+  const id = restApiId(api);
+  const methods = resources
+    .filter((r) => r.type === TYPES.method && sameId(r.props.restApi, id))
+    .map((m) => m.props);
+  let body: any;
+  try {
+    body = typeof api.props.body === "string" ? JSON.parse(api.props.body) : undefined;
+  } catch {
+    body = undefined;
+  }
+  const schemes = body?.components?.securitySchemes ?? {};
+  for (const item of Object.values<any>(body?.paths ?? {})) {
+    for (const [key, op] of Object.entries<any>(item ?? {})) {
+      const httpMethod = key === "x-amazon-apigateway-any-method" ? "ANY" : key.toUpperCase();
+      if (!/^(ANY|GET|PUT|POST|DELETE|OPTIONS|HEAD|PATCH)$/.test(httpMethod)) continue;
+      const requirements: Props[] = op?.security ?? [];
+      const keyed =
+        requirements.length > 0 &&
+        requirements.every((req) =>
+          Object.keys(req).some((name) => schemes[name]?.type === "apiKey"),
+        );
+      const authorizer = op?.["x-amazon-apigateway-auth"]?.type ?? "NONE";
+      methods.push({ httpMethod, authorization: authorizer, apiKeyRequired: keyed });
+    }
+  }
+  return methods;
+}
+
 export const apiNotOpenWithoutThrottling: StackRule = {
   name: "api-not-open-without-throttling",
   description:
@@ -259,14 +292,12 @@ export const apiNotOpenWithoutThrottling: StackRule = {
     const violations: Violation[] = [];
     for (const api of resources.filter((r) => r.type === TYPES.restApi)) {
       const id = restApiId(api);
-      const methods = resources.filter(
-        (r) => r.type === TYPES.method && sameId(r.props.restApi, id),
-      );
+      const methods = apiMethods(api, resources);
       const open = methods.filter(
         (m) =>
-          m.props.httpMethod !== "OPTIONS" &&
-          (m.props.authorization ?? "NONE") === "NONE" &&
-          m.props.apiKeyRequired !== true,
+          m.httpMethod !== "OPTIONS" &&
+          (m.authorization ?? "NONE") === "NONE" &&
+          m.apiKeyRequired !== true,
       );
       const stages = resources.filter((r) => r.type === TYPES.stage && sameId(r.props.restApi, id));
       if (open.length > 0) {
@@ -279,7 +310,7 @@ export const apiNotOpenWithoutThrottling: StackRule = {
           });
         }
       }
-      const keyed = methods.some((m) => m.props.apiKeyRequired === true);
+      const keyed = methods.some((m) => m.apiKeyRequired === true);
       const plans = resources.filter(
         (r) =>
           r.type === TYPES.usagePlan &&

@@ -1,0 +1,254 @@
+/**
+ * The REST API's body as AWS sees it: what API Gateway's import refuses or ignores, checked on
+ * the bodies of both committed stacks; and what two versions of the program deploy, compared
+ * under mocks: a removed route leaves the body, a renamed path parameter is one body update.
+ */
+/* eslint-disable @typescript-eslint/no-explicit-any -- documents are untyped data here */
+import * as path from "node:path";
+import SwaggerParser from "@apidevtools/swagger-parser";
+import { expect } from "chai";
+import type { OpenAPIV3 } from "openapi-types";
+import { runProgram, type ProgramRun } from "../local/program";
+import { gatewayCorsParameters } from "./api";
+
+const REST_API = "aws:apigateway/restApi:RestApi";
+const DEPLOYMENT = "aws:apigateway/deployment:Deployment";
+const VERSIONS_DIR = path.join(__dirname, "fixtures", "api-versions");
+
+const restApiOf = (run: ProgramRun) => {
+  const apis = run.ofType(REST_API);
+  expect(apis).to.have.length(1);
+  return apis[0]!;
+};
+const bodyOf = (run: ProgramRun) => JSON.parse(restApiOf(run).inputs.body) as OpenAPIV3.Document;
+
+/** Every schema object in a document, with where it is. */
+function schemaObjects(doc: any): { where: string; schema: any }[] {
+  const out: { where: string; schema: any }[] = [];
+  const visit = (schema: any, where: string) => {
+    if (!schema || typeof schema !== "object") return;
+    out.push({ where, schema });
+    for (const key of ["items", "additionalProperties", "not"])
+      visit(schema[key], `${where}.${key}`);
+    for (const key of ["anyOf", "oneOf", "allOf"]) {
+      (schema[key] ?? []).forEach((s: any, i: number) => visit(s, `${where}.${key}[${i}]`));
+    }
+    for (const [name, s] of Object.entries(schema.properties ?? {})) visit(s, `${where}.${name}`);
+  };
+  for (const [name, s] of Object.entries(doc.components?.schemas ?? {})) visit(s, name);
+  for (const [p, item] of Object.entries<any>(doc.paths)) {
+    for (const [m, op] of Object.entries<any>(item)) {
+      for (const param of op?.parameters ?? []) visit(param.schema, `${m} ${p} ${param.name}`);
+    }
+  }
+  return out;
+}
+
+const operations = (doc: any) =>
+  Object.entries<any>(doc.paths).flatMap(([p, item]) =>
+    Object.entries<any>(item).map(([method, op]) => ({ path: p, method, op })),
+  );
+
+for (const stack of ["dev", "prod"]) {
+  describe(`REST API body of stack ${stack}: what API Gateway accepts`, function () {
+    this.timeout(60_000);
+    let run: ProgramRun;
+    let body: any;
+
+    before(async () => {
+      run = await runProgram({ stack });
+      body = bodyOf(run);
+    });
+
+    it("is a valid OpenAPI 3.0 document (API Gateway imports 3.0, not 3.1)", async () => {
+      expect(body.openapi).to.match(/^3\.0\.\d+$/);
+      await SwaggerParser.validate(structuredClone(body));
+    });
+
+    it("is under PutRestApi's 6 MB limit", () => {
+      expect(Buffer.byteLength(restApiOf(run).inputs.body)).to.be.below(6 * 1024 * 1024);
+    });
+
+    it("has path segments API Gateway allows, parameters whole segments, greedy ones last", () => {
+      for (const p of Object.keys(body.paths)) {
+        const segments = p.split("/").slice(1);
+        segments.forEach((seg, i) => {
+          if (p === "/") return;
+          const param = /^\{[A-Za-z0-9_]+\+?\}$/.test(seg);
+          expect(param || /^[A-Za-z0-9._,:-]+$/.test(seg), `${p}: segment "${seg}"`).to.equal(true);
+          if (seg.endsWith("+}"))
+            expect(i, `${p}: greedy parameter last`).to.equal(segments.length - 1);
+        });
+      }
+    });
+
+    it("has no sibling path parameters with different names (API Gateway refuses them)", () => {
+      const byParent = new Map<string, Set<string>>();
+      for (const p of Object.keys(body.paths)) {
+        const segments = p.split("/");
+        segments.forEach((seg, i) => {
+          if (!seg.startsWith("{")) return;
+          const parent = segments.slice(0, i).join("/");
+          if (!byParent.has(parent)) byParent.set(parent, new Set());
+          byParent.get(parent)!.add(seg.replace("+", ""));
+        });
+      }
+      for (const [parent, names] of byParent) {
+        expect([...names], `variable children of "${parent || "/"}"`).to.have.length(1);
+      }
+    });
+
+    it("declares every path parameter of every method, including ANY", () => {
+      for (const { path: p, method, op } of operations(body)) {
+        const names = [...p.matchAll(/\{([^}+]+)\+?\}/g)].map((m) => m[1]).sort();
+        const declared = (op.parameters ?? [])
+          .filter((x: any) => x.in === "path")
+          .map((x: any) => x.name)
+          .sort();
+        expect(declared, `${method} ${p}`).to.deep.equal(names);
+      }
+    });
+
+    it("has alphanumeric model names and only apiKey security schemes, set per operation", () => {
+      for (const name of Object.keys(body.components.schemas)) {
+        expect(name, "model name").to.match(/^[A-Za-z0-9]+$/);
+      }
+      for (const [name, scheme] of Object.entries<any>(body.components.securitySchemes ?? {})) {
+        expect(scheme.type, name).to.equal("apiKey");
+      }
+      // API Gateway ignores root-level security.
+      expect(body.security).to.equal(undefined);
+    });
+
+    it("uses no schema keyword API Gateway's import refuses", () => {
+      for (const { where, schema } of schemaObjects(body)) {
+        for (const keyword of [
+          "discriminator",
+          "example",
+          "exclusiveMinimum",
+          "readOnly",
+          "default",
+          "deprecated",
+        ]) {
+          expect(schema, `${where}.${keyword}`).not.to.have.property(keyword);
+        }
+        expect(["int32", "int64", "decimal"], `${where} format`).not.to.include(schema.format);
+      }
+    });
+
+    it("gives every body a named model and every response inline (no response $ref)", () => {
+      for (const { path: p, method, op } of operations(body)) {
+        for (const [status, response] of Object.entries<any>(op.responses ?? {})) {
+          expect(response, `${method} ${p} ${status}`).not.to.have.property("$ref");
+          for (const [type, media] of Object.entries<any>(response.content ?? {})) {
+            // Method responses must be objects, not primitives: a model reference is.
+            expect(media.schema, `${method} ${p} ${status} ${type}`).to.have.keys("$ref");
+          }
+        }
+        for (const [type, media] of Object.entries<any>(op.requestBody?.content ?? {})) {
+          expect(media.schema, `${method} ${p} body ${type}`).to.have.keys("$ref");
+        }
+      }
+    });
+
+    it("integrates as Lambda proxy (POST) and declares known gateway response types only", () => {
+      for (const { path: p, method, op } of operations(body)) {
+        const integration = op["x-amazon-apigateway-integration"];
+        expect(integration?.type, `${method} ${p}`).to.equal("aws_proxy");
+        expect(integration.httpMethod, "Lambda is invoked with POST").to.equal("POST");
+      }
+      const known = new Set([
+        "ACCESS_DENIED",
+        "API_CONFIGURATION_ERROR",
+        "AUTHORIZER_CONFIGURATION_ERROR",
+        "AUTHORIZER_FAILURE",
+        "BAD_REQUEST_PARAMETERS",
+        "BAD_REQUEST_BODY",
+        "DEFAULT_4XX",
+        "DEFAULT_5XX",
+        "EXPIRED_TOKEN",
+        "INTEGRATION_FAILURE",
+        "INTEGRATION_TIMEOUT",
+        "INVALID_API_KEY",
+        "INVALID_SIGNATURE",
+        "MISSING_AUTHENTICATION_TOKEN",
+        "QUOTA_EXCEEDED",
+        "REQUEST_TOO_LARGE",
+        "RESOURCE_NOT_FOUND",
+        "THROTTLED",
+        "UNAUTHORIZED",
+        "UNSUPPORTED_MEDIA_TYPE",
+        "WAF_FILTERED",
+      ]);
+      for (const [type, r] of Object.entries<any>(body["x-amazon-apigateway-gateway-responses"])) {
+        expect(known.has(type), type).to.equal(true);
+        for (const [name, value] of Object.entries<string>(r.responseParameters)) {
+          expect(name, "a response header").to.match(/^gatewayresponse\.header\.[A-Za-z0-9-]+$/);
+          expect(value, `${name}: a static value is quoted`).to.match(/^'[^']*'$/);
+        }
+      }
+    });
+  });
+}
+
+describe("gateway responses' CORS headers", () => {
+  it("match the function where API Gateway can: none, *, or one origin; Vary only for several", () => {
+    expect(gatewayCorsParameters([])).to.deep.equal({});
+    expect(gatewayCorsParameters(["*"])).to.have.property(
+      "gatewayresponse.header.Access-Control-Allow-Origin",
+      "'*'",
+    );
+    expect(gatewayCorsParameters(["https://a.example"])).to.include({
+      "gatewayresponse.header.Access-Control-Allow-Origin": "'https://a.example'",
+      "gatewayresponse.header.Vary": "'Origin'",
+    });
+    expect(gatewayCorsParameters(["https://a.example", "https://b.example"])).to.deep.equal({
+      "gatewayresponse.header.Vary": "'Origin'",
+    });
+  });
+});
+
+describe("two versions of the API under mocks", function () {
+  this.timeout(120_000);
+  const runs: Record<string, ProgramRun> = {};
+
+  before(async () => {
+    for (const variant of ["v1", "removed", "renamed"]) {
+      runs[variant] = await runProgram({ projectDir: VERSIONS_DIR, stack: variant });
+    }
+  });
+
+  /** Every resource's type and name: what Pulumi would create, keep or delete. */
+  const inventory = (run: ProgramRun) => run.resources.map((r) => `${r.type} ${r.name}`).sort();
+  const trigger = (run: ProgramRun) => run.ofType(DEPLOYMENT)[0]!.inputs.triggers.redeployment;
+
+  it("removing a route removes it from the body, and the API is redeployed", () => {
+    const before = bodyOf(runs.v1!);
+    const after = bodyOf(runs.removed!);
+    expect(before.paths).to.have.property("/openapi.json");
+    expect(after.paths).not.to.have.property("/openapi.json");
+    // With putRestApiMode overwrite, the whole API is the body: nothing else to delete.
+    expect(restApiOf(runs.removed!).inputs.putRestApiMode).to.equal("overwrite");
+    expect(inventory(runs.removed!)).to.deep.equal(inventory(runs.v1!));
+    expect(trigger(runs.removed!)).to.not.equal(trigger(runs.v1!));
+  });
+
+  it("renaming {id} to {itemId} is one update of the same RestApi, with no resource to create first", () => {
+    const before = bodyOf(runs.v1!);
+    const after = bodyOf(runs.renamed!);
+    expect(Object.keys(after.paths)).to.include("/items/{itemId}").and.not.include("/items/{id}");
+    for (const { method, op } of operations(after).filter((o) => o.path === "/items/{itemId}")) {
+      const names = (op.parameters ?? [])
+        .filter((p: any) => p.in === "path")
+        .map((p: any) => p.name);
+      expect(names, method).to.deep.equal(["itemId"]);
+    }
+    // Same resources, same names: Pulumi updates the RestApi's body in place (one PutRestApi),
+    // where per-route Resources would create {itemId} beside {id} and fail as its sibling.
+    expect(inventory(runs.renamed!)).to.deep.equal(inventory(runs.v1!));
+    expect(runs.renamed!.ofType("aws:apigateway/resource:Resource")).to.deep.equal([]);
+    expect(restApiOf(runs.renamed!).name).to.equal(restApiOf(runs.v1!).name);
+    expect(trigger(runs.renamed!)).to.not.equal(trigger(runs.v1!));
+    expect(Object.keys(before.paths)).to.include("/items/{id}");
+  });
+});
