@@ -10,11 +10,12 @@ import type { FunctionHost } from "./functions";
 import type { MethodModel, RestApiModel } from "./model";
 import {
   buildProxyEvent,
-  INTERNAL_ERROR,
   mapProxyResult,
   type HttpResponse,
   type IncomingRequest,
 } from "./proxy-event";
+import { docsSite } from "./docs";
+import { gatewayErrorResponse, type GatewayError } from "./gateway-responses";
 import { matchRoute } from "./routing";
 
 /** API Gateway's payload limit. */
@@ -154,13 +155,34 @@ export function eventFor(api: RestApiModel, call: ApiCall): APIGatewayProxyEvent
 
 export function apiGatewayHandler(options: ApiGatewayOptions): http.RequestListener {
   const { api, functions, log } = options;
+  const docs = docsSite(api);
   return async (req, res) => {
+    if (docs?.serve((req.method ?? "GET").toUpperCase(), (req.url ?? "/").split("?")[0]!, res)) {
+      return;
+    }
     const started = Date.now();
     const requestId = crypto.randomUUID();
     const url = new URL(req.url ?? "/", "http://local");
     const rawPath = (req.url ?? "/").split("?")[0]!;
     const query = url.search.slice(1);
     const method = (req.method ?? "GET").toUpperCase();
+    // API Gateway's own answers, in the API's gateway responses when it declares them.
+    const gatewayError = (
+      type: string,
+      status: number,
+      message: string,
+      errorType?: GatewayError["errorType"],
+    ) =>
+      gatewayErrorResponse(api, {
+        type,
+        status,
+        message,
+        errorType,
+        requestId,
+        requestHeaders: req.headers,
+      });
+    // A function that failed, crashed or answered malformed: 502 "Internal server error".
+    const functionFailed = () => gatewayError("INTEGRATION_FAILURE", 502, "Internal server error");
     const finish = (response: HttpResponse, note = "") => {
       send(res, response, requestId);
       log(
@@ -169,7 +191,9 @@ export function apiGatewayHandler(options: ApiGatewayOptions): http.RequestListe
     };
     try {
       const body = await readBody(req);
-      if (body === "too-large") return finish(json(413, "Request Entity Too Large"));
+      if (body === "too-large") {
+        return finish(gatewayError("REQUEST_TOO_LARGE", 413, "Request Entity Too Large"));
+      }
       const routed = routeRequest(
         api,
         rawPath,
@@ -184,39 +208,48 @@ export function apiGatewayHandler(options: ApiGatewayOptions): http.RequestListe
         requestId,
       );
       if (routed.kind === "no-stage") {
+        // No stage, no deployment: nothing of the API answers, only API Gateway itself.
         return finish(json(403, "Forbidden", { "x-amzn-ErrorType": "ForbiddenException" }));
       }
       if (routed.kind === "no-method") {
         return finish(
-          json(403, "Missing Authentication Token", {
-            "x-amzn-ErrorType": "MissingAuthenticationTokenException",
-          }),
+          gatewayError(
+            "MISSING_AUTHENTICATION_TOKEN",
+            403,
+            "Missing Authentication Token",
+            "MissingAuthenticationTokenException",
+          ),
         );
       }
       const host = routed.method.functionName
         ? functions.get(routed.method.functionName)
         : undefined;
-      if (!host) return finish(json(500, "Internal server error"), routed.method.unsupported);
+      if (!host) {
+        return finish(
+          gatewayError("API_CONFIGURATION_ERROR", 500, "Internal server error"),
+          routed.method.unsupported,
+        );
+      }
 
       const outcome = await host.invoke(routed.event, started + options.integrationTimeoutMs);
       switch (outcome.kind) {
         case "timeout":
-          return finish(json(504, "Endpoint request timed out"), `(${outcome.limit} timeout)`);
-        case "crash":
           return finish(
-            { ...json(502, ""), body: Buffer.from(INTERNAL_ERROR) },
-            `(function ${outcome.detail})`,
+            gatewayError("INTEGRATION_TIMEOUT", 504, "Endpoint request timed out"),
+            `(${outcome.limit} timeout)`,
           );
+        case "crash":
+          return finish(functionFailed(), `(function ${outcome.detail})`);
         case "error":
           return finish(
-            { ...json(502, ""), body: Buffer.from(INTERNAL_ERROR) },
+            functionFailed(),
             `(function error ${outcome.error.errorType}: ${outcome.error.errorMessage})`,
           );
         case "result": {
           const mapped = mapProxyResult(outcome.payload, req.headers.accept, api.binaryMediaTypes);
           if ("malformed" in mapped) {
             return finish(
-              { ...json(502, ""), body: Buffer.from(INTERNAL_ERROR) },
+              functionFailed(),
               `(malformed Lambda proxy response: ${mapped.malformed})`,
             );
           }
@@ -225,7 +258,7 @@ export function apiGatewayHandler(options: ApiGatewayOptions): http.RequestListe
       }
     } catch (err) {
       finish(
-        { ...json(500, ""), body: Buffer.from(INTERNAL_ERROR) },
+        gatewayError("DEFAULT_5XX", 500, "Internal server error"),
         `(local cloud error: ${(err as Error).message})`,
       );
     }

@@ -1,6 +1,7 @@
 /**
  * `npm start`: the local cloud in a terminal. Progress lines first, then exactly
- * `DynamoDB http://127.0.0.1:<port>` and `API http://127.0.0.1:<port>/<stage>` for scripts to read.
+ * `DynamoDB http://127.0.0.1:<port>` and `API http://127.0.0.1:<port>/<stage>` for scripts to read,
+ * and `Docs http://127.0.0.1:<port>/<stage>/docs` when the API is defined by an OpenAPI body.
  *
  *   npm start -- [--stack NAME] [--data DIR] [--project DIR]   PORT sets the API port (default 3000)
  */
@@ -85,6 +86,7 @@ async function main(): Promise<void> {
   console.log(`Ready in ${((Date.now() - started) / 1000).toFixed(1)} s. Ctrl-C stops everything.`);
   console.log(`DynamoDB ${cloud.dynamoDbEndpoint}`);
   if (cloud.apiUrl) console.log(`API ${cloud.apiUrl}`);
+  if (cloud.docsUrl) console.log(`Docs ${cloud.docsUrl}`);
 }
 
 void main();

@@ -20,6 +20,7 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { PROJECT_DIR, runProgram, type ProgramRun } from "./program";
 import { apiGatewayHandler, INTEGRATION_TIMEOUT_MS } from "./api-gateway";
 import { startDynamoDbLocal, type StartedDynamoDbLocal } from "./dynamodb-local";
+import { docsSite } from "./docs";
 import { FunctionHost } from "./functions";
 import { buildModel, type LocalModel } from "./model";
 import { materialiseTable } from "./tables";
@@ -68,11 +69,15 @@ export interface LocalApi {
   id: string;
   /** `http://127.0.0.1:<port>/<stage>` for each stage. */
   urls: string[];
+  /** `http://127.0.0.1:<port>/<stage>/docs` for each stage, when the API has an OpenAPI body. */
+  docsUrls: string[];
 }
 
 export interface LocalCloud {
   /** `http://127.0.0.1:<port>/<stage>`: the first REST API's first stage. */
   readonly apiUrl: string;
+  /** Its docs page (`<apiUrl>/docs`), when the API is defined by an OpenAPI body; else "". */
+  readonly docsUrl: string;
   readonly apis: LocalApi[];
   /** `http://127.0.0.1:<port>`: what `AWS_ENDPOINT_URL_DYNAMODB` should be. */
   readonly dynamoDbEndpoint: string;
@@ -248,7 +253,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
         port = await listen(server, 0);
       }
       const urls = api.stages.map((s) => `http://127.0.0.1:${port}/${s.name}`);
-      apis.push({ name: api.name, id: api.id, urls });
+      const docsUrls = (docsSite(api)?.paths ?? []).map((p) => `http://127.0.0.1:${port}${p}`);
+      apis.push({ name: api.name, id: api.id, urls, docsUrls });
       let methods = 0;
       const count = (r: typeof api.root): void => {
         methods += r.methods.size;
@@ -259,7 +265,9 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
         `REST API ${api.name}: ${methods} methods, stage${urls.length === 1 ? "" : "s"} ${urls.join(", ") || "(none)"}`,
       );
     }
-    const apiUrl = apis.find((a) => a.urls.length)?.urls[0] ?? "";
+    const firstApi = apis.find((a) => a.urls.length);
+    const apiUrl = firstApi?.urls[0] ?? "";
+    const docsUrl = firstApi?.docsUrls.find((u) => u === `${apiUrl}/docs`) ?? "";
     if (!apiUrl)
       log("Warning: the program declares no REST API with a stage; only DynamoDB is served");
 
@@ -286,6 +294,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     let stopping: Promise<void> | undefined;
     return {
       apiUrl,
+      docsUrl,
       apis,
       dynamoDbEndpoint,
       region: program.region,

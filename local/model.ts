@@ -1,9 +1,11 @@
 /**
  * What the local cloud serves, derived only from the resources a program run recorded: tables,
  * functions (code, handler, environment, timeout) and REST APIs (resource tree, methods,
- * integrations, stages). Nothing here knows the real program's names.
+ * integrations, stages, gateway responses, API key source), from their OpenAPI `body` or from
+ * Resource/Method/Integration resources. Nothing here knows the real program's names.
  */
 /* eslint-disable @typescript-eslint/no-explicit-any -- recorded inputs are untyped data */
+import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
@@ -16,6 +18,7 @@ const RESOURCE = "aws:apigateway/resource:Resource";
 const METHOD = "aws:apigateway/method:Method";
 const INTEGRATION = "aws:apigateway/integration:Integration";
 const STAGE = "aws:apigateway/stage:Stage";
+const GATEWAY_RESPONSE = "aws:apigateway/response:Response";
 const DEPLOYMENT = "aws:apigateway/deployment:Deployment";
 
 /** Types the local cloud turns into something running. */
@@ -28,6 +31,7 @@ const EMULATED = new Set([
   INTEGRATION,
   STAGE,
   DEPLOYMENT,
+  GATEWAY_RESPONSE,
 ]);
 
 /** Why a type that is recorded but not emulated makes no difference locally (or does). */
@@ -69,6 +73,11 @@ export interface FunctionModel {
 
 export interface MethodModel {
   httpMethod: string;
+  /**
+   * The operation's OpenAPI security requirements (body-defined APIs), e.g. `[{api_key: []}]`;
+   * for Method resources, `[{api_key: []}]` when `apiKeyRequired`. Not enforced locally yet.
+   */
+  security: Record<string, string[]>[];
   /** The function an AWS_PROXY integration invokes; undefined for integrations not emulated. */
   functionName?: string;
   /** Set when the integration cannot be served locally, with the reason. */
@@ -92,6 +101,16 @@ export interface StageModel {
   variables: Record<string, string> | null;
 }
 
+/** A gateway response (`x-amazon-apigateway-gateway-responses` or an `aws.apigateway.Response`). */
+export interface GatewayResponseModel {
+  /** Overrides the status of the errors of this type. */
+  statusCode?: number;
+  /** `gatewayresponse.header.<Name>` → `'static'` or `method.request.header.<name>`. */
+  responseParameters: Record<string, string>;
+  /** Content type → template (`$context.error.messageString` and friends). */
+  responseTemplates: Record<string, string>;
+}
+
 export interface RestApiModel {
   logicalName: string;
   id: string;
@@ -100,6 +119,14 @@ export interface RestApiModel {
   stages: StageModel[];
   /** Media types API Gateway treats as binary (`binaryMediaTypes`). */
   binaryMediaTypes: string[];
+  /** Where API keys are read from: `HEADER` (`x-api-key`) or `AUTHORIZER`. */
+  apiKeySource: string;
+  /** Security schemes of the body, by name (`{type: "apiKey", name: "x-api-key", in: "header"}`). */
+  securitySchemes: Record<string, Record<string, unknown>>;
+  /** By response type (`DEFAULT_4XX`, `THROTTLED`, ...): what API Gateway answers its errors with. */
+  gatewayResponses: Record<string, GatewayResponseModel>;
+  /** The OpenAPI body the API was defined with, when it was (parsed). */
+  body?: Record<string, any>;
 }
 
 export interface LocalModel {
@@ -204,7 +231,8 @@ export async function buildModel(
   const byInvokeArn = new Map(functions.map((f) => [f.invokeArn, f]));
 
   const apis: RestApiModel[] = [];
-  for (const api of run.ofType(REST_API)) {
+  for (const recorded of run.ofType(REST_API)) {
+    const api = { ...recorded, inputs: reveal(recorded.inputs), state: reveal(recorded.state) };
     const ofApi = (type: string) =>
       run
         .ofType(type)
@@ -217,56 +245,31 @@ export async function buildModel(
       children: [],
       methods: new Map(),
     };
-    const byId = new Map<string, ResourceModel>([[root.id, root]]);
-    const records = ofApi(RESOURCE);
-    for (const r of records) {
-      byId.set(r.id, {
-        id: r.id,
-        path: asString(r.state.path),
-        pathPart: asString(r.inputs.pathPart),
-        children: [],
-        methods: new Map(),
-      });
-    }
-    for (const r of records) {
-      const parent = byId.get(asString(r.inputs.parentId));
-      if (parent) parent.children.push(byId.get(r.id)!);
-      else
-        warnings.push(`API resource ${r.name} has a parent outside its REST API; it is not served`);
-    }
-    const integrations = ofApi(INTEGRATION);
-    for (const m of ofApi(METHOD)) {
-      const resource = byId.get(asString(m.inputs.resourceId));
-      if (!resource) continue;
-      const httpMethod = asString(m.inputs.httpMethod).toUpperCase();
-      const integration = integrations.find(
-        (i) =>
-          i.inputs.resourceId === m.inputs.resourceId &&
-          asString(i.inputs.httpMethod).toUpperCase() === httpMethod,
-      );
-      const method: MethodModel = {
-        httpMethod,
-        authorization: asString(m.inputs.authorization || "NONE"),
-        apiKeyRequired: !!m.inputs.apiKeyRequired,
-      };
-      const where = `${httpMethod} ${resource.path}`;
-      if (!integration) {
-        method.unsupported = "it has no integration";
-      } else if (integration.inputs.type !== "AWS_PROXY") {
-        method.unsupported = `its ${asString(integration.inputs.type)} integration is not emulated`;
-      } else {
-        const target = byInvokeArn.get(asString(integration.inputs.uri));
-        if (target) method.functionName = target.name;
-        else
-          method.unsupported = `its integration targets ${asString(integration.inputs.uri)}, which is no function of this program`;
+    let body: Record<string, any> | undefined;
+    if (typeof api.inputs.body === "string" && api.inputs.body.trim()) {
+      try {
+        body = JSON.parse(api.inputs.body) as Record<string, any>;
+      } catch (err) {
+        throw new Error(
+          `REST API ${api.name}: its body is not JSON (${(err as Error).message}); the local cloud reads OpenAPI documents as JSON`,
+          { cause: err },
+        );
       }
-      if (method.unsupported) warnings.push(`${where} answers 500: ${method.unsupported}`);
-      if (method.authorization !== "NONE") {
-        warnings.push(`${where}: ${method.authorization} authorization is not enforced locally`);
-      }
-      if (method.apiKeyRequired) warnings.push(`${where}: API keys are not enforced locally`);
-      resource.methods.set(httpMethod, method);
+      fromBody(body, root, byInvokeArn, warnings);
     }
+    // Resources and methods declared beside (or instead of) a body, as API Gateway merges them.
+    fromResources(ofApi(RESOURCE), ofApi(METHOD), ofApi(INTEGRATION), root, byInvokeArn, warnings);
+
+    const gatewayResponses: Record<string, GatewayResponseModel> = {};
+    for (const [type, r] of Object.entries<any>(
+      body?.["x-amazon-apigateway-gateway-responses"] ?? {},
+    )) {
+      gatewayResponses[type] = gatewayResponse(r);
+    }
+    for (const r of ofApi(GATEWAY_RESPONSE)) {
+      gatewayResponses[asString(r.inputs.responseType)] = gatewayResponse(r.inputs);
+    }
+
     const stages = ofApi(STAGE).map((s) => ({
       name: asString(s.inputs.stageName),
       variables:
@@ -284,10 +287,20 @@ export async function buildModel(
     apis.push({
       logicalName: api.name,
       id: api.id,
-      name: asString(api.inputs.name || api.name),
+      name: asString(api.inputs.name || body?.info?.title || api.name),
       root,
       stages,
-      binaryMediaTypes: (api.inputs.binaryMediaTypes ?? []).map(asString),
+      binaryMediaTypes: (
+        api.inputs.binaryMediaTypes ??
+        body?.["x-amazon-apigateway-binary-media-types"] ??
+        []
+      ).map(asString),
+      apiKeySource: asString(
+        api.inputs.apiKeySource ?? body?.["x-amazon-apigateway-api-key-source"] ?? "HEADER",
+      ),
+      securitySchemes: body?.components?.securitySchemes ?? {},
+      gatewayResponses,
+      body,
     });
   }
 
@@ -304,4 +317,149 @@ export async function buildModel(
   });
 
   return { region: run.region, tables, functions, apis, notEmulated, warnings };
+}
+
+function gatewayResponse(r: any): GatewayResponseModel {
+  const status = Number(r.statusCode);
+  return {
+    statusCode: Number.isInteger(status) && status > 0 ? status : undefined,
+    responseParameters: { ...(r.responseParameters ?? {}) },
+    responseTemplates: { ...(r.responseTemplates ?? {}) },
+  };
+}
+
+/** The resource at `path`, created (with its parents) when missing. */
+function resourceAt(root: ResourceModel, path: string): ResourceModel {
+  let node = root;
+  for (const part of path.split("/").filter(Boolean)) {
+    let child = node.children.find((c) => c.pathPart === part);
+    if (!child) {
+      const full = `${node.path === "/" ? "" : node.path}/${part}`;
+      child = {
+        // API Gateway gives resources short random ids; a digest of the path is stable.
+        id: crypto.createHash("sha1").update(full).digest("hex").slice(0, 6),
+        path: full,
+        pathPart: part,
+        children: [],
+        methods: new Map(),
+      };
+      node.children.push(child);
+    }
+    node = child;
+  }
+  return node;
+}
+
+/** The function an integration calls, or why the method cannot be served locally. */
+function integrationTarget(
+  integration: { type?: unknown; uri?: unknown } | undefined,
+  byInvokeArn: Map<string, FunctionModel>,
+): { functionName?: string; unsupported?: string } {
+  if (!integration) return { unsupported: "it has no integration" };
+  const type = asString(integration.type).toUpperCase();
+  if (type !== "AWS_PROXY") return { unsupported: `its ${type} integration is not emulated` };
+  const target = byInvokeArn.get(asString(integration.uri));
+  return target
+    ? { functionName: target.name }
+    : {
+        unsupported: `its integration targets ${asString(integration.uri)}, which is no function of this program`,
+      };
+}
+
+function addMethod(resource: ResourceModel, method: MethodModel, warnings: string[]): void {
+  const where = `${method.httpMethod} ${resource.path}`;
+  if (method.unsupported) warnings.push(`${where} answers 500: ${method.unsupported}`);
+  if (method.authorization !== "NONE") {
+    warnings.push(`${where}: ${method.authorization} authorization is not enforced locally`);
+  }
+  if (method.apiKeyRequired) warnings.push(`${where}: API keys are not enforced locally`);
+  resource.methods.set(method.httpMethod, method);
+}
+
+const OPENAPI_METHODS = ["get", "put", "post", "delete", "options", "head", "patch"];
+
+/** Routes, methods and integrations of an OpenAPI body. */
+function fromBody(
+  body: Record<string, any>,
+  root: ResourceModel,
+  byInvokeArn: Map<string, FunctionModel>,
+  warnings: string[],
+): void {
+  const schemes: Record<string, any> = body.components?.securitySchemes ?? {};
+  for (const [path, item] of Object.entries<any>(body.paths ?? {})) {
+    const resource = resourceAt(root, path);
+    for (const [key, op] of Object.entries<any>(item ?? {})) {
+      const httpMethod =
+        key === "x-amazon-apigateway-any-method"
+          ? "ANY"
+          : OPENAPI_METHODS.includes(key)
+            ? key.toUpperCase()
+            : undefined;
+      if (!httpMethod) continue;
+      const security: Record<string, string[]>[] = op?.security ?? [];
+      const auth = op?.["x-amazon-apigateway-auth"]?.type;
+      addMethod(
+        resource,
+        {
+          httpMethod,
+          security,
+          authorization: auth ? asString(auth).toUpperCase() : "NONE",
+          apiKeyRequired: security.some((req) =>
+            Object.keys(req).some((name) => schemes[name]?.type === "apiKey"),
+          ),
+          ...integrationTarget(op?.["x-amazon-apigateway-integration"], byInvokeArn),
+        },
+        warnings,
+      );
+    }
+  }
+}
+
+/** Routes declared as Resource, Method and Integration resources. */
+function fromResources(
+  records: RecordedResource[],
+  methods: RecordedResource[],
+  integrations: RecordedResource[],
+  root: ResourceModel,
+  byInvokeArn: Map<string, FunctionModel>,
+  warnings: string[],
+): void {
+  const byId = new Map<string, ResourceModel>([[root.id, root]]);
+  for (const r of records) {
+    byId.set(r.id, {
+      id: r.id,
+      path: asString(r.state.path),
+      pathPart: asString(r.inputs.pathPart),
+      children: [],
+      methods: new Map(),
+    });
+  }
+  for (const r of records) {
+    const parent = byId.get(asString(r.inputs.parentId));
+    if (parent) parent.children.push(byId.get(r.id)!);
+    else
+      warnings.push(`API resource ${r.name} has a parent outside its REST API; it is not served`);
+  }
+  for (const m of methods) {
+    const resource = byId.get(asString(m.inputs.resourceId));
+    if (!resource) continue;
+    const httpMethod = asString(m.inputs.httpMethod).toUpperCase();
+    const integration = integrations.find(
+      (i) =>
+        i.inputs.resourceId === m.inputs.resourceId &&
+        asString(i.inputs.httpMethod).toUpperCase() === httpMethod,
+    );
+    const apiKeyRequired = !!m.inputs.apiKeyRequired;
+    addMethod(
+      resource,
+      {
+        httpMethod,
+        security: apiKeyRequired ? [{ api_key: [] }] : [],
+        authorization: asString(m.inputs.authorization || "NONE"),
+        apiKeyRequired,
+        ...integrationTarget(integration?.inputs, byInvokeArn),
+      },
+      warnings,
+    );
+  }
 }

@@ -35,6 +35,7 @@ function tree(paths: Record<string, string[]>): ResourceModel {
         functionName: `${m} ${p}`,
         authorization: "NONE",
         apiKeyRequired: false,
+        security: [],
       } satisfies MethodModel);
     }
   }
