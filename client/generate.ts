@@ -27,8 +27,10 @@ export function documentText(document: Document = buildOpenApiDocument()): strin
 
 /** The TypeScript types of the document, as committed in `client/schema.d.ts`. */
 export async function typesText(document: Document = buildOpenApiDocument()): Promise<string> {
-  // openapi-typescript takes a 3.0 or 3.1 document; ours is 3.0.
-  const ast = await openapiTS(document as unknown as Parameters<typeof openapiTS>[0]);
+  // Objects without `additionalProperties` are open, as in JSON Schema (items carry any attribute).
+  const ast = await openapiTS(document as unknown as Parameters<typeof openapiTS>[0], {
+    additionalProperties: true,
+  });
   return TYPES_HEADER + astToString(ast);
 }
 

@@ -91,7 +91,11 @@ export interface components {
                 code: string;
                 /** @description What to change before retrying. */
                 message: string;
+            } & {
+                [key: string]: unknown;
             };
+        } & {
+            [key: string]: unknown;
         };
         /** @description The tutorial's request: {"operation", "payload", "tableName"?}; operation is one of create, read, update, delete, list, echo, ping. */
         ManagerRequest: components["schemas"]["ManagerCreateRequest"] | components["schemas"]["ManagerReadRequest"] | components["schemas"]["ManagerUpdateRequest"] | components["schemas"]["ManagerDeleteRequest"] | components["schemas"]["ManagerListRequest"] | components["schemas"]["ManagerEchoRequest"] | components["schemas"]["ManagerPingRequest"];
@@ -99,76 +103,114 @@ export interface components {
             /** @enum {unknown} */
             operation: "create";
             payload: {
-                Item: Record<string, never>;
+                Item: {
+                    [key: string]: unknown;
+                };
                 ConditionExpression?: string;
                 ExpressionAttributeNames?: {
                     [key: string]: string;
                 };
-                ExpressionAttributeValues?: Record<string, never>;
+                ExpressionAttributeValues?: {
+                    [key: string]: unknown;
+                };
                 /** @enum {string} */
                 ReturnValues?: "NONE" | "ALL_OLD";
+            } & {
+                [key: string]: unknown;
             };
             /** @description Optional; if given, it must be the configured table. */
             tableName?: string;
+        } & {
+            [key: string]: unknown;
         };
         ManagerReadRequest: {
             /** @enum {unknown} */
             operation: "read";
             payload: {
-                Key: Record<string, never>;
+                Key: {
+                    [key: string]: unknown;
+                };
+            } & {
+                [key: string]: unknown;
             };
             /** @description Optional; if given, it must be the configured table. */
             tableName?: string;
+        } & {
+            [key: string]: unknown;
         };
         ManagerUpdateRequest: {
             /** @enum {unknown} */
             operation: "update";
             payload: {
-                Key: Record<string, never>;
+                Key: {
+                    [key: string]: unknown;
+                };
                 UpdateExpression?: string;
                 AttributeUpdates?: {
                     [key: string]: {
                         Value?: unknown;
                         /** @enum {string} */
                         Action?: "PUT" | "ADD" | "DELETE";
+                    } & {
+                        [key: string]: unknown;
                     };
                 };
                 ConditionExpression?: string;
                 ExpressionAttributeNames?: {
                     [key: string]: string;
                 };
-                ExpressionAttributeValues?: Record<string, never>;
+                ExpressionAttributeValues?: {
+                    [key: string]: unknown;
+                };
                 /** @enum {string} */
                 ReturnValues?: "NONE" | "ALL_OLD" | "UPDATED_OLD" | "ALL_NEW" | "UPDATED_NEW";
+            } & {
+                [key: string]: unknown;
             };
             /** @description Optional; if given, it must be the configured table. */
             tableName?: string;
+        } & {
+            [key: string]: unknown;
         };
         ManagerDeleteRequest: {
             /** @enum {unknown} */
             operation: "delete";
             payload: {
-                Key: Record<string, never>;
+                Key: {
+                    [key: string]: unknown;
+                };
                 ConditionExpression?: string;
                 ExpressionAttributeNames?: {
                     [key: string]: string;
                 };
-                ExpressionAttributeValues?: Record<string, never>;
+                ExpressionAttributeValues?: {
+                    [key: string]: unknown;
+                };
                 /** @enum {string} */
                 ReturnValues?: "NONE" | "ALL_OLD";
+            } & {
+                [key: string]: unknown;
             };
             /** @description Optional; if given, it must be the configured table. */
             tableName?: string;
+        } & {
+            [key: string]: unknown;
         };
         ManagerListRequest: {
             /** @enum {unknown} */
             operation: "list";
             payload?: {
                 Limit?: number;
-                ExclusiveStartKey?: Record<string, never>;
+                ExclusiveStartKey?: {
+                    [key: string]: unknown;
+                };
+            } & {
+                [key: string]: unknown;
             };
             /** @description Optional; if given, it must be the configured table. */
             tableName?: string;
+        } & {
+            [key: string]: unknown;
         };
         ManagerEchoRequest: {
             /** @enum {unknown} */
@@ -176,6 +218,8 @@ export interface components {
             payload?: unknown;
             /** @description Optional; if given, it must be the configured table. */
             tableName?: string;
+        } & {
+            [key: string]: unknown;
         };
         ManagerPingRequest: {
             /** @enum {unknown} */
@@ -183,6 +227,8 @@ export interface components {
             payload?: unknown;
             /** @description Optional; if given, it must be the configured table. */
             tableName?: string;
+        } & {
+            [key: string]: unknown;
         };
         /** @description A ManagerRequest as JSON text. `curl -d` sends it as application/x-www-form-urlencoded, which this endpoint also accepts. */
         ManagerRequestText: string;
@@ -190,19 +236,33 @@ export interface components {
         /** @description create, update, delete: {} or, with ReturnValues, {Attributes}. */
         ManagerWriteResult: {
             /** @description DynamoDB attributes as JSON. Numbers are exact (up to 38 significant digits); sets are {"$SS": [...]}, {"$NS": [...]} or {"$BS": [...]} and binary {"$B": "<base64>"}. */
-            Attributes?: Record<string, never>;
+            Attributes?: {
+                [key: string]: unknown;
+            };
+        } & {
+            [key: string]: unknown;
         };
         /** @description read: {Item}, or {} when there is no such item. */
         ManagerReadResult: {
             /** @description DynamoDB attributes as JSON. Numbers are exact (up to 38 significant digits); sets are {"$SS": [...]}, {"$NS": [...]} or {"$BS": [...]} and binary {"$B": "<base64>"}. */
-            Item?: Record<string, never>;
+            Item?: {
+                [key: string]: unknown;
+            };
+        } & {
+            [key: string]: unknown;
         };
         /** @description list: one page of the scan; pass LastEvaluatedKey as ExclusiveStartKey for more. */
         ManagerListResult: {
-            Items: Record<string, never>[];
+            Items: {
+                [key: string]: unknown;
+            }[];
             Count: number;
             /** @description DynamoDB attributes as JSON. Numbers are exact (up to 38 significant digits); sets are {"$SS": [...]}, {"$NS": [...]} or {"$BS": [...]} and binary {"$B": "<base64>"}. */
-            LastEvaluatedKey?: Record<string, never>;
+            LastEvaluatedKey?: {
+                [key: string]: unknown;
+            };
+        } & {
+            [key: string]: unknown;
         };
         /**
          * @description ping: "pong".
@@ -217,11 +277,15 @@ export interface components {
             id: string;
             /** @description Server-managed version, also sent as the ETag. Items the tutorial API wrote have none (version 0). */
             version?: number;
+        } & {
+            [key: string]: unknown;
         };
         /** @description Attributes of a new item. Without `id` a UUID is generated; `version` is assigned by the server. */
         ItemCreate: {
             /** @description The partition key `id`: 1 to 2048 bytes of UTF-8. */
             id?: string;
+        } & {
+            [key: string]: unknown;
         };
         /** @description The item's new attributes. `id` may repeat the path's; `version` works like If-Match. */
         ItemReplace: {
@@ -229,6 +293,8 @@ export interface components {
             id?: string;
             /** @description Server-managed version, also sent as the ETag. Items the tutorial API wrote have none (version 0). */
             version?: number;
+        } & {
+            [key: string]: unknown;
         };
         /** @description Attributes to set; an attribute set to null is removed. At least one is needed. */
         ItemPatch: {
@@ -236,17 +302,27 @@ export interface components {
             id?: string;
             /** @description Server-managed version, also sent as the ETag. Items the tutorial API wrote have none (version 0). */
             version?: number;
+        } & {
+            [key: string]: unknown;
         };
         ItemPage: {
             items: components["schemas"]["Item"][];
             /** @description Pass as `cursor` for the next page; null on the last one. */
             nextCursor: string | null;
+        } & {
+            [key: string]: unknown;
         };
         /** @description This document, with the deployment's base path as its server. */
         OpenApiDocument: {
             openapi: string;
-            info: Record<string, never>;
-            paths: Record<string, never>;
+            info: {
+                [key: string]: unknown;
+            };
+            paths: {
+                [key: string]: unknown;
+            };
+        } & {
+            [key: string]: unknown;
         };
     };
     responses: never;

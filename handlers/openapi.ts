@@ -339,7 +339,7 @@ function schemaObjects(): Record<string, OpenAPIV3.SchemaObject> {
     // Bodies are described as the client sends and reads them: after the parser's transforms.
     typeMode: "output",
     overrideSchema: ({ valibotSchema }) => {
-      if (valibotSchema === jsonObject) return { type: "object" };
+      if (valibotSchema === jsonObject) return { type: "object", additionalProperties: {} };
       if (valibotSchema === anyJson) return {};
       return undefined;
     },

@@ -5,6 +5,7 @@
  */
 import * as crypto from "node:crypto";
 import { expect } from "chai";
+import type { Schemas } from "../../client/index";
 import { Api, expectError, expectJson, expectStatus, type ApiResponse } from "./http";
 
 export interface FlowTarget {
@@ -60,8 +61,9 @@ async function listAll(api: Api, limit: number): Promise<{ pages: Page[]; items:
   const pages: Page[] = [];
   let cursor: string | undefined;
   do {
-    const query = `?limit=${limit}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`;
-    const res = await api.call("GET", `/items${query}`);
+    const res = await api.typed(
+      api.client.GET("/items", { params: { query: { limit, ...(cursor ? { cursor } : {}) } } }),
+    );
     expectStatus(res, 200);
     const page = res.body as Page;
     expect(page.items, "items").to.be.an("array");
@@ -89,7 +91,7 @@ function flowSuites(getTarget: () => FlowTarget, runId: string, prefix: string):
   const created = new Set<string>();
   let api: Api;
 
-  const withTable = (request: Record<string, unknown>): Record<string, unknown> => {
+  const withTable = <R extends Schemas["ManagerRequest"]>(request: R): R => {
     const tableName = getTarget().tableName;
     return tableName ? { ...request, tableName } : request;
   };
@@ -104,7 +106,7 @@ function flowSuites(getTarget: () => FlowTarget, runId: string, prefix: string):
     if (!api) return;
     const failures: string[] = [];
     const remove = async (id: string): Promise<void> => {
-      const res = await api.call("DELETE", `/items/${encodeURIComponent(id)}`);
+      const res = await api.typed(api.client.DELETE("/items/{id}", { params: { path: { id } } }));
       if (res.status !== 204 && res.status !== 404)
         failures.push(`DELETE ${id}: HTTP ${res.status} ${res.text}`);
     };
@@ -175,12 +177,12 @@ function flowSuites(getTarget: () => FlowTarget, runId: string, prefix: string):
     it("list scans the table and finds it", async function () {
       const scan = async () => {
         const found: unknown[] = [];
-        let startKey: unknown;
+        let startKey: Record<string, unknown> | undefined;
         for (let page = 0; page < MAX_PAGES; page++) {
           const payload = startKey ? { ExclusiveStartKey: startKey } : {};
           const res = await api.operation(withTable({ operation: "list", payload }));
           expectStatus(res, 200);
-          const body = res.body as { Items: Item[]; Count: number; LastEvaluatedKey?: unknown };
+          const body = res.body as Schemas["ManagerListResult"] & { Items: Item[] };
           expect(body.Items).to.be.an("array");
           expect(body.Count).to.equal(body.Items.length);
           expect(body).not.to.have.property("$metadata");
@@ -230,10 +232,26 @@ function flowSuites(getTarget: () => FlowTarget, runId: string, prefix: string):
     let etag: string;
     let firstEtag: string;
     let version: number;
+    const get = () => api.typed(api.client.GET("/items/{id}", { params: { path: { id } } }));
+    const patch = (body: Schemas["ItemPatch"], ifMatch?: string) =>
+      api.typed(
+        api.client.PATCH("/items/{id}", {
+          params: { path: { id }, header: ifMatch ? { "If-Match": ifMatch } : {} },
+          body,
+        }),
+      );
+    const remove = (ifMatch?: string) =>
+      api.typed(
+        api.client.DELETE("/items/{id}", {
+          params: { path: { id }, header: ifMatch ? { "If-Match": ifMatch } : {} },
+        }),
+      );
 
     it("POST /items creates an item: 201, Location, version and ETag", async function () {
       created.add(id);
-      const res = await api.call("POST", "/items", { body: { id, name: "first", count: 1 } });
+      const res = await api.typed(
+        api.client.POST("/items", { body: { id, name: "first", count: 1 } }),
+      );
       expectStatus(res, 201);
       expectJson(res);
       expect(res.headers.get("location") ?? "").to.match(
@@ -249,12 +267,14 @@ function flowSuites(getTarget: () => FlowTarget, runId: string, prefix: string):
     });
 
     it("POST /items with an existing id is a conflict: 409", async function () {
-      const res = await api.call("POST", "/items", { body: { id, name: "again" } });
+      const res = await api.typed(api.client.POST("/items", { body: { id, name: "again" } }));
       expectError(res, 409);
     });
 
     it("POST /items without an id generates one", async function () {
-      const res = await api.call("POST", "/items", { body: { testRun: runId, name: "generated" } });
+      const res = await api.typed(
+        api.client.POST("/items", { body: { testRun: runId, name: "generated" } }),
+      );
       expectStatus(res, 201);
       const item = res.body as Item;
       expect(item.id).to.be.a("string").with.length.greaterThan(0);
@@ -263,7 +283,7 @@ function flowSuites(getTarget: () => FlowTarget, runId: string, prefix: string):
     });
 
     it("GET /items/{id} returns it with the same ETag", async function () {
-      const res = await api.call("GET", path);
+      const res = await get();
       expectStatus(res, 200);
       expectJson(res);
       expect(res.body).to.include({ id, name: "first", count: 1, version });
@@ -271,10 +291,7 @@ function flowSuites(getTarget: () => FlowTarget, runId: string, prefix: string):
     });
 
     it("PATCH with the current If-Match changes only the given attributes", async function () {
-      const res = await api.call("PATCH", path, {
-        body: { name: "second" },
-        headers: { "if-match": etag },
-      });
+      const res = await patch({ name: "second" }, etag);
       expectStatus(res, 200);
       const item = res.body as Item;
       expect(item).to.include({ id, name: "second", count: 1 });
@@ -286,52 +303,51 @@ function flowSuites(getTarget: () => FlowTarget, runId: string, prefix: string):
     });
 
     it("PATCH with a stale If-Match is refused with 412 and changes nothing", async function () {
-      const res = await api.call("PATCH", path, {
-        body: { name: "lost" },
-        headers: { "if-match": firstEtag },
-      });
+      const res = await patch({ name: "lost" }, firstEtag);
       expectError(res, 412);
-      const after = await api.call("GET", path);
+      const after = await get();
       expect(after.body).to.include({ name: "second", version });
     });
 
     it("PUT replaces the item: attributes not sent are gone", async function () {
-      const res = await api.call("PUT", path, {
-        body: { name: "third" },
-        headers: { "if-match": etag },
-      });
+      const res = await api.typed(
+        api.client.PUT("/items/{id}", {
+          params: { path: { id }, header: { "If-Match": etag } },
+          body: { name: "third" },
+        }),
+      );
       expectStatus(res, 200);
-      const get = await api.call("GET", path);
-      expectStatus(get, 200);
-      expect(get.body).to.include({ id, name: "third" });
-      expect(get.body).not.to.have.property("count");
-      etag = get.headers.get("etag") ?? "";
+      const read = await get();
+      expectStatus(read, 200);
+      expect(read.body).to.include({ id, name: "third" });
+      expect(read.body).not.to.have.property("count");
+      etag = read.headers.get("etag") ?? "";
     });
 
     it("PUT to a new id creates it: 201", async function () {
       const newId = `${prefix}put`;
       created.add(newId);
-      const res = await api.call("PUT", `/items/${encodeURIComponent(newId)}`, {
-        body: { name: "put" },
-      });
+      const res = await api.typed(
+        api.client.PUT("/items/{id}", { params: { path: { id: newId } }, body: { name: "put" } }),
+      );
       expectStatus(res, 201);
       expect(res.body).to.include({ id: newId, name: "put" });
     });
 
     it("DELETE with a stale If-Match is refused with 412", async function () {
-      const res = await api.call("DELETE", path, { headers: { "if-match": firstEtag } });
+      const res = await remove(firstEtag);
       expectError(res, 412);
     });
 
     it("DELETE removes it: 204, then GET is 404", async function () {
-      const res = await api.call("DELETE", path, { headers: { "if-match": etag } });
+      const res = await remove(etag);
       expectStatus(res, 204);
-      expectError(await api.call("GET", path), 404);
+      expectError(await get(), 404);
     });
 
     it("PATCH and DELETE of a missing item are 404", async function () {
-      expectError(await api.call("PATCH", path, { body: { name: "ghost" } }), 404);
-      expectError(await api.call("DELETE", path), 404);
+      expectError(await patch({ name: "ghost" }), 404);
+      expectError(await remove(), 404);
     });
   });
 
@@ -342,7 +358,7 @@ function flowSuites(getTarget: () => FlowTarget, runId: string, prefix: string):
     before(async function () {
       for (const id of ids) {
         created.add(id);
-        expectStatus(await api.call("POST", "/items", { body: { id, n: 1 } }), 201);
+        expectStatus(await api.typed(api.client.POST("/items", { body: { id, n: 1 } })), 201);
       }
     });
 
@@ -358,13 +374,18 @@ function flowSuites(getTarget: () => FlowTarget, runId: string, prefix: string):
     });
 
     it("a forged or tampered cursor is refused with 400", async function () {
-      expectError(await api.call("GET", "/items?cursor=forged"), 400);
+      expectError(
+        await api.typed(api.client.GET("/items", { params: { query: { cursor: "forged" } } })),
+        400,
+      );
       const real = pages?.[0]?.nextCursor;
       expect(real, "a real cursor from the first page").to.be.a("string");
       const i = Math.floor(real!.length / 2);
       const tampered = real!.slice(0, i) + (real![i] === "A" ? "B" : "A") + real!.slice(i + 1);
       expectError(
-        await api.call("GET", `/items?limit=${PAGE_SIZE}&cursor=${encodeURIComponent(tampered)}`),
+        await api.typed(
+          api.client.GET("/items", { params: { query: { limit: PAGE_SIZE, cursor: tampered } } }),
+        ),
         400,
       );
     });
@@ -384,7 +405,11 @@ function flowSuites(getTarget: () => FlowTarget, runId: string, prefix: string):
     });
 
     it("an unknown operation is 400", async function () {
-      expectError(await api.operation({ operation: "drop", payload: {} }), 400);
+      // Not a ManagerRequest, so sent raw.
+      expectError(
+        await api.call("POST", "/DynamoDBManager", { body: { operation: "drop", payload: {} } }),
+        400,
+      );
     });
 
     it("another table's name is refused and writes nothing", async function () {
@@ -397,13 +422,19 @@ function flowSuites(getTarget: () => FlowTarget, runId: string, prefix: string):
         payload: { Item: { id, number: 1 } },
       });
       expectError(res, "4xx");
-      expectError(await api.call("GET", `/items/${encodeURIComponent(id)}`), 404);
+      expectError(
+        await api.typed(api.client.GET("/items/{id}", { params: { path: { id } } })),
+        404,
+      );
     });
 
     it("a TableName inside the payload is refused with 400", async function () {
-      const res = await api.operation({
-        operation: "read",
-        payload: { TableName: "someone-elses-table", Key: { id: `${prefix}x` } },
+      // Not a ManagerRequest (payload.TableName), so sent raw.
+      const res = await api.call("POST", "/DynamoDBManager", {
+        body: {
+          operation: "read",
+          payload: { TableName: "someone-elses-table", Key: { id: `${prefix}x` } },
+        },
       });
       expectError(res, 400);
     });

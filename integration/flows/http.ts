@@ -1,8 +1,14 @@
 /**
- * A small JSON client over fetch for the flow: every call returns the status, the headers, the raw
- * text and the parsed body, so assertions can look at any of them.
+ * The flow's client: the typed client (`client/index.ts`, openapi-fetch over the generated types)
+ * for well-formed requests, raw fetch for malformed ones. Every response of either kind is checked
+ * against the OpenAPI document (`client/contract.ts`), so an undocumented status or shape fails
+ * the flow on every target. Calls return the status, the headers, the raw text and the parsed
+ * body, so assertions can look at any of them.
  */
 import { expect } from "chai";
+import { Contract } from "../../client/contract";
+import { createApiClient, type ApiClient, type Schemas } from "../../client/index";
+import { buildOpenApiDocument } from "../../handlers/openapi";
 
 export interface ApiResponse {
   status: number;
@@ -18,11 +24,59 @@ export interface CallOptions {
   headers?: Record<string, string>;
 }
 
+let contract: Contract | undefined;
+/** The contract of this API, from the same document the function serves. */
+export function apiContract(): Contract {
+  contract ??= new Contract(buildOpenApiDocument());
+  return contract;
+}
+
+const TIMEOUT_MS = 30_000;
+
 export class Api {
-  constructor(readonly baseUrl: string) {}
+  /** Typed requests; the responses are checked against the document. */
+  readonly client: ApiClient;
+  /** Every response checked, as `METHOD path → status`, for the flow's own summary. */
+  readonly checked: string[] = [];
+  private readonly texts = new WeakMap<Response, string>();
+  private readonly basePath: string;
+
+  constructor(
+    readonly baseUrl: string,
+    readonly contract: Contract = apiContract(),
+  ) {
+    this.basePath = new URL(baseUrl).pathname.replace(/\/$/, "");
+    this.client = createApiClient(baseUrl, {
+      fetch: (request) => fetch(request, { signal: AbortSignal.timeout(TIMEOUT_MS) }),
+    });
+    this.client.use({
+      onResponse: async ({ request, response }) => {
+        const text = await response.clone().text();
+        this.check(request.method, request.url, response.status, response.headers, text);
+        this.texts.set(response, text);
+        return undefined;
+      },
+    });
+  }
 
   url(path: string): string {
     return `${this.baseUrl}${path}`;
+  }
+
+  /** The response of a typed call, in the flow's terms. */
+  async typed(call: Promise<{ response: Response }>): Promise<ApiResponse> {
+    const { response } = await call;
+    const text = this.texts.get(response) ?? "";
+    return { status: response.status, headers: response.headers, text, body: parse(text) };
+  }
+
+  private check(method: string, url: string, status: number, headers: Headers, text: string) {
+    const pathname = new URL(url).pathname;
+    const path = pathname.startsWith(this.basePath)
+      ? pathname.slice(this.basePath.length)
+      : pathname;
+    this.contract.assert({ method, path, status, headers, text });
+    this.checked.push(`${method} ${path} → ${status}`);
   }
 
   async call(method: string, path: string, options: CallOptions = {}): Promise<ApiResponse> {
@@ -36,21 +90,24 @@ export class Api {
       method,
       headers,
       body,
-      signal: AbortSignal.timeout(30_000),
+      signal: AbortSignal.timeout(TIMEOUT_MS),
     });
     const text = await response.text();
-    let parsed: unknown;
-    try {
-      parsed = text ? JSON.parse(text) : undefined;
-    } catch {
-      parsed = undefined;
-    }
-    return { status: response.status, headers: response.headers, text, body: parsed };
+    this.check(method, this.url(path), response.status, response.headers, text);
+    return { status: response.status, headers: response.headers, text, body: parse(text) };
   }
 
   /** The tutorial's request: `POST /DynamoDBManager` with `{operation, payload, tableName?}`. */
-  operation(request: Record<string, unknown>): Promise<ApiResponse> {
-    return this.call("POST", "/DynamoDBManager", { body: request });
+  operation(request: Schemas["ManagerRequest"]): Promise<ApiResponse> {
+    return this.typed(this.client.POST("/DynamoDBManager", { body: request }));
+  }
+}
+
+function parse(text: string): unknown {
+  try {
+    return text ? JSON.parse(text) : undefined;
+  } catch {
+    return undefined;
   }
 }
 

@@ -230,9 +230,10 @@ describe("hardening: function crash or timeout mid-write (fault fixture)", funct
     expected: (id: string, before: Record<string, unknown> | undefined) => unknown;
   }
 
+  // API Gateway's own answers, in the API's gateway responses: the function's error shape.
   const GATEWAY_BODY = {
-    502: { message: "Internal server error" },
-    504: { message: "Endpoint request timed out" },
+    502: { error: { code: "INTEGRATION_FAILURE", message: "Internal server error" } },
+    504: { error: { code: "INTEGRATION_TIMEOUT", message: "Endpoint request timed out" } },
   };
 
   const cases: FaultCase[] = [
