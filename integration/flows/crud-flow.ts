@@ -228,7 +228,6 @@ function flowSuites(getTarget: () => FlowTarget, runId: string, prefix: string):
 
   describe("the REST items API", function () {
     const id = `${prefix}rest`;
-    const path = `/items/${encodeURIComponent(id)}`;
     let etag: string;
     let firstEtag: string;
     let version: number;
