@@ -3,6 +3,8 @@
  * an operation, and every answer the handler gives (found by driving it with random requests over
  * a store that fails in every way DynamoDB can) has a documented status and shape.
  */
+import * as fs from "node:fs";
+import * as path from "node:path";
 import SwaggerParser from "@apidevtools/swagger-parser";
 import { expect } from "chai";
 import fc from "fast-check";
@@ -172,6 +174,18 @@ describe("OpenAPI document", function () {
       ...document,
       servers: [{ url: "/test" }],
     });
+  });
+
+  it("takes the tutorial endpoint's examples from the README's requests", () => {
+    const readme = fs.readFileSync(path.join(__dirname, "..", "README.md"), "utf8");
+    const requests = [
+      ...readme.matchAll(/curl -X POST \$API\/DynamoDBManager[^']*?-d '([^']*)'/g),
+    ].map((m) => JSON.parse(m[1]!) as unknown);
+    expect(requests.length, "README requests found").to.be.at.least(8);
+    const examples = OPERATION_SPECS["POST /DynamoDBManager"]!.body!.examples!;
+    for (const [name, example] of Object.entries(examples)) {
+      expect(requests, `example ${name}`).to.deep.include(example.value);
+    }
   });
 
   it("documents API Gateway's own statuses on every operation", () => {
