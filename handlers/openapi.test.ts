@@ -179,7 +179,7 @@ describe("OpenAPI document", function () {
   it("takes the tutorial endpoint's examples from the README's requests", () => {
     const readme = fs.readFileSync(path.join(__dirname, "..", "README.md"), "utf8");
     const requests = [
-      ...readme.matchAll(/curl -X POST \$API\/DynamoDBManager[^']*?-d '([^']*)'/g),
+      ...readme.matchAll(/curl -X POST \$API\/DynamoDBManager(?: -H '[^']*')?[\s\\]*-d '([^']*)'/g),
     ].map((m) => JSON.parse(m[1]!) as unknown);
     expect(requests.length, "README requests found").to.be.at.least(8);
     const examples = OPERATION_SPECS["POST /DynamoDBManager"]!.body!.examples!;
