@@ -6,7 +6,7 @@
 import * as crypto from "node:crypto";
 import type * as http from "node:http";
 import type { APIGatewayProxyEvent } from "aws-lambda";
-import type { FunctionHost } from "./functions";
+import { MAX_INVOKE_PAYLOAD_BYTES, type FunctionHost } from "./functions";
 import type { MethodModel, RestApiModel } from "./model";
 import {
   buildProxyEvent,
@@ -19,6 +19,8 @@ import { matchRoute } from "./routing";
 
 /** API Gateway's payload limit. */
 export const MAX_PAYLOAD_BYTES = 10 * 1024 * 1024;
+/** What API Gateway answers when the event is over Lambda's invoke limit (as captured). */
+export const REQUEST_TOO_LONG = '{"message": "Request Too Long"}';
 /** API Gateway's default integration timeout for REST APIs. */
 export const INTEGRATION_TIMEOUT_MS = 29_000;
 
@@ -106,6 +108,7 @@ export function routeRequest(
     {
       apiId: api.id,
       stage: stage.name,
+      deploymentId: stage.deploymentId,
       stageVariables: stage.variables,
       resourceId: match.resource.id,
       resourcePath: match.resource.path,
@@ -198,10 +201,29 @@ export function apiGatewayHandler(options: ApiGatewayOptions): http.RequestListe
         : undefined;
       if (!host) return finish(json(500, "Internal server error"), routed.method.unsupported);
 
+      // Lambda refuses an event over its invoke payload limit, so the function never runs.
+      const eventBytes = Buffer.byteLength(JSON.stringify(routed.event));
+      if (eventBytes > MAX_INVOKE_PAYLOAD_BYTES) {
+        return finish(
+          {
+            ...json(413, "", { "x-amzn-ErrorType": "BadRequestException" }),
+            body: Buffer.from(REQUEST_TOO_LONG),
+          },
+          `(event of ${eventBytes} bytes is over Lambda's ${MAX_INVOKE_PAYLOAD_BYTES}-byte invoke limit)`,
+        );
+      }
       const outcome = await host.invoke(routed.event, started + options.integrationTimeoutMs);
       switch (outcome.kind) {
         case "timeout":
-          return finish(json(504, "Endpoint request timed out"), `(${outcome.limit} timeout)`);
+          // The function's own timeout is a function error (502); only API Gateway's integration
+          // timeout is 504.
+          if (outcome.limit === "function") {
+            return finish(
+              { ...json(502, ""), body: Buffer.from(INTERNAL_ERROR) },
+              "(function timeout)",
+            );
+          }
+          return finish(json(504, "Endpoint request timed out"), "(integration timeout)");
         case "crash":
           return finish(
             { ...json(502, ""), body: Buffer.from(INTERNAL_ERROR) },

@@ -10,6 +10,8 @@ import * as readline from "node:readline";
 import type { FunctionModel } from "./model";
 
 const RUNTIME = path.join(__dirname, "lambda-runtime.mjs");
+/** Lambda's limit for a synchronous invocation's request payload (the event), in bytes. */
+export const MAX_INVOKE_PAYLOAD_BYTES = 6 * 1024 * 1024;
 /** Lambda's limit for the init phase (importing the handler). */
 const INIT_TIMEOUT_MS = 10_000;
 

@@ -90,6 +90,8 @@ export interface ResourceModel {
 export interface StageModel {
   name: string;
   variables: Record<string, string> | null;
+  /** The Deployment the stage serves (`requestContext.deploymentId`). */
+  deploymentId: string;
 }
 
 export interface RestApiModel {
@@ -269,6 +271,7 @@ export async function buildModel(
     }
     const stages = ofApi(STAGE).map((s) => ({
       name: asString(s.inputs.stageName),
+      deploymentId: asString(s.inputs.deployment),
       variables:
         s.inputs.variables && Object.keys(s.inputs.variables).length
           ? Object.fromEntries(
