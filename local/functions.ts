@@ -96,6 +96,9 @@ export class FunctionHost {
     for (const worker of old) worker.retired = true;
     for (const worker of [...this.idle]) void this.kill(worker);
     this.idle.length = 0;
+    // The next request should not wait for the new code's init (a debugger's port is free only
+    // once the old environment is gone).
+    if (this.options.inspectPort === undefined || this.all.size === 0) void this.warm();
     await Promise.all(old.map((w) => w.exited));
   }
 

@@ -23,6 +23,7 @@ import { startDynamoDbLocal, type StartedDynamoDbLocal } from "./dynamodb-local"
 import { FunctionHost } from "./functions";
 import { lambdaApiHandler } from "./lambda-api";
 import { nodeForRuntime } from "./node-runtime";
+import { startEditLoop } from "./watch";
 import { buildModel, type LocalModel } from "./model";
 import { materialiseTable } from "./tables";
 
@@ -99,6 +100,8 @@ export interface LocalCloud {
   readonly program: ProgramRun;
   /** What is being served, derived from `program`. */
   readonly model: LocalModel;
+  /** With `watch`: resolves once the sources are watched (edits before that are not seen). */
+  readonly watching: Promise<void>;
   /** Process ids of a function's live environments, by physical or logical name. */
   functionPids(name: string): number[];
   /** Stops the API, the functions and DynamoDB Local. Safe to call twice. */
@@ -265,6 +268,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     if (options.inspectPort !== undefined) {
       log("Debugging: one environment per function, and no function or integration timeout");
     }
+    const editLoop = options.watch ? startEditLoop(hosts.values(), log) : undefined;
+    if (editLoop) cleanups.push(() => editLoop.stop());
     serveLambda = lambdaApiHandler({ functions: hosts, region: program.region, log });
     const lambdaEndpoint = `http://127.0.0.1:${lambdaPort}`;
     log(`Lambda API for ${hosts.size} function${hosts.size === 1 ? "" : "s"} on ${lambdaEndpoint}`);
@@ -331,6 +336,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       apis,
       dynamoDbEndpoint,
       lambdaEndpoint,
+      watching: editLoop?.ready ?? Promise.resolve(),
       region: program.region,
       dynamoDb,
       program,
