@@ -14,6 +14,7 @@ import type { APIGatewayProxyEvent } from "aws-lambda";
 import { expect } from "chai";
 import { LOCAL_CREDENTIALS, startLocalCloud, type LocalCloud } from "./index";
 import { capturedEvent } from "./fixtures/events";
+import { runtimeMajor } from "./node-runtime";
 import { TABLE_TYPE } from "./tables";
 
 export const FIXTURE_DIR = path.join(__dirname, "fixtures");
@@ -25,6 +26,7 @@ interface Echo {
   functionName: string;
   remainingMs: number;
   pid: number;
+  node: string;
 }
 
 /** A raw HTTP request, so repeated headers go out as separate lines (fetch would merge them). */
@@ -150,6 +152,19 @@ describe("local cloud (fixture program)", function () {
     expect(recorded.environment.TABLE_NAME).to.equal(
       cloud.program.ofType(TABLE_TYPE)[0]!.state.name,
     );
+  });
+
+  it("runs each function on the Node major of its runtime (nodejs22.x → Node 22), whatever Node we run on", async () => {
+    const { node } = await echo("/echo");
+    const runtime = fn("echo").runtime;
+    expect(runtime).to.equal("nodejs22.x");
+    expect(node).to.match(new RegExp(`^v${runtimeMajor(runtime)}\\.`));
+    expect(
+      logs.some(
+        (l) =>
+          l.includes(`Function ${fn("echo").name} (`) && l.includes(`Node ${node.slice(1)} from `),
+      ),
+    ).to.equal(true);
   });
 
   it("lets a function reach its table through the SDK with nothing but its environment", async () => {

@@ -4,6 +4,7 @@
  * error leaves the last good build serving. Waits on answers and log lines, never on a clock.
  */
 import * as fs from "node:fs";
+import * as net from "node:net";
 import * as path from "node:path";
 import { DynamoDBClient, GetItemCommand, PutItemCommand } from "@aws-sdk/client-dynamodb";
 import { expect } from "chai";
@@ -121,5 +122,44 @@ describe("local cloud: edit loop", function () {
     await until("the fixed greeting", async () =>
       (await greet()).greeting === "hello v3" ? true : undefined,
     );
+  });
+});
+
+describe("local cloud: --inspect", function () {
+  this.timeout(180_000);
+  let dir: string;
+  let cloud: LocalCloud | undefined;
+  after(async () => {
+    await cloud?.stop();
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("lets a debugger attach to the function's environment on the given port", async () => {
+    fs.mkdirSync(COPIES, { recursive: true });
+    dir = fs.mkdtempSync(path.join(COPIES, "inspect-"));
+    fs.cpSync(FIXTURE, dir, { recursive: true });
+    const probe = net.createServer();
+    await new Promise<void>((r) => probe.listen(0, "127.0.0.1", r));
+    const port = (probe.address() as net.AddressInfo).port;
+    await new Promise((r) => probe.close(r));
+    const logs: string[] = [];
+    cloud = await startLocalCloud({
+      stack: "test",
+      projectDir: dir,
+      inspectPort: port,
+      log: (l) => logs.push(l),
+    });
+    expect(logs.some((l) => l.includes(`debugger on 127.0.0.1:${port}`))).to.equal(true);
+    const res = await fetch(`${cloud.apiUrl}/x`);
+    const { pid } = (await res.json()) as { pid: number };
+    // What a debugger (Chrome, VS Code) asks first: the inspector's target list.
+    const targets = (await (await fetch(`http://127.0.0.1:${port}/json/list`)).json()) as {
+      url: string;
+      webSocketDebuggerUrl: string;
+    }[];
+    expect(targets).to.have.length(1);
+    expect(targets[0]!.url).to.match(/lambda-runtime\.mjs$/);
+    expect(targets[0]!.webSocketDebuggerUrl).to.match(new RegExp(`^ws://127\\.0\\.0\\.1:${port}/`));
+    expect(cloud.functionPids("hello")).to.deep.equal([pid]);
   });
 });
