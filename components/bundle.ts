@@ -51,10 +51,64 @@ const REQUIRE_SHIM =
   "const require = __createRequire(import.meta.url);";
 
 /**
- * Bundles the handler: minified, tree-shaken ESM for Node.js 22 with source maps, split into
- * chunks so that code the SDK imports lazily (credential providers Lambda never uses) stays off
- * the cold-start path.
+ * The esbuild options of a handler bundle: minified, tree-shaken ESM for Node.js 22 with source
+ * maps, split into chunks so that code the SDK imports lazily (credential providers Lambda never
+ * uses) stays off the cold-start path. `bundleHandler` builds with them, and the local cloud's
+ * edit loop rebuilds with them.
  */
+export function bundleBuildOptions(entry: string, outdir: string): esbuild.BuildOptions {
+  return {
+    entryPoints: { index: entry },
+    outdir,
+    bundle: true,
+    format: "esm",
+    platform: "node",
+    target: "node22",
+    // Prefer the SDK's ES module builds: they tree-shake, the CommonJS ones do not.
+    mainFields: ["module", "main"],
+    minify: true,
+    treeShaking: true,
+    sourcemap: true,
+    // Positions map back to file and line without shipping every source file again: this
+    // halves what is deployed (2.3 MB → 1.0 MB) at no cost to stack traces.
+    sourcesContent: false,
+    splitting: true,
+    outExtension: { ".js": ".mjs" },
+    chunkNames: "chunks/[name]-[hash]",
+    banner: { js: REQUIRE_SHIM },
+    legalComments: "none",
+    // The SDK's `import { env } from "node:process"` makes Node build an ESM facade of the
+    // built-in, which runs the lazy `process.stdin` getter: 8–20 ms of cold start
+    // (bench/README.md). The global is the same object, without that cost.
+    alias: {
+      process: path.join(__dirname, "process-from-global.mjs"),
+      "node:process": path.join(__dirname, "process-from-global.mjs"),
+    },
+    logLevel: "silent",
+  };
+}
+
+/** How a bundle directory was built: enough to build it again. */
+export interface BundleRecipe {
+  /** Absolute path of the TypeScript entry. */
+  entry: string;
+  /** The bundle directory (`Bundle.dir`). */
+  dir: string;
+}
+
+// Kept on the global: the local cloud re-evaluates the program (and so this module) on each run.
+const RECIPES_KEY = Symbol.for("lambda-apigateway.bundle-recipes");
+const recipes = ((globalThis as Record<symbol, unknown>)[RECIPES_KEY] ??= new Map()) as Map<
+  string,
+  BundleRecipe
+>;
+
+/** The recipe of a directory `bundleHandler` built in this process, if it did. */
+export function bundleRecipe(dir: string): BundleRecipe | undefined {
+  return recipes.get(path.resolve(dir));
+}
+
+/** Bundles the handler with `bundleBuildOptions` into `<outRoot>/<name>`. */
 export function bundleHandler(options: BundleOptions): Bundle {
   const entry = path.resolve(ROOT, options.entry ?? "handlers/crud.ts");
   if (!fs.existsSync(entry)) {
@@ -70,35 +124,7 @@ export function bundleHandler(options: BundleOptions): Bundle {
   const staging = `${dir}.tmp-${process.pid}-${Date.now()}`;
   fs.mkdirSync(outRoot, { recursive: true });
   try {
-    esbuild.buildSync({
-      entryPoints: { index: entry },
-      outdir: staging,
-      bundle: true,
-      format: "esm",
-      platform: "node",
-      target: "node22",
-      // Prefer the SDK's ES module builds: they tree-shake, the CommonJS ones do not.
-      mainFields: ["module", "main"],
-      minify: true,
-      treeShaking: true,
-      sourcemap: true,
-      // Positions map back to file and line without shipping every source file again: this
-      // halves what is deployed (2.3 MB → 1.0 MB) at no cost to stack traces.
-      sourcesContent: false,
-      splitting: true,
-      outExtension: { ".js": ".mjs" },
-      chunkNames: "chunks/[name]-[hash]",
-      banner: { js: REQUIRE_SHIM },
-      legalComments: "none",
-      // The SDK's `import { env } from "node:process"` makes Node build an ESM facade of the
-      // built-in, which runs the lazy `process.stdin` getter: 8–20 ms of cold start
-      // (bench/README.md). The global is the same object, without that cost.
-      alias: {
-        process: path.join(__dirname, "process-from-global.mjs"),
-        "node:process": path.join(__dirname, "process-from-global.mjs"),
-      },
-      logLevel: "silent",
-    });
+    esbuild.buildSync(bundleBuildOptions(entry, staging));
   } catch (err) {
     fs.rmSync(staging, { recursive: true, force: true });
     const message = err instanceof Error ? err.message : String(err);
@@ -108,6 +134,7 @@ export function bundleHandler(options: BundleOptions): Bundle {
   }
   fs.rmSync(dir, { recursive: true, force: true });
   fs.renameSync(staging, dir);
+  recipes.set(dir, { entry, dir });
 
   const files = listFiles(dir);
   const bytes = files.reduce((sum, f) => sum + fs.statSync(path.join(dir, f)).size, 0);

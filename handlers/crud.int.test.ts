@@ -3,6 +3,8 @@
  * Pulumi program declares: the tutorial's examples verbatim, every REST status, exact numbers,
  * paging, logs, random requests, and a dead database.
  */
+import { GetItemCommand } from "@aws-sdk/client-dynamodb";
+import type { APIGatewayProxyEvent } from "aws-lambda";
 import { expect } from "chai";
 import fc from "fast-check";
 import { item as itemArbitrary, normalise, request as requestArbitrary } from "./core/arbitraries";
@@ -15,7 +17,13 @@ import { ENV } from "./env";
 import { handleRequest } from "./service";
 import { createDynamoDbStore } from "./store/dynamodb";
 import type { ApiCall } from "../local/api-gateway";
-import { startHandlerEnvironment, type Answer, type HandlerEnvironment } from "./testing";
+import {
+  lambdaContext,
+  startHandlerEnvironment,
+  type Answer,
+  type HandlerEnvironment,
+} from "./testing";
+import { capturedEvent } from "../local/fixtures/events";
 
 const JSON_TYPE = { "content-type": "application/json" };
 const RUNS = Number(process.env["PROPERTY_RUNS_INTEGRATION"] ?? 150);
@@ -309,6 +317,72 @@ describe("handlers/crud against DynamoDB Local", function () {
       expectError(await rest("POST", "/items", { id: "" }), 400, "InvalidId");
       expectError(await rest("PUT", `/items/${"a".repeat(2049)}`, { x: 1 }), 400, "InvalidId");
       expect((await rest("PUT", `/items/${"a".repeat(2048)}`, { x: 1 })).status).to.equal(201);
+    });
+
+    describe("percent-encoded ids (REST APIs deliver path parameters still encoded)", () => {
+      it('/items/a%2Fb, /items/a%20b and a body id "a/b" or "a b" address the same item', async () => {
+        for (const [id, encoded] of [
+          ["a/b", "a%2Fb"],
+          ["a b", "a%20b"],
+        ] as const) {
+          const put = await rest("PUT", `/items/${encoded}`, { via: "path" });
+          expect(put.status, put.body).to.equal(201);
+          expect(put.json).to.deep.include({ id });
+          expectError(await rest("POST", "/items", { id }), 409, "ItemExists");
+          const direct = await h.client.send(
+            new GetItemCommand({ TableName: h.tableName, Key: { id: { S: id } } }),
+          );
+          expect(direct.Item?.via?.S, `stored under ${JSON.stringify(id)}`).to.equal("path");
+        }
+      });
+
+      it("Location round-trips for ids with a space, a slash, a percent sign and non-ASCII", async () => {
+        for (const id of ["loc a b", "loc/a/b", "loc 100%", "loc-λ-世界", "loc+plus"]) {
+          const created = await rest("POST", "/items", { id, n: 1 });
+          expect(created.status, created.body).to.equal(201);
+          const got = await rest("GET", created.headers.location!.replace(/^\/test/, ""));
+          expect([got.status, got.json], id).to.deep.equal([200, { id, n: 1, version: 1 }]);
+        }
+      });
+
+      it("refuses a malformed percent-escape with 400 InvalidPathEncoding, changing nothing", async () => {
+        for (const path of ["/items/%zz", "/items/100%", "/items/%E0%A4%A", "/items/%C3%28"]) {
+          const a = await rest("PUT", path, { x: 1 });
+          expectError(a, 400, "InvalidPathEncoding");
+          expect((a.json as { error: { message: string } }).error.message).to.contain("%25");
+        }
+        expectError(await rest("GET", "/items/%zz"), 400, "InvalidPathEncoding");
+      });
+
+      it("decodes a captured REST event's encoded path parameter once", async () => {
+        // The live capture, re-aimed at /items/{id} with the same encoded segment it carried.
+        const captured = capturedEvent("voker-apigwv1-request.json");
+        const segment = captured.pathParameters!.proxy!.split("/").pop()!;
+        expect(segment).to.equal("space%20value");
+        const event: APIGatewayProxyEvent = {
+          ...captured,
+          httpMethod: "PUT",
+          resource: "/items/{id}",
+          path: `/items/${segment}`,
+          pathParameters: { id: segment },
+          queryStringParameters: null,
+          multiValueQueryStringParameters: null,
+          requestContext: {
+            ...captured.requestContext,
+            resourcePath: "/items/{id}",
+            path: `/${captured.requestContext.stage}/items/${segment}`,
+          },
+        };
+        const { handler } = await import("./crud");
+        const result = await handler(event, lambdaContext());
+        expect(result.statusCode, result.body).to.equal(201);
+        expect(JSON.parse(result.body)).to.deep.include({
+          id: "space value",
+          ...JSON.parse(captured.body!),
+        });
+        const get = await rest("GET", "/items/space%20value");
+        expect(get.status).to.equal(200);
+      });
     });
 
     it("404 for unknown routes, 405 with Allow for unserved methods", async () => {

@@ -7,7 +7,13 @@ import { randomUUID } from "node:crypto";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
 import { readConfig, type Config } from "./core/config";
 import { corsHeaders } from "./core/cors";
-import { ApiError, errorResponse, type HttpRequest, type HttpResponse } from "./core/http";
+import {
+  ApiError,
+  decodePathParameter,
+  errorResponse,
+  type HttpRequest,
+  type HttpResponse,
+} from "./core/http";
 import { stringifyJson } from "./core/json";
 import type { Store } from "./core/store";
 import { createLogger } from "./log";
@@ -43,10 +49,11 @@ export function toHttpRequest(event: APIGatewayProxyEvent): HttpRequest {
   for (const [name, value] of Object.entries(multi ?? event.queryStringParameters ?? {})) {
     if (value !== undefined) query[name] = Array.isArray(value) ? value : [value];
   }
-  // Taken as delivered: API Gateway (and the local cloud) percent-decode path parameters.
+  // REST APIs deliver path parameters exactly as the client sent them, still percent-encoded
+  // (`/items/a%2Fb` → "a%2Fb"), so they are decoded here, once.
   const pathParameters: Record<string, string> = {};
   for (const [name, value] of Object.entries(event.pathParameters ?? {})) {
-    if (value !== undefined) pathParameters[name] = value;
+    if (value !== undefined) pathParameters[name] = decodePathParameter(name, value);
   }
   let body: string | null = event.body ?? null;
   let bodyBytes = body === null ? 0 : Buffer.byteLength(body, "utf8");

@@ -6,7 +6,7 @@
 import * as crypto from "node:crypto";
 import type * as http from "node:http";
 import type { APIGatewayProxyEvent } from "aws-lambda";
-import type { FunctionHost } from "./functions";
+import { MAX_INVOKE_PAYLOAD_BYTES, type FunctionHost } from "./functions";
 import type { MethodModel, RestApiModel } from "./model";
 import {
   buildProxyEvent,
@@ -20,6 +20,8 @@ import { matchRoute } from "./routing";
 
 /** API Gateway's payload limit. */
 export const MAX_PAYLOAD_BYTES = 10 * 1024 * 1024;
+/** What API Gateway answers when the event is over Lambda's invoke limit (as captured). */
+export const REQUEST_TOO_LONG = '{"message": "Request Too Long"}';
 /** API Gateway's default integration timeout for REST APIs. */
 export const INTEGRATION_TIMEOUT_MS = 29_000;
 
@@ -107,6 +109,7 @@ export function routeRequest(
     {
       apiId: api.id,
       stage: stage.name,
+      deploymentId: stage.deploymentId,
       stageVariables: stage.variables,
       resourceId: match.resource.id,
       resourcePath: match.resource.path,
@@ -172,12 +175,14 @@ export function apiGatewayHandler(options: ApiGatewayOptions): http.RequestListe
       status: number,
       message: string,
       errorType?: GatewayError["errorType"],
+      builtinBody?: string,
     ) =>
       gatewayErrorResponse(api, {
         type,
         status,
         message,
         errorType,
+        builtinBody,
         requestId,
         requestHeaders: req.headers,
       });
@@ -231,12 +236,29 @@ export function apiGatewayHandler(options: ApiGatewayOptions): http.RequestListe
         );
       }
 
+      // Lambda refuses an event over its invoke payload limit, so the function never runs.
+      const eventBytes = Buffer.byteLength(JSON.stringify(routed.event));
+      if (eventBytes > MAX_INVOKE_PAYLOAD_BYTES) {
+        return finish(
+          gatewayError(
+            "REQUEST_TOO_LARGE",
+            413,
+            "Request Too Long",
+            "BadRequestException",
+            REQUEST_TOO_LONG,
+          ),
+          `(event of ${eventBytes} bytes is over Lambda's ${MAX_INVOKE_PAYLOAD_BYTES}-byte invoke limit)`,
+        );
+      }
       const outcome = await host.invoke(routed.event, started + options.integrationTimeoutMs);
       switch (outcome.kind) {
         case "timeout":
+          // The function's own timeout is a function error (502); only API Gateway's integration
+          // timeout is 504.
+          if (outcome.limit === "function") return finish(functionFailed(), "(function timeout)");
           return finish(
             gatewayError("INTEGRATION_TIMEOUT", 504, "Endpoint request timed out"),
-            `(${outcome.limit} timeout)`,
+            "(integration timeout)",
           );
         case "crash":
           return finish(functionFailed(), `(function ${outcome.detail})`);

@@ -14,11 +14,17 @@ const CLI = path.join(__dirname, "cli.ts");
 const FIXTURE_DIR = path.join(__dirname, "fixtures");
 const REPO = path.resolve(__dirname, "..");
 
+interface Urls {
+  dynamoDb: string;
+  lambda: string;
+  api: string;
+}
+
 interface Cli {
   child: ChildProcess;
   lines: string[];
-  /** Resolves with the DynamoDB and API URLs once both lines are out. */
-  ready: Promise<{ dynamoDb: string; api: string }>;
+  /** Resolves with the DynamoDB, Lambda and API URLs once the three lines are out. */
+  ready: Promise<Urls>;
   exited: Promise<{ code: number | null; signal: string | null }>;
   output: () => string;
 }
@@ -32,9 +38,9 @@ function startCli(args: string[], env: Record<string, string> = {}): Cli {
   });
   const lines: string[] = [];
   let buffered = "";
-  let settle: (urls: { dynamoDb: string; api: string }) => void;
+  let settle: (urls: Urls) => void;
   let fail: (err: Error) => void;
-  const ready = new Promise<{ dynamoDb: string; api: string }>((resolve, reject) => {
+  const ready = new Promise<Urls>((resolve, reject) => {
     settle = resolve;
     fail = reject;
   });
@@ -44,8 +50,16 @@ function startCli(args: string[], env: Record<string, string> = {}): Cli {
     buffered = parts.pop()!;
     lines.push(...parts);
     const api = lines.findIndex((l) => l.startsWith("API "));
-    if (api > 0 && lines[api - 1]!.startsWith("DynamoDB ")) {
-      settle({ dynamoDb: lines[api - 1]!.slice(9), api: lines[api]!.slice(4) });
+    if (
+      api > 1 &&
+      lines[api - 2]!.startsWith("DynamoDB ") &&
+      lines[api - 1]!.startsWith("Lambda ")
+    ) {
+      settle({
+        dynamoDb: lines[api - 2]!.slice(9),
+        lambda: lines[api - 1]!.slice(7),
+        api: lines[api]!.slice(4),
+      });
     }
   };
   child.stdout!.on("data", onData);
@@ -86,7 +100,7 @@ describe("npm start (local cloud CLI)", function () {
     for (const child of running.splice(0)) if (child.exitCode === null) child.kill("SIGKILL");
   });
 
-  it("prints progress, then the DynamoDB and API lines last, serves, and stops cleanly on SIGTERM", async () => {
+  it("prints progress, then the DynamoDB, Lambda and API lines last, serves, and stops cleanly on SIGTERM", async () => {
     const started = Date.now();
     const cli = startCli(["--project", FIXTURE_DIR, "--stack", "test"]);
     running.push(cli.child);
@@ -94,7 +108,12 @@ describe("npm start (local cloud CLI)", function () {
     const startupMs = Date.now() - started;
     console.log(`      (fixture startup ${startupMs} ms)`);
     expect(urls.dynamoDb).to.match(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(urls.lambda).to.match(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(urls.api).to.match(/^http:\/\/127\.0\.0\.1:\d+\/v1$/);
+    // Each function's line says which Node it runs on: its runtime's major (nodejs22.x → 22).
+    const fnLines = cli.lines.filter((l) => /Function \S+ \(index\.handler, Node /.test(l));
+    expect(fnLines).to.have.length(4);
+    for (const l of fnLines) expect(l).to.match(/, Node 22\.\d+\.\d+ from /);
     const apiLine = cli.lines.findIndex((l) => l.startsWith("API "));
     expect(
       cli.lines.slice(0, apiLine - 1).some((l) => l.includes("DynamoDB Local ready")),
@@ -103,6 +122,8 @@ describe("npm start (local cloud CLI)", function () {
 
     const res = await fetch(`${urls.api}/echo`);
     expect(res.status).to.equal(200);
+    const listed = await fetch(`${urls.lambda}/2015-03-31/functions/`);
+    expect(listed.status).to.equal(200);
     const port = urls.dynamoDb.split(":").pop()!;
     expect(javaPidOnPort(port)).to.have.length(1);
 
@@ -183,6 +204,29 @@ describe("npm start (local cloud CLI)", function () {
     } finally {
       holder.close();
     }
+  });
+
+  it("reports a busy Lambda API port clearly, naming LAMBDA_PORT", async () => {
+    const holder = net.createServer();
+    await new Promise<void>((r) => holder.listen(0, "127.0.0.1", r));
+    const port = (holder.address() as net.AddressInfo).port;
+    try {
+      const { code, output } = await failing(["--project", FIXTURE_DIR, "--stack", "test"], {
+        LAMBDA_PORT: String(port),
+      });
+      expect(code).to.equal(1);
+      expect(output)
+        .to.include(`Port ${port} on 127.0.0.1 is already in use`)
+        .and.include(`LAMBDA_PORT=${port + 1}`);
+    } finally {
+      holder.close();
+    }
+  });
+
+  it("refuses an --inspect value that is not a port", async () => {
+    const { code, output } = await failing(["--project", FIXTURE_DIR, "--inspect=abc"]);
+    expect(code).to.equal(1);
+    expect(output).to.include("--inspect=abc: give a port number");
   });
 
   it("says what to install when Java is missing", async () => {

@@ -1,9 +1,10 @@
 /**
  * `npm start`: the local cloud in a terminal. Progress lines first, then exactly
- * `DynamoDB http://127.0.0.1:<port>` and `API http://127.0.0.1:<port>/<stage>` for scripts to read,
- * and `Docs http://127.0.0.1:<port>/<stage>/docs` when the API is defined by an OpenAPI body.
+ * `DynamoDB http://127.0.0.1:<port>`, `Lambda http://127.0.0.1:<port>` and
+ * `API http://127.0.0.1:<port>/<stage>` for scripts to read, and
+ * `Docs http://127.0.0.1:<port>/<stage>/docs` when the API is defined by an OpenAPI body.
  *
- *   npm start -- [--stack NAME] [--data DIR] [--project DIR]   PORT sets the API port (default 3000)
+ *   npm start -- [--stack NAME] [--data DIR] [--project DIR] [--inspect[=PORT]] [--no-watch]
  */
 import { parseArgs } from "node:util";
 import { startLocalCloud, type LocalCloud } from "./index";
@@ -12,10 +13,22 @@ import { startLocalCloud, type LocalCloud } from "./index";
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 
 const USAGE =
-  "Usage: npm start -- [--stack NAME] [--data DIR] [--project DIR]   (PORT=3000 sets the API port)\n" +
-  "  --stack NAME   config from Pulumi.NAME.yaml (default dev)\n" +
-  "  --data DIR     keep DynamoDB data in DIR across restarts (default in memory)\n" +
-  "  --project DIR  the Pulumi project to run (default this repository)";
+  "Usage: npm start -- [--stack NAME] [--data DIR] [--project DIR] [--inspect[=PORT]] [--no-watch]\n" +
+  "  --stack NAME      config from Pulumi.NAME.yaml (default dev)\n" +
+  "  --data DIR        keep DynamoDB data in DIR across restarts (default in memory)\n" +
+  "  --project DIR     the Pulumi project to run (default this repository)\n" +
+  "  --inspect[=PORT]  let a debugger attach to the functions (first on PORT, default 9229)\n" +
+  "  --no-watch        do not rebuild a function when its sources change\n" +
+  "  PORT=3000 sets the API port, LAMBDA_PORT the Lambda API's (default a free one)";
+
+/** The environment variable as a port number (`fallback` when unset), or a clear failure. */
+function portFrom(name: string, fallback: number): number {
+  const raw = process.env[name];
+  const port = raw === undefined || raw === "" ? fallback : Number(raw);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    fail(`${name}=${raw} is not a port number`);
+  return port;
+}
 
 function fail(message: string): never {
   console.error(`\nlocal cloud: ${message}`);
@@ -23,13 +36,24 @@ function fail(message: string): never {
 }
 
 async function main(): Promise<void> {
-  let values: { stack?: string; data?: string; project?: string; help?: boolean };
+  let values: {
+    stack?: string;
+    data?: string;
+    project?: string;
+    inspect?: string;
+    "no-watch"?: boolean;
+    help?: boolean;
+  };
   try {
     ({ values } = parseArgs({
+      // `--inspect` alone means Node's default debugger port.
+      args: process.argv.slice(2).map((a) => (a === "--inspect" ? "--inspect=9229" : a)),
       options: {
         stack: { type: "string" },
         data: { type: "string" },
         project: { type: "string" },
+        inspect: { type: "string" },
+        "no-watch": { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
     }));
@@ -40,10 +64,15 @@ async function main(): Promise<void> {
     console.log(USAGE);
     return;
   }
-  const port =
-    process.env.PORT === undefined || process.env.PORT === "" ? 3000 : Number(process.env.PORT);
-  if (!Number.isInteger(port) || port < 0 || port > 65535)
-    fail(`PORT=${process.env.PORT} is not a port number`);
+  const port = portFrom("PORT", 3000);
+  const lambdaPort = portFrom("LAMBDA_PORT", 0);
+  const inspectPort = values.inspect === undefined ? undefined : Number(values.inspect);
+  if (
+    inspectPort !== undefined &&
+    (!Number.isInteger(inspectPort) || inspectPort < 1 || inspectPort > 65535)
+  ) {
+    fail(`--inspect=${values.inspect}: give a port number, e.g. --inspect=9229\n${USAGE}`);
+  }
 
   const started = Date.now();
   let cloud: LocalCloud | undefined;
@@ -77,6 +106,9 @@ async function main(): Promise<void> {
       projectDir: values.project,
       dataDir: values.data,
       port,
+      lambdaPort,
+      inspectPort,
+      watch: !values["no-watch"],
       log: (line) => console.log(`  ${line}`),
     });
   } catch (err) {
@@ -85,6 +117,7 @@ async function main(): Promise<void> {
   if (shuttingDown) return;
   console.log(`Ready in ${((Date.now() - started) / 1000).toFixed(1)} s. Ctrl-C stops everything.`);
   console.log(`DynamoDB ${cloud.dynamoDbEndpoint}`);
+  console.log(`Lambda ${cloud.lambdaEndpoint}`);
   if (cloud.apiUrl) console.log(`API ${cloud.apiUrl}`);
   if (cloud.docsUrl) console.log(`Docs ${cloud.docsUrl}`);
 }

@@ -8,8 +8,11 @@ import * as crypto from "node:crypto";
 import * as path from "node:path";
 import * as readline from "node:readline";
 import type { FunctionModel } from "./model";
+import type { NodeBinary } from "./node-runtime";
 
 const RUNTIME = path.join(__dirname, "lambda-runtime.mjs");
+/** Lambda's limit for a synchronous invocation's request payload (the event), in bytes. */
+export const MAX_INVOKE_PAYLOAD_BYTES = 6 * 1024 * 1024;
 /** Lambda's limit for the init phase (importing the handler). */
 const INIT_TIMEOUT_MS = 10_000;
 
@@ -28,6 +31,13 @@ export type InvokeOutcome =
 export interface FunctionHostOptions {
   /** Upper bound on concurrent environments. */
   maxWorkers: number;
+  /** The Node binary that runs the environments (one of the function's runtime). */
+  node: NodeBinary;
+  /**
+   * Environments listen for a debugger here (`--inspect=127.0.0.1:<port>`), one environment at
+   * a time, and no timeout cuts a paused invocation short.
+   */
+  inspectPort?: number;
   /** Extra environment (endpoint, region, credentials) laid over the function's own. */
   runtimeEnvironment: Record<string, string>;
   log: (line: string) => void;
@@ -35,6 +45,9 @@ export interface FunctionHostOptions {
 
 interface Worker {
   child: ChildProcess;
+  /** Set once newer code is in place: the environment ends after its current invocation. */
+  retired: boolean;
+  exited: Promise<void>;
   /** The last stderr lines of the current invocation, for the crash report. */
   stderrTail: string[];
   /** Resolves with an init error, or null once the handler is loaded. */
@@ -55,13 +68,38 @@ export class FunctionHost {
   private readonly all = new Set<Worker>();
   private readonly waiting: ((w: Worker) => void)[] = [];
   private stopped = false;
+  /** Where the code new environments load comes from (the edit loop replaces it). */
+  private codeDir: string;
   readonly maxWorkers: number;
 
   constructor(
     readonly fn: FunctionModel,
     private readonly options: FunctionHostOptions,
   ) {
-    this.maxWorkers = Math.max(1, Math.min(options.maxWorkers, fn.reservedConcurrency ?? Infinity));
+    const cap = options.inspectPort === undefined ? options.maxWorkers : 1;
+    this.maxWorkers = Math.max(1, Math.min(cap, fn.reservedConcurrency ?? Infinity));
+    this.codeDir = fn.codeDir;
+  }
+
+  /** The Node binary the environments run on. */
+  get node(): NodeBinary {
+    return this.options.node;
+  }
+
+  /**
+   * Serves `dir` from the next invocation on: idle environments end now, busy ones once their
+   * invocation is answered. Resolves when no environment of the old code is left.
+   */
+  async replaceCode(dir: string): Promise<void> {
+    this.codeDir = dir;
+    const old = [...this.all];
+    for (const worker of old) worker.retired = true;
+    for (const worker of [...this.idle]) void this.kill(worker);
+    this.idle.length = 0;
+    // The next request should not wait for the new code's init (a debugger's port is free only
+    // once the old environment is gone).
+    if (this.options.inspectPort === undefined || this.all.size === 0) void this.warm();
+    await Promise.all(old.map((w) => w.exited));
   }
 
   /** Starts one environment ahead of the first request; resolves with its init error, if any. */
@@ -86,7 +124,11 @@ export class FunctionHost {
    * Runs one invocation. `deadline` is when API Gateway gives up (its integration timeout); the
    * function's own timeout starts once an environment takes the event.
    */
-  async invoke(event: unknown, deadline: number): Promise<InvokeOutcome> {
+  async invoke(
+    event: unknown,
+    deadline: number,
+    id: string = crypto.randomUUID(),
+  ): Promise<InvokeOutcome> {
     let timer: NodeJS.Timeout | undefined;
     const gaveUp = new Promise<null>((resolve) => {
       timer = setTimeout(() => resolve(null), Math.max(0, deadline - Date.now()));
@@ -109,7 +151,7 @@ export class FunctionHost {
     }
     const remaining = deadline - Date.now();
     const limit = this.fn.timeoutMs <= remaining ? "function" : "integration";
-    const id = crypto.randomUUID();
+    const enforced = this.options.inspectPort === undefined;
     worker.stderrTail = [];
     const outcome = await new Promise<InvokeOutcome>((resolve) => {
       const t = setTimeout(
@@ -122,6 +164,7 @@ export class FunctionHost {
         },
         Math.min(this.fn.timeoutMs, remaining),
       );
+      if (!enforced) clearTimeout(t);
       worker.onExit = (detail) => {
         clearTimeout(t);
         resolve({ kind: "crash", detail });
@@ -166,6 +209,7 @@ export class FunctionHost {
 
   private release(worker: Worker): void {
     if (this.stopped) return;
+    if (worker.retired && !worker.dead) void this.kill(worker);
     if (worker.dead) {
       // Its place is free again: a waiting request gets a fresh environment.
       if (this.waiting.length && this.all.size < this.maxWorkers)
@@ -194,17 +238,23 @@ export class FunctionHost {
       AWS_NODEJS_CONNECTION_REUSE_ENABLED: "1",
       // Lambda runs Node 22, where the SDK has nothing to warn about; this machine may not.
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
-      LAMBDA_TASK_ROOT: fn.codeDir,
+      LAMBDA_TASK_ROOT: this.codeDir,
       _HANDLER: fn.handler,
     };
   }
 
   private spawn(): Worker {
+    const execArgv = [`--max-old-space-size=${Math.max(64, Math.floor(this.fn.memoryMb * 0.9))}`];
+    if (this.options.inspectPort !== undefined) {
+      execArgv.push(`--inspect=127.0.0.1:${this.options.inspectPort}`);
+    }
     const child = fork(RUNTIME, [], {
-      cwd: this.fn.codeDir,
+      cwd: this.codeDir,
       env: this.env(),
+      // The Node of the function's runtime, which need not be ours.
+      execPath: this.options.node.execPath,
       // Not our execArgv (which may load tsx): the handler must load as plain Node loads it.
-      execArgv: [`--max-old-space-size=${Math.max(64, Math.floor(this.fn.memoryMb * 0.9))}`],
+      execArgv,
       stdio: ["ignore", "pipe", "pipe", "ipc"],
       serialization: "json",
     });
@@ -219,6 +269,8 @@ export class FunctionHost {
     let settleInit: (e: FunctionError | null) => void = () => undefined;
     const worker: Worker = {
       child,
+      retired: false,
+      exited: new Promise((resolve) => child.once("exit", () => resolve())),
       stderrTail: [],
       dead: false,
       init: new Promise((resolve) => (settleInit = resolve)),

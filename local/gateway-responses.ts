@@ -19,6 +19,8 @@ export interface GatewayError {
   requestHeaders: Record<string, string | string[] | undefined>;
   /** `x-amzn-ErrorType`, as API Gateway sends it. */
   errorType?: string;
+  /** The built-in body when the API declares no gateway response, where captures show its exact text. */
+  builtinBody?: string;
 }
 
 /** `$context` variables a gateway response template may use. */
@@ -56,7 +58,7 @@ export function gatewayErrorResponse(api: RestApiModel, error: GatewayError): Ht
     return {
       statusCode: error.status,
       headers,
-      body: Buffer.from(JSON.stringify({ message: error.message })),
+      body: Buffer.from(error.builtinBody ?? JSON.stringify({ message: error.message })),
     };
   }
   for (const [key, source] of Object.entries(declared.responseParameters)) {

@@ -22,6 +22,9 @@ import { apiGatewayHandler, INTEGRATION_TIMEOUT_MS } from "./api-gateway";
 import { startDynamoDbLocal, type StartedDynamoDbLocal } from "./dynamodb-local";
 import { docsSite } from "./docs";
 import { FunctionHost } from "./functions";
+import { lambdaApiHandler } from "./lambda-api";
+import { nodeForRuntime } from "./node-runtime";
+import { startEditLoop } from "./watch";
 import { buildModel, type LocalModel } from "./model";
 import { materialiseTable } from "./tables";
 
@@ -51,6 +54,19 @@ export interface LocalCloudOptions {
   workersPerFunction?: number;
   /** API Gateway's integration timeout; lowered only by tests. @default 29000 */
   integrationTimeoutMs?: number;
+  /** Port of the Lambda API (Invoke, ListFunctions, GetFunction); 0 picks a free one. @default 0 */
+  lambdaPort?: number;
+  /**
+   * Let a debugger attach to the functions: each function runs one environment, listening on
+   * 127.0.0.1 at this port, the next function at the next port, and so on; no timeout cuts a
+   * paused invocation short. @default off
+   */
+  inspectPort?: number;
+  /**
+   * Rebuild a function's bundle when a source it was built from changes, and serve the new code
+   * from the next request (only for bundles built by `components/bundle.ts`). @default false
+   */
+  watch?: boolean;
 }
 
 /** DynamoDB Local as the fault tests drive it: stop it mid-run, start it again on the same port. */
@@ -81,21 +97,28 @@ export interface LocalCloud {
   readonly apis: LocalApi[];
   /** `http://127.0.0.1:<port>`: what `AWS_ENDPOINT_URL_DYNAMODB` should be. */
   readonly dynamoDbEndpoint: string;
+  /** `http://127.0.0.1:<port>`: the Lambda API, for `--endpoint-url` / `AWS_ENDPOINT_URL_LAMBDA`. */
+  readonly lambdaEndpoint: string;
   readonly region: string;
   readonly dynamoDb: LocalDynamoDb;
   /** What the program registered, as recorded under mocks. */
   readonly program: ProgramRun;
   /** What is being served, derived from `program`. */
   readonly model: LocalModel;
+  /** With `watch`: resolves once the sources are watched (edits before that are not seen). */
+  readonly watching: Promise<void>;
   /** Process ids of a function's live environments, by physical or logical name. */
   functionPids(name: string): number[];
   /** Stops the API, the functions and DynamoDB Local. Safe to call twice. */
   stop(): Promise<void>;
 }
 
+/** The longest delay setTimeout takes (about 24.8 days). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 const seconds = (since: number) => `${((Date.now() - since) / 1000).toFixed(1)} s`;
 
-async function listen(server: http.Server, port: number): Promise<number> {
+async function listen(server: http.Server, port: number, setting = "PORT"): Promise<number> {
   await new Promise<void>((resolve, reject) => {
     const onError = (err: NodeJS.ErrnoException) => {
       server.off("listening", onListening);
@@ -103,7 +126,7 @@ async function listen(server: http.Server, port: number): Promise<number> {
         reject(
           new Error(
             `Port ${port} on 127.0.0.1 is already in use (another local cloud?). ` +
-              `Stop whatever holds it (lsof -i :${port}) or pick another port: PORT=${port + 1} npm start`,
+              `Stop whatever holds it (lsof -i :${port}) or pick another port: ${setting}=${port + 1} npm start`,
           ),
         );
       } else reject(err);
@@ -145,6 +168,10 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     const servers = [mainServer];
     cleanups.push(() => Promise.all(servers.map(closeServer)).then(() => undefined));
     const apiPort = await listen(mainServer, options.port ?? 0);
+    let serveLambda: http.RequestListener = (req, res) => serve(req, res);
+    const lambdaServer = http.createServer((req, res) => serveLambda(req, res));
+    servers.push(lambdaServer);
+    const lambdaPort = await listen(lambdaServer, options.lambdaPort ?? 0, "LAMBDA_PORT");
 
     // The engine and the program start side by side: both take seconds, and neither needs the other.
     let t = Date.now();
@@ -204,11 +231,15 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
 
     t = Date.now();
     const hosts = new Map<string, FunctionHost>();
-    for (const fn of model.functions) {
+    for (const [i, fn] of model.functions.entries()) {
+      const node = nodeForRuntime(fn.runtime);
+      if (node.mismatch) log(`Warning: function ${fn.name}: ${node.mismatch}`);
       hosts.set(
         fn.name,
         new FunctionHost(fn, {
           maxWorkers: options.workersPerFunction ?? 4,
+          node,
+          inspectPort: options.inspectPort === undefined ? undefined : options.inspectPort + i,
           log,
           runtimeEnvironment: {
             AWS_ENDPOINT_URL_DYNAMODB: dynamoDbEndpoint,
@@ -226,7 +257,11 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     await Promise.all(
       [...hosts.values()].map(async (host) => {
         const error = await host.warm();
-        const what = `Function ${host.fn.name} (${host.fn.handler}, timeout ${host.fn.timeoutMs / 1000} s, up to ${host.maxWorkers} workers)`;
+        const debug =
+          options.inspectPort === undefined
+            ? ""
+            : `, debugger on 127.0.0.1:${options.inspectPort + model.functions.indexOf(host.fn)}`;
+        const what = `Function ${host.fn.name} (${host.fn.handler}, Node ${host.node.version} from ${host.node.source}, timeout ${host.fn.timeoutMs / 1000} s, up to ${host.maxWorkers} workers${debug})`;
         log(
           error
             ? `${what}: init failed, requests will answer 502: ${error.errorMessage}`
@@ -235,13 +270,25 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       }),
     );
     log(`Functions ready (${seconds(t)})`);
+    if (options.inspectPort !== undefined) {
+      log("Debugging: one environment per function, and no function or integration timeout");
+    }
+    const editLoop = options.watch ? startEditLoop(hosts.values(), log) : undefined;
+    if (editLoop) cleanups.push(() => editLoop.stop());
+    serveLambda = lambdaApiHandler({ functions: hosts, region: program.region, log });
+    const lambdaEndpoint = `http://127.0.0.1:${lambdaPort}`;
+    log(`Lambda API for ${hosts.size} function${hosts.size === 1 ? "" : "s"} on ${lambdaEndpoint}`);
 
     const apis: LocalApi[] = [];
     for (const [i, api] of model.apis.entries()) {
       const handler = apiGatewayHandler({
         api,
         functions: hosts,
-        integrationTimeoutMs: options.integrationTimeoutMs ?? INTEGRATION_TIMEOUT_MS,
+        // A debugger may hold an invocation for as long as it likes.
+        integrationTimeoutMs:
+          options.inspectPort === undefined
+            ? (options.integrationTimeoutMs ?? INTEGRATION_TIMEOUT_MS)
+            : MAX_TIMER_MS,
         log,
       });
       let port = apiPort;
@@ -297,6 +344,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       docsUrl,
       apis,
       dynamoDbEndpoint,
+      lambdaEndpoint,
+      watching: editLoop?.ready ?? Promise.resolve(),
       region: program.region,
       dynamoDb,
       program,

@@ -13,6 +13,8 @@ import {
 import type { APIGatewayProxyEvent } from "aws-lambda";
 import { expect } from "chai";
 import { LOCAL_CREDENTIALS, startLocalCloud, type LocalCloud } from "./index";
+import { capturedEvent } from "./fixtures/events";
+import { runtimeMajor } from "./node-runtime";
 import { TABLE_TYPE } from "./tables";
 
 export const FIXTURE_DIR = path.join(__dirname, "fixtures");
@@ -24,6 +26,7 @@ interface Echo {
   functionName: string;
   remainingMs: number;
   pid: number;
+  node: string;
 }
 
 /** A raw HTTP request, so repeated headers go out as separate lines (fetch would merge them). */
@@ -151,6 +154,19 @@ describe("local cloud (fixture program)", function () {
     );
   });
 
+  it("runs each function on the Node major of its runtime (nodejs22.x → Node 22), whatever Node we run on", async () => {
+    const { node } = await echo("/echo");
+    const runtime = fn("echo").runtime;
+    expect(runtime).to.equal("nodejs22.x");
+    expect(node).to.match(new RegExp(`^v${runtimeMajor(runtime)}\\.`));
+    expect(
+      logs.some(
+        (l) =>
+          l.includes(`Function ${fn("echo").name} (`) && l.includes(`Node ${node.slice(1)} from `),
+      ),
+    ).to.equal(true);
+  });
+
   it("lets a function reach its table through the SDK with nothing but its environment", async () => {
     const put = await request(`${cloud.apiUrl}/store/item-1`, {
       method: "PUT",
@@ -174,61 +190,12 @@ describe("local cloud (fixture program)", function () {
       headers: { "User-Agent": "shape-test" },
     });
     const stage = cloud.program.ofType("aws:apigateway/stage:Stage")[0]!.inputs;
-    // The top-level, requestContext and identity fields of the documented APIGatewayProxyEvent.
-    expect(Object.keys(event).sort()).to.deep.equal(
-      [
-        "body",
-        "headers",
-        "httpMethod",
-        "isBase64Encoded",
-        "multiValueHeaders",
-        "multiValueQueryStringParameters",
-        "path",
-        "pathParameters",
-        "queryStringParameters",
-        "requestContext",
-        "resource",
-        "stageVariables",
-      ].sort(),
-    );
-    expect(Object.keys(event.requestContext).sort()).to.deep.equal(
-      [
-        "accountId",
-        "apiId",
-        "domainName",
-        "domainPrefix",
-        "extendedRequestId",
-        "httpMethod",
-        "identity",
-        "path",
-        "protocol",
-        "requestId",
-        "requestTime",
-        "requestTimeEpoch",
-        "resourceId",
-        "resourcePath",
-        "stage",
-      ].sort(),
-    );
-    expect(Object.keys(event.requestContext.identity).sort()).to.deep.equal(
-      [
-        "accessKey",
-        "accountId",
-        "apiKey",
-        "apiKeyId",
-        "caller",
-        "clientCert",
-        "cognitoAuthenticationProvider",
-        "cognitoAuthenticationType",
-        "cognitoIdentityId",
-        "cognitoIdentityPoolId",
-        "principalOrgId",
-        "sourceIp",
-        "user",
-        "userAgent",
-        "userArn",
-      ].sort(),
-    );
+    // Exactly the fields of a captured event from an API without keys or authorizers.
+    const real = capturedEvent("powertools-apigw-rest-no-auth.json");
+    const keys = (o: object) => Object.keys(o).sort();
+    expect(keys(event)).to.deep.equal(keys(real));
+    expect(keys(event.requestContext)).to.deep.equal(keys(real.requestContext));
+    expect(keys(event.requestContext.identity)).to.deep.equal(keys(real.requestContext.identity));
     expect(event).to.deep.include({
       resource: "/items/{id}",
       path: "/items/42",
@@ -239,8 +206,11 @@ describe("local cloud (fixture program)", function () {
       isBase64Encoded: false,
     });
     const api = cloud.program.ofType("aws:apigateway/restApi:RestApi")[0]!;
+    const deployment = cloud.program.ofType("aws:apigateway/deployment:Deployment")[0]!;
+    expect(stage.deployment).to.equal(deployment.id);
     expect(event.requestContext).to.deep.include({
       apiId: api.id,
+      deploymentId: deployment.id,
       stage: stage.stageName,
       resourcePath: "/items/{id}",
       httpMethod: "GET",
@@ -277,7 +247,7 @@ describe("local cloud (fixture program)", function () {
     expect(await served("GET", "/items/a%20b")).to.deep.equal({
       fn: names.echo,
       resource: "/items/{id}",
-      params: { id: "a b" },
+      params: { id: "a%20b" },
     });
     expect(await served("GET", "/files/a/b/c.txt")).to.deep.equal({
       fn: names.echo,
@@ -289,6 +259,42 @@ describe("local cloud (fixture program)", function () {
       resource: "/{proxy+}",
       params: { proxy: "anything/else" },
     });
+  });
+
+  it("sends what a live capture shows for the same request: encoded path, + in the query, headers", async () => {
+    const captured = capturedEvent("voker-apigwv1-request.json");
+    const { event } = await echo(
+      `${captured.path}?empty=&encodedPlus=a%2Bb&literalPlus=a+b&redirect=https%3A%2F%2Fexample.com%2Fa%2Fb&repeat=one&repeat=two`,
+      {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          cookie: "session=abc123; theme=dark",
+          "x-voker-probe": ["first", "second"],
+          "X-Forwarded-For": "203.0.113.9",
+        },
+        body: captured.body!,
+      },
+    );
+    const stage = cloud.program.ofType("aws:apigateway/stage:Stage")[0]!.inputs.stageName;
+    expect(event).to.deep.include({
+      resource: captured.resource,
+      path: captured.path,
+      pathParameters: captured.pathParameters,
+      queryStringParameters: captured.queryStringParameters,
+      multiValueQueryStringParameters: captured.multiValueQueryStringParameters,
+      body: captured.body,
+      isBase64Encoded: false,
+    });
+    expect(event.requestContext.path).to.equal(
+      captured.requestContext.path.replace(`/${captured.requestContext.stage}/`, `/${stage}/`),
+    );
+    for (const name of ["content-type", "cookie", "x-voker-probe"]) {
+      expect(event.multiValueHeaders[name], name).to.deep.equal(captured.multiValueHeaders[name]);
+    }
+    expect(event.headers["X-Forwarded-For"]).to.equal("203.0.113.9, 127.0.0.1");
+    const names = Object.keys(event.headers).map((h) => h.toLowerCase());
+    expect(names).to.not.include.members(["content-length", "connection"]);
   });
 
   it("answers API Gateway's 403s for a method the resource lacks and for an unknown stage", async () => {
@@ -343,6 +349,22 @@ describe("local cloud (fixture program)", function () {
     expect(text.event).to.include({ isBase64Encoded: false, body: '{"a":"é"}' });
   });
 
+  it("answers 413 before the function runs when the event is over Lambda's 6 MB invoke limit", async () => {
+    // 4 MB of body makes an event under 6 MB; 7 MB one over it (API Gateway itself takes 10 MB).
+    const under = await echo("/echo", { method: "POST", body: Buffer.alloc(4 << 20, 0x61) });
+    expect(under.event.body).to.have.length(4 << 20);
+    const over = await request(`${cloud.apiUrl}/echo`, {
+      method: "POST",
+      body: Buffer.alloc(7 << 20, 0x61),
+    });
+    expect(over.status).to.equal(413);
+    // The body and error type API Gateway answered with in a published capture.
+    expect(over.body.toString()).to.equal('{"message": "Request Too Long"}');
+    expect(over.headers["x-amzn-errortype"]).to.equal("BadRequestException");
+    expect(logs.some((l) => /POST \/v1\/echo → 413 .*invoke limit/.test(l))).to.equal(true);
+    await echo("/echo");
+  });
+
   it("answers 413 for a payload over 10 MB and keeps serving", async () => {
     const big = await request(`${cloud.apiUrl}/echo`, {
       method: "POST",
@@ -352,21 +374,22 @@ describe("local cloud (fixture program)", function () {
     await echo("/echo");
   });
 
-  it("enforces the function's timeout with 504, then serves from a fresh environment", async () => {
+  it("answers the function's own timeout with 502 (a function error), then serves from a fresh environment", async () => {
     const timeoutMs = fn("misbehave").timeoutMs;
     const slow = await request(`${cloud.apiUrl}/misbehave?do=sleep&ms=${timeoutMs * 4}`);
-    expect(slow.status).to.equal(504);
-    expect(JSON.parse(slow.body.toString())).to.deep.equal({
-      message: "Endpoint request timed out",
-    });
+    expect(slow.status).to.equal(502);
+    expect(JSON.parse(slow.body.toString())).to.deep.equal({ message: "Internal server error" });
     expect(slow.ms).to.be.within(timeoutMs - 50, timeoutMs * 3);
     expect((await request(`${cloud.apiUrl}/misbehave`)).status).to.equal(200);
   });
 
-  it("enforces API Gateway's integration timeout when the function's own is longer", async () => {
+  it("answers 504 only at API Gateway's integration timeout, when the function's own is longer", async () => {
     expect(fn("echo").timeoutMs).to.be.above(INTEGRATION_TIMEOUT_MS);
     const slow = await request(`${cloud.apiUrl}/echo?sleepMs=${fn("echo").timeoutMs - 500}`);
     expect(slow.status).to.equal(504);
+    expect(JSON.parse(slow.body.toString())).to.deep.equal({
+      message: "Endpoint request timed out",
+    });
     expect(slow.ms).to.be.within(INTEGRATION_TIMEOUT_MS - 50, fn("echo").timeoutMs - 500);
   });
 

@@ -62,6 +62,12 @@ export interface FunctionModel {
   codeDir: string;
   /** `file.export`, as Lambda's `handler` setting. */
   handler: string;
+  /** Lambda's `runtime` setting, e.g. `nodejs22.x`. */
+  runtime: string;
+  /** `arm64` or `x86_64`. */
+  architecture: string;
+  /** The execution role's ARN. */
+  role: string;
   /** The function's configured timeout. Lambda's default is 3 s. */
   timeoutMs: number;
   memoryMb: number;
@@ -99,6 +105,8 @@ export interface ResourceModel {
 export interface StageModel {
   name: string;
   variables: Record<string, string> | null;
+  /** The Deployment the stage serves (`requestContext.deploymentId`). */
+  deploymentId: string;
 }
 
 /** A gateway response (`x-amazon-apigateway-gateway-responses` or an `aws.apigateway.Response`). */
@@ -222,6 +230,9 @@ export async function buildModel(
       invokeArn: asString(r.state.invokeArn),
       codeDir: await codeDirectory(r, projectDir, scratchDir),
       handler: asString(r.inputs.handler) || "index.handler",
+      runtime,
+      architecture: asString(r.inputs.architectures?.[0]) || "x86_64",
+      role: asString(r.inputs.role),
       timeoutMs: Number(r.inputs.timeout ?? 3) * 1000,
       memoryMb: Number(r.inputs.memorySize ?? 128),
       environment,
@@ -272,6 +283,7 @@ export async function buildModel(
 
     const stages = ofApi(STAGE).map((s) => ({
       name: asString(s.inputs.stageName),
+      deploymentId: asString(s.inputs.deployment),
       variables:
         s.inputs.variables && Object.keys(s.inputs.variables).length
           ? Object.fromEntries(

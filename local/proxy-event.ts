@@ -3,7 +3,7 @@
  * (`APIGatewayProxyEvent`) and how it maps the function's result back to HTTP.
  */
 import * as crypto from "node:crypto";
-import type { APIGatewayProxyEvent } from "aws-lambda";
+import type { APIGatewayEventIdentity, APIGatewayProxyEvent } from "aws-lambda";
 import { ACCOUNT_ID } from "./program";
 
 export interface IncomingRequest {
@@ -22,6 +22,8 @@ export interface IncomingRequest {
 export interface EventContext {
   apiId: string;
   stage: string;
+  /** The deployment the stage serves (`requestContext.deploymentId`). */
+  deploymentId: string;
   stageVariables: Record<string, string> | null;
   resourceId: string;
   resourcePath: string;
@@ -42,11 +44,13 @@ export function isBinaryMediaType(value: string | undefined, binaryMediaTypes: s
   });
 }
 
-function decodeComponent(s: string): string {
+/** A query-string name or value as REST APIs deliver it: `+` is a space, then percent-decoded. */
+function decodeQueryComponent(s: string): string {
+  const spaced = s.replace(/\+/g, " ");
   try {
-    return decodeURIComponent(s);
+    return decodeURIComponent(spaced);
   } catch {
-    return s;
+    return spaced;
   }
 }
 
@@ -56,8 +60,8 @@ function parseQuery(query: string): Record<string, string[]> | null {
   for (const pair of query.split("&")) {
     if (!pair) continue;
     const eq = pair.indexOf("=");
-    const key = decodeComponent(eq < 0 ? pair : pair.slice(0, eq));
-    const value = eq < 0 ? "" : decodeComponent(pair.slice(eq + 1));
+    const key = decodeQueryComponent(eq < 0 ? pair : pair.slice(0, eq));
+    const value = eq < 0 ? "" : decodeQueryComponent(pair.slice(eq + 1));
     (out[key] ??= []).push(value);
   }
   return Object.keys(out).length ? out : null;
@@ -88,11 +92,42 @@ function requestTime(date: Date): string {
   );
 }
 
+/**
+ * Request headers that describe the client's connection to API Gateway, not the request, so they
+ * never reach the event: the body's length (captured REST events with a body carry no
+ * Content-Length) and the hop-by-hop headers an HTTP intermediary removes (RFC 9110 §7.6.1).
+ */
+const CONNECTION_HEADERS = new Set([
+  "content-length",
+  "connection",
+  "keep-alive",
+  "proxy-connection",
+  "te",
+  "transfer-encoding",
+  "upgrade",
+]);
+
 export function buildProxyEvent(req: IncomingRequest, ctx: EventContext): APIGatewayProxyEvent {
   const now = new Date();
+  const named = new Set<string>(CONNECTION_HEADERS);
+  for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
+    if (req.rawHeaders[i]!.toLowerCase() !== "connection") continue;
+    // Headers the client's Connection header lists are hop-by-hop too.
+    for (const token of req.rawHeaders[i + 1]!.split(",")) named.add(token.trim().toLowerCase());
+  }
   const multiValueHeaders: Record<string, string[]> = {};
   for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
+    if (named.has(req.rawHeaders[i]!.toLowerCase())) continue;
     (multiValueHeaders[req.rawHeaders[i]!] ??= []).push(req.rawHeaders[i + 1]!);
+  }
+  const existing = (name: string) =>
+    Object.keys(multiValueHeaders).find((h) => h.toLowerCase() === name.toLowerCase());
+  // A proxy in front of the client may have started X-Forwarded-For: API Gateway appends the
+  // address the connection came from, and that address is identity.sourceIp.
+  const forwardedFor = existing("X-Forwarded-For");
+  if (forwardedFor) {
+    const values = multiValueHeaders[forwardedFor]!;
+    values[values.length - 1] = `${values[values.length - 1]}, ${req.sourceIp}`;
   }
   const traceId = `Root=1-${Math.floor(now.getTime() / 1000).toString(16)}-${crypto.randomBytes(12).toString("hex")}`;
   // Headers API Gateway adds on its way to the function.
@@ -103,9 +138,7 @@ export function buildProxyEvent(req: IncomingRequest, ctx: EventContext): APIGat
     "X-Amzn-Trace-Id": traceId,
   };
   for (const [k, v] of Object.entries(added)) {
-    if (!Object.keys(multiValueHeaders).some((h) => h.toLowerCase() === k.toLowerCase())) {
-      multiValueHeaders[k] = [v];
-    }
+    if (!existing(k)) multiValueHeaders[k] = [v];
   }
   const headers = lastValues(multiValueHeaders)!;
   const header = (name: string) =>
@@ -113,7 +146,8 @@ export function buildProxyEvent(req: IncomingRequest, ctx: EventContext): APIGat
   const multiQuery = parseQuery(req.query);
   const binary = isBinaryMediaType(header("content-type"), ctx.binaryMediaTypes);
   const hasBody = req.body.length > 0;
-  const path = req.path.split("/").map(decodeComponent).join("/");
+  // As sent, still percent-encoded: REST APIs decode neither `path` nor `requestContext.path`.
+  const path = req.path;
   const host = header("host") ?? `127.0.0.1:${req.localPort}`;
 
   return {
@@ -129,17 +163,16 @@ export function buildProxyEvent(req: IncomingRequest, ctx: EventContext): APIGat
     requestContext: {
       accountId: ACCOUNT_ID,
       apiId: ctx.apiId,
+      deploymentId: ctx.deploymentId,
       domainName: host,
       domainPrefix: host.split(".")[0]!.split(":")[0]!,
       extendedRequestId: crypto.randomBytes(8).toString("base64url"),
       httpMethod: req.httpMethod,
+      // The fields of a captured event from an API without keys, IAM or mutual TLS.
       identity: {
         accessKey: null,
         accountId: null,
-        apiKey: null,
-        apiKeyId: null,
         caller: null,
-        clientCert: null,
         cognitoAuthenticationProvider: null,
         cognitoAuthenticationType: null,
         cognitoIdentityId: null,
@@ -149,7 +182,9 @@ export function buildProxyEvent(req: IncomingRequest, ctx: EventContext): APIGat
         user: null,
         userAgent: header("user-agent") ?? null,
         userArn: null,
-      },
+        // @types/aws-lambda also lists apiKey, apiKeyId and clientCert, which only APIs using
+        // those features receive.
+      } as unknown as APIGatewayEventIdentity,
       path: `/${ctx.stage}${path}`,
       protocol: "HTTP/1.1",
       requestId: ctx.requestId,
@@ -158,7 +193,11 @@ export function buildProxyEvent(req: IncomingRequest, ctx: EventContext): APIGat
       resourceId: ctx.resourceId,
       resourcePath: ctx.resourcePath,
       stage: ctx.stage,
-    } as APIGatewayProxyEvent["requestContext"],
+      // Captured REST events carry deploymentId; @types/aws-lambda does not list it.
+    } as Omit<
+      APIGatewayProxyEvent["requestContext"],
+      "authorizer"
+    > as APIGatewayProxyEvent["requestContext"],
     body: hasBody ? (binary ? req.body.toString("base64") : req.body.toString("utf8")) : null,
     isBase64Encoded: hasBody && binary,
   };
@@ -227,8 +266,11 @@ export function mapProxyResult(
     for (const [k, v] of Object.entries(result.headers)) {
       const value = headerValue(v);
       if (value === undefined) return { malformed: `headers.${k} must be a string` };
-      // When both give a header, the multiValueHeaders values win (API Gateway's merge rule).
-      if (!headers[k]) headers[k] = [value];
+      // Given in both, a header's values are merged into one list; a value both give appears
+      // once (the developer guide's rule for the proxy integration's output format).
+      const name = Object.keys(headers).find((h) => h.toLowerCase() === k.toLowerCase()) ?? k;
+      const values = (headers[name] ??= []);
+      if (!values.includes(value)) values.push(value);
     }
   }
   if (!Object.keys(headers).some((k) => k.toLowerCase() === "content-type")) {

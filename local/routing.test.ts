@@ -1,4 +1,7 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { expect } from "chai";
+import { EVENTS_DIR } from "./fixtures/events";
 import type { MethodModel, ResourceModel } from "./model";
 import { matchRoute } from "./routing";
 
@@ -90,11 +93,23 @@ describe("local cloud: API Gateway route matching", () => {
     });
   });
 
-  it("collects every path parameter, URL-decoded", () => {
+  it("collects every path parameter as sent, still percent-encoded (as REST APIs do)", () => {
     expect(route("PUT", "/items/a%20b/tags/x%2Fy")?.params).to.deep.equal({
-      id: "a b",
-      tag: "x/y",
+      id: "a%20b",
+      tag: "x%2Fy",
     });
+  });
+
+  it("delivers each path of the live ingress captures byte for byte to {proxy+}", () => {
+    const captures = JSON.parse(
+      fs.readFileSync(path.join(EVENTS_DIR, "voker-ingress-paths.json"), "utf8"),
+    ) as { sentPath: string }[];
+    expect(captures).to.have.length(10);
+    for (const { sentPath } of captures) {
+      expect(route("GET", sentPath)?.params, sentPath).to.deep.equal({
+        proxy: sentPath.slice(1),
+      });
+    }
   });
 
   it("falls back to the greedy proxy when a deeper static branch does not match", () => {

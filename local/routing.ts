@@ -1,7 +1,8 @@
 /**
  * API Gateway's request matching for REST APIs, over the resource tree the program declared:
  * at each path segment a static child beats a `{param}` child, which beats a greedy `{proxy+}`;
- * then, on the matched resource, an explicit method beats `ANY`.
+ * then, on the matched resource, an explicit method beats `ANY`. Segments are matched and path
+ * parameters delivered as the client sent them, still percent-encoded, as REST APIs do.
  */
 import type { MethodModel, ResourceModel } from "./model";
 
@@ -14,14 +15,6 @@ export interface RouteMatch {
 
 const paramName = (part: string) => /^\{([^}+]+)\}$/.exec(part)?.[1];
 const greedyName = (part: string) => /^\{([^}]+)\+\}$/.exec(part)?.[1];
-
-function decode(segment: string): string {
-  try {
-    return decodeURIComponent(segment);
-  } catch {
-    return segment;
-  }
-}
 
 function matchFrom(
   node: ResourceModel,
@@ -39,13 +32,12 @@ function matchFrom(
   for (const child of children) {
     const name = paramName(child.pathPart);
     if (!name) continue;
-    const found = matchFrom(child, rest, { ...params, [name]: decode(head) });
+    const found = matchFrom(child, rest, { ...params, [name]: head });
     if (found) return found;
   }
   for (const child of children) {
     const name = greedyName(child.pathPart);
-    if (name)
-      return { resource: child, params: { ...params, [name]: segments.map(decode).join("/") } };
+    if (name) return { resource: child, params: { ...params, [name]: segments.join("/") } };
   }
   return null;
 }

@@ -11,7 +11,7 @@ export interface HttpRequest {
   readonly resource: string;
   /** Path as requested, for messages. */
   readonly path: string;
-  /** Path parameters as API Gateway delivers them (percent-decoded). */
+  /** Path parameters, percent-decoded once by the adapter (REST APIs deliver them encoded). */
   readonly pathParameters: Readonly<Record<string, string | undefined>>;
   /** Query string parameters; a name given more than once has every value. */
   readonly query: Readonly<Record<string, readonly string[]>>;
@@ -46,6 +46,22 @@ export class ApiError extends Error {
 }
 
 export const badRequest = (code: string, message: string) => new ApiError(400, code, message);
+
+/**
+ * Decodes one path parameter exactly once, as a client percent-encoded it (`a%2Fb` → `a/b`). A
+ * malformed escape (`%zz`, a lone `%`, bytes that are not UTF-8) is the client's error.
+ */
+export function decodePathParameter(name: string, raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    throw badRequest(
+      "InvalidPathEncoding",
+      `path parameter ${name} (${JSON.stringify(raw)}) has a malformed percent-escape: ` +
+        "encode the value with encodeURIComponent (a literal % is %25)",
+    );
+  }
+}
 
 export function json(
   status: number,

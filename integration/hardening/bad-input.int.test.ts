@@ -321,6 +321,23 @@ const CASES: Case[] = [
     code: "InvalidId",
   },
   {
+    category: "percent-encoding",
+    name: "items GET: a malformed percent-escape in the id",
+    method: "GET",
+    path: "/items/%zz",
+    status: 400,
+    code: "InvalidPathEncoding",
+  },
+  {
+    category: "percent-encoding",
+    name: "items PUT: a truncated UTF-8 escape in the id",
+    method: "PUT",
+    path: "/items/%E0%A4%A",
+    body: { x: 1 },
+    status: 400,
+    code: "InvalidPathEncoding",
+  },
+  {
     category: "unicode id",
     name: "manager: create with a lone surrogate id",
     method: "POST",
