@@ -10,7 +10,14 @@ import { parseItemsRequest, type ItemsCommand } from "./items";
 import { JsonSyntaxError, parseJson, type Json } from "./json";
 import { parseManagerRequest, type ManagerCommand } from "./manager";
 
-export type Command = ManagerCommand | ItemsCommand | { kind: "respond"; response: HttpResponse };
+/** A finished response, with the operation it answers (for metrics and logs). */
+export interface Respond {
+  kind: "respond";
+  response: HttpResponse;
+  operation: "preflight" | "manager.ping" | "manager.echo";
+}
+
+export type Command = ManagerCommand | ItemsCommand | Respond;
 
 /** DynamoDB's item size limit; a larger body cannot become an item. */
 export const MAX_BODY_BYTES = 400 * 1024;
@@ -92,6 +99,7 @@ export function parseRequest(req: HttpRequest, ctx: ParseContext): Command {
   if (req.method === "OPTIONS") {
     return {
       kind: "respond",
+      operation: "preflight",
       response: noContent({
         allow: allowHeader(route),
         ...preflightHeaders(origin, ctx.config.corsAllowOrigins, [...route.methods, "OPTIONS"]),
@@ -111,9 +119,11 @@ export function parseRequest(req: HttpRequest, ctx: ParseContext): Command {
   if (route.path === MANAGER_PATH) {
     checkContentType(req, MANAGER_TYPES, true);
     const command = parseManagerRequest(readBody(req), ctx.config.tableName);
-    if (command.kind === "manager.ping") return { kind: "respond", response: json(200, "pong") };
+    if (command.kind === "manager.ping") {
+      return { kind: "respond", operation: command.kind, response: json(200, "pong") };
+    }
     if (command.kind === "manager.echo") {
-      return { kind: "respond", response: json(200, command.payload) };
+      return { kind: "respond", operation: command.kind, response: json(200, command.payload) };
     }
     return command;
   }
