@@ -416,7 +416,7 @@ export class Monitoring extends pulumi.ComponentResource {
         description:
           "DynamoDB refused requests with HTTP 400 (UserErrors) at more than " +
           `${t.dynamoDbUserErrorsPercent}% of the stage's request count in ${datapointsToAlarm} ` +
-          `of ${evaluationPeriods} periods. UserErrors counts the whole account and region: first ` +
+          `of ${evaluationPeriods} periods. UserErrors counts the whole account and region. First: ` +
           "check this function's request lines for errorName ValidationException. On /items those " +
           "are a bug here (the handler builds every request); on /DynamoDBManager, a client's " +
           "expressions. None there means another application in the account is the source.",
