@@ -451,7 +451,7 @@ export class Monitoring extends pulumi.ComponentResource {
     const alarms: Record<string, aws.cloudwatch.MetricAlarm> = {};
     for (const spec of specs) {
       const alarmName = `${prefix}-${spec.key}`;
-      if (alarmName.length > MAX_ALARM_NAME || /[\u0000-\u001f\u007f]/.test(alarmName)) {
+      if (alarmName.length > MAX_ALARM_NAME || hasControlCharacter(alarmName)) {
         throw new Error(
           `Monitoring: alarm name "${alarmName}" must be 1–${MAX_ALARM_NAME} characters without ` +
             "control characters; use a shorter project or stack name",
@@ -524,6 +524,11 @@ export class Monitoring extends pulumi.ComponentResource {
   public get nodes() {
     return this.resources;
   }
+}
+
+/** Whether a name holds an ASCII control character, which CloudWatch refuses in alarm names. */
+export function hasControlCharacter(text: string): boolean {
+  return [...text].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f);
 }
 
 function checkEvaluation(period: number, evaluationPeriods: number, datapointsToAlarm: number) {
