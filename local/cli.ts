@@ -2,7 +2,11 @@
  * `npm start`: the local cloud in a terminal. Progress lines first, then exactly
  * `DynamoDB http://127.0.0.1:<port>` and `API http://127.0.0.1:<port>/<stage>` for scripts to read.
  *
- *   npm start -- [--stack NAME] [--data DIR] [--project DIR]   PORT sets the API port (default 3000)
+ *   npm start -- [--stack NAME] [--data DIR] [--project DIR] [--metrics-every SECONDS]
+ *   PORT sets the API port (default 3000)
+ *
+ * While it serves, a `metrics` line sums up what the functions' Embedded Metric Format lines
+ * reported (the numbers CloudWatch would chart), every 10 s when there were requests.
  */
 import { parseArgs } from "node:util";
 import { startLocalCloud, type LocalCloud } from "./index";
@@ -11,10 +15,12 @@ import { startLocalCloud, type LocalCloud } from "./index";
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 
 const USAGE =
-  "Usage: npm start -- [--stack NAME] [--data DIR] [--project DIR]   (PORT=3000 sets the API port)\n" +
-  "  --stack NAME   config from Pulumi.NAME.yaml (default dev)\n" +
-  "  --data DIR     keep DynamoDB data in DIR across restarts (default in memory)\n" +
-  "  --project DIR  the Pulumi project to run (default this repository)";
+  "Usage: npm start -- [--stack NAME] [--data DIR] [--project DIR] [--metrics-every SECONDS]\n" +
+  "                   (PORT=3000 sets the API port)\n" +
+  "  --stack NAME               config from Pulumi.NAME.yaml (default dev)\n" +
+  "  --data DIR                 keep DynamoDB data in DIR across restarts (default in memory)\n" +
+  "  --project DIR              the Pulumi project to run (default this repository)\n" +
+  "  --metrics-every SECONDS    sum up the functions' metrics this often (default 10; 0: after each request)";
 
 function fail(message: string): never {
   console.error(`\nlocal cloud: ${message}`);
@@ -22,13 +28,20 @@ function fail(message: string): never {
 }
 
 async function main(): Promise<void> {
-  let values: { stack?: string; data?: string; project?: string; help?: boolean };
+  let values: {
+    stack?: string;
+    data?: string;
+    project?: string;
+    "metrics-every"?: string;
+    help?: boolean;
+  };
   try {
     ({ values } = parseArgs({
       options: {
         stack: { type: "string" },
         data: { type: "string" },
         project: { type: "string" },
+        "metrics-every": { type: "string" },
         help: { type: "boolean", short: "h" },
       },
     }));
@@ -44,14 +57,22 @@ async function main(): Promise<void> {
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     fail(`PORT=${process.env.PORT} is not a port number`);
 
+  const metricsEvery = Number(values["metrics-every"] ?? 10);
+  if (!Number.isFinite(metricsEvery) || metricsEvery < 0)
+    fail(`--metrics-every ${values["metrics-every"]} is not a number of seconds ≥ 0\n${USAGE}`);
+
   const started = Date.now();
   let cloud: LocalCloud | undefined;
+  const printMetrics = () => {
+    for (const line of cloud?.metrics.drain() ?? []) console.log(`  metrics ${line}`);
+  };
   let shuttingDown = false;
   const shutdown = async (signal: string) => {
     // Ctrl-C reaches us more than once (the terminal signals the whole group, and npm and tsx
     // relay it), so later signals do not cut the shutdown short; a deadline does instead.
     if (shuttingDown) return;
     shuttingDown = true;
+    printMetrics();
     console.log(`\n${signal}: stopping the local cloud…`);
     setTimeout(() => {
       console.error("Shutdown took over 15 s; exiting anyway (DynamoDB Local's guard stops Java).");
@@ -82,6 +103,8 @@ async function main(): Promise<void> {
     fail((err as Error).message);
   }
   if (shuttingDown) return;
+  if (metricsEvery === 0) cloud.metrics.onLine = printMetrics;
+  else setInterval(printMetrics, metricsEvery * 1000).unref();
   console.log(`Ready in ${((Date.now() - started) / 1000).toFixed(1)} s. Ctrl-C stops everything.`);
   console.log(`DynamoDB ${cloud.dynamoDbEndpoint}`);
   if (cloud.apiUrl) console.log(`API ${cloud.apiUrl}`);

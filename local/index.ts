@@ -21,6 +21,7 @@ import { PROJECT_DIR, runProgram, type ProgramRun } from "./program";
 import { apiGatewayHandler, INTEGRATION_TIMEOUT_MS } from "./api-gateway";
 import { startDynamoDbLocal, type StartedDynamoDbLocal } from "./dynamodb-local";
 import { FunctionHost } from "./functions";
+import { MetricsCollector } from "./metrics";
 import { buildModel, type LocalModel } from "./model";
 import { materialiseTable } from "./tables";
 
@@ -82,6 +83,8 @@ export interface LocalCloud {
   readonly program: ProgramRun;
   /** What is being served, derived from `program`. */
   readonly model: LocalModel;
+  /** The functions' Embedded Metric Format datapoints, as CloudWatch would extract them. */
+  readonly metrics: MetricsCollector;
   /** Process ids of a function's live environments, by physical or logical name. */
   functionPids(name: string): number[];
   /** Stops the API, the functions and DynamoDB Local. Safe to call twice. */
@@ -198,6 +201,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     await materialise(false);
 
     t = Date.now();
+    const metrics = new MetricsCollector();
     const hosts = new Map<string, FunctionHost>();
     for (const fn of model.functions) {
       hosts.set(
@@ -205,6 +209,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
         new FunctionHost(fn, {
           maxWorkers: options.workersPerFunction ?? 4,
           log,
+          onStdoutLine: (line) => metrics.record(fn.name, line),
           runtimeEnvironment: {
             AWS_ENDPOINT_URL_DYNAMODB: dynamoDbEndpoint,
             AWS_REGION: program.region,
@@ -292,6 +297,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       dynamoDb,
       program,
       model,
+      metrics,
       functionPids(name) {
         const fn = model.functions.find((f) => f.name === name || f.logicalName === name);
         return fn ? (hosts.get(fn.name)?.workerPids() ?? []) : [];
