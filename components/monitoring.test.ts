@@ -310,7 +310,6 @@ for (const stack of ["dev", "prod"]) {
       expect(d.dashboardName).to.match(/^[A-Za-z0-9_-]{1,255}$/);
       expect(run.outputs.dashboardName).to.equal(d.dashboardName);
       const body = JSON.parse(d.dashboardBody);
-      expect(Buffer.byteLength(d.dashboardBody)).to.be.below(1024 * 1024);
       expect(body.widgets).to.be.an("array").with.length.within(1, 500);
       const namespace = inputs(one(run, T.function)).environment.variables[ENV.metricsNamespace];
       const allowed: Record<string, string[]> = {

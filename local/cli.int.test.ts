@@ -115,6 +115,7 @@ describe("npm start (local cloud CLI)", function () {
   it("sums up the function's metrics, after each request with --metrics-every 0", async () => {
     // The real program: its handler writes the metrics the summary reads.
     const cli = startCli(["--stack", "dev", "--metrics-every", "0"]);
+    running.push(cli.child);
     try {
       const urls = await cli.ready;
       const res = await fetch(`${urls.api}/items`, {
