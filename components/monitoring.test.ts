@@ -45,7 +45,8 @@ export function alarmProblems(a: any): string[] {
   const p: string[] = [];
   const name = String(a.name ?? "");
   if (name.length < 1 || name.length > 255) p.push("name must be 1–255 characters");
-  if ([...name].some((c) => c < " " || c === "\x7f")) p.push("name must not contain control characters");
+  if ([...name].some((c) => c < " " || c === "\x7f"))
+    p.push("name must not contain control characters");
   if (String(a.alarmDescription ?? "").length > 1024) p.push("description over 1024 characters");
   if (!OPERATORS.includes(a.comparisonOperator)) p.push("unknown comparisonOperator");
   if (!TREAT_MISSING.includes(a.treatMissingData)) p.push("treatMissingData must be set and valid");
