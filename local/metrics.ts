@@ -81,9 +81,9 @@ function percentile(sorted: number[], p: number): number {
 
 /**
  * One line per function and namespace: counts are summed (each line once, whatever its dimension
- * sets) and broken down by each dimension beside the function's; other units get p50 and p99.
- * e.g. `crud-1a2b lambda-apigateway: Requests 3 (StatusClass 2xx 2, 4xx 1; Operation items.get 2,
- * none 1) · ColdStarts 1 · DynamoDBTime p50 1.20 ms, p99 3.40 ms (n=2)`
+ * sets) and broken down by each other dimension, in name order; other units get p50 and p99.
+ * e.g. `crud-1a2b lambda-apigateway: Requests 3 (Operation items.get 2, none 1; StatusClass 2xx 2,
+ * 4xx 1) · ColdStarts 1 · DynamoDBTime p50 1.20 ms, p99 3.40 ms (n=2)`
  */
 export function summarise(points: readonly Datapoint[]): string[] {
   const groups = new Map<string, Datapoint[]>();
@@ -104,7 +104,6 @@ export function summarise(points: readonly Datapoint[]): string[] {
         const breakdowns: string[] = [];
         const keys = new Set(metric.flatMap((p) => p.dimensionSets.flatMap(Object.keys)));
         keys.delete("FunctionName");
-        keys.delete("ServiceName");
         for (const dimension of [...keys].sort()) {
           const tally = new Map<string, number>();
           for (const p of metric) {
