@@ -1,10 +1,12 @@
 /**
- * The stack: the tutorial's DynamoDB table, the CRUD function and the REST API in front of it.
+ * The stack: the tutorial's DynamoDB table, the CRUD function, the REST API in front of it, and the
+ * alarms and dashboard that watch them.
  * Every setting comes from the stack config (see `components/config.ts` and `Pulumi.dev.yaml`).
  */
 import { RestApi } from "./components/api";
 import { loadConfig } from "./components/config";
 import { CrudFunction } from "./components/function";
+import { Monitoring } from "./components/monitoring";
 import { Table } from "./components/table";
 
 const config = loadConfig();
@@ -40,6 +42,29 @@ const api = new RestApi("api", {
   manageAccountLogging: config.manageApiGatewayAccount,
 });
 
+const monitoring = new Monitoring("monitoring", {
+  function: fn,
+  api,
+  tables: [table],
+  alarmEmails: config.alarmEmails,
+  alarmTopicArn: config.alarmTopicArn,
+  periodSeconds: config.alarmPeriodSeconds,
+  evaluationPeriods: config.alarmEvaluationPeriods,
+  datapointsToAlarm: config.alarmDatapointsToAlarm,
+  thresholds: {
+    lambdaErrors: config.alarmLambdaErrors,
+    lambdaThrottles: config.alarmLambdaThrottles,
+    durationP99PercentOfTimeout: config.alarmDurationP99PercentOfTimeout,
+    api5xxPercent: config.alarmApi5xxPercent,
+    api4xxPercent: config.alarmApi4xxPercent,
+    apiLatencyP99Ms: config.alarmApiLatencyP99Ms,
+    minRequests: config.alarmMinRequests,
+    dynamoDbThrottles: config.alarmDynamoDbThrottles,
+    dynamoDbSystemErrors: config.alarmDynamoDbSystemErrors,
+    dynamoDbUserErrorsPercent: config.alarmDynamoDbUserErrorsPercent,
+  },
+});
+
 /** Invoke URL including the stage: `POST ${apiUrl}/DynamoDBManager`. */
 export const apiUrl = api.url;
 export const apiId = api.id;
@@ -47,3 +72,6 @@ export const stageName = api.stageName;
 export const tableName = table.name;
 export const tableArn = table.arn;
 export const functionName = fn.name;
+/** Topic every alarm notifies; subscribe to it to hear about them. */
+export const alarmTopicArn = monitoring.topicArn;
+export const dashboardName = monitoring.dashboardName;

@@ -16,6 +16,7 @@ import * as path from "node:path";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { bundleHandler } from "../components/bundle";
+import { ENV } from "../handlers/env";
 import { runProgram, type ProgramRun } from "../local/program";
 import { startDynamoDbLocal } from "../local/dynamodb-local";
 import { startLocalCloud, type LocalCloud } from "../local";
@@ -246,6 +247,12 @@ async function main() {
     const variants: Variant[] = [
       { name: "ours", module: path.join(bundle.dir, bundle.entryFile) },
       { name: "baseline", module: BASELINE },
+      // The same bundle with its metrics turned off: the difference is what the metrics cost.
+      {
+        name: "ours-no-metrics",
+        module: path.join(bundle.dir, bundle.entryFile),
+        env: { [ENV.metricsNamespace]: "" },
+      },
     ];
     const check = (report: ColdStartReport) => {
       const body = JSON.parse(report.body ?? "null") as { Item?: { id?: string } } | null;
@@ -270,13 +277,14 @@ async function main() {
     });
     const oursCold = cold.samples.ours ?? [];
     const baseCold = cold.samples.baseline ?? [];
+    const noMetricsCold = cold.samples["ours-no-metrics"] ?? [];
     const coldErrors = Object.values(cold.errors).reduce((a, b) => a + b, 0);
     if (cold.firstError) log(`! cold start error: ${cold.firstError}`);
 
     log(`Profiling ${options.profileRuns} cold start(s) of each with --cpu-prof…`);
     const keepDir = options.keepProfiles ? path.join(ROOT, ".build", "bench-profiles") : undefined;
     const profiles = await profileColdStarts(
-      variants,
+      variants.filter((v) => v.name !== "ours-no-metrics"),
       options.profileRuns,
       { env, event, check, node: options.node },
       bundle.files.filter((f) => f.endsWith(".mjs")).map((f) => path.join(bundle.dir, f)),
@@ -392,6 +400,15 @@ async function main() {
           ratio: round(ratio(medianOf(oursCold, "cpuMs"), medianOf(baseCold, "cpuMs"))),
         },
         errors: cold.errors,
+        metrics: {
+          withMs: round(oursMs),
+          withoutMs: round(medianOf(noMetricsCold, "totalMs")),
+          costMs: round(oursMs - medianOf(noMetricsCold, "totalMs")),
+          cpuCostMs: round(medianOf(oursCold, "cpuMs") - medianOf(noMetricsCold, "cpuMs")),
+          measured:
+            "ours minus the same bundle run with METRICS_NAMESPACE empty (no EMF members, no " +
+            "DynamoDB timing), medians of interleaved cold starts",
+        },
         profile: Object.fromEntries(
           Object.entries(profiles).map(([name, p]) => [
             name,
@@ -456,6 +473,7 @@ async function main() {
       ...[
         ["ours", oursCold],
         ["baseline", baseCold],
+        ["ours, metrics off", noMetricsCold],
       ].map(([name, s]) => {
         const samples = s as typeof oursCold;
         const p = phase(samples);
@@ -470,6 +488,10 @@ async function main() {
         ];
       }),
     ]);
+    log(
+      `  metrics cost at cold start: ${results.coldStart.metrics.costMs} ms wall, ` +
+        `${results.coldStart.metrics.cpuCostMs} ms CPU (ours − ours with metrics off)`,
+    );
     for (const [name, p] of Object.entries(profiles)) {
       for (const [phaseName, summary] of [
         ["import", p.import],

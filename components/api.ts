@@ -276,6 +276,8 @@ export const API_DEFAULTS = {
 export class RestApi extends pulumi.ComponentResource {
   /** REST API id. */
   public readonly id: pulumi.Output<string>;
+  /** REST API name, as deployed: API Gateway's metrics carry it as the `ApiName` dimension. */
+  public readonly name: pulumi.Output<string>;
   /** Stage name. */
   public readonly stageName: pulumi.Output<string>;
   /** Invoke URL of the stage, e.g. `https://abc.execute-api.us-east-1.amazonaws.com/test`. */
@@ -443,6 +445,7 @@ export class RestApi extends pulumi.ComponentResource {
       account,
     };
     this.id = restApi.id;
+    this.name = restApi.name;
     this.stageName = stage.stageName;
     this.url = stage.invokeUrl;
     this.executionArn = restApi.executionArn;

@@ -7,6 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as v from "valibot";
 import { API_DEFAULTS } from "./api";
 import { FUNCTION_DEFAULTS } from "./function";
+import { MAX_EVALUATION_SECONDS, MONITORING_DEFAULTS } from "./monitoring";
 import { TABLE_DEFAULTS } from "./table";
 
 /** Namespace of the project's config keys (the project name in `Pulumi.yaml`). */
@@ -25,6 +26,14 @@ const API_GATEWAY_MAX_TIMEOUT_SECONDS = 29;
 const bool = v.boolean("must be true or false");
 const positive = (what: string) =>
   v.pipe(v.number(`must be a number (${what})`), v.minValue(1, `must be at least 1 (${what})`));
+const wholeAtLeast1 = (what: string) =>
+  v.pipe(positive(what), v.integer(`must be a whole number (${what})`));
+const percent = (what: string) =>
+  v.pipe(
+    v.number(`must be a number (${what})`),
+    v.gtValue(0, `must be above 0 (${what})`),
+    v.maxValue(100, `must be at most 100 (${what})`),
+  );
 
 /** The schema of the stack config: types, allowed values and defaults. */
 export const configSchema = (stack: string) =>
@@ -108,6 +117,85 @@ export const configSchema = (stack: string) =>
       [],
     ),
     manageApiGatewayAccount: v.optional(bool, false),
+    // Monitoring (components/monitoring.ts).
+    alarmEmails: v.optional(
+      v.array(
+        v.pipe(v.string("must be a list of email addresses"), v.email("must be email addresses")),
+        "must be a list of email addresses",
+      ),
+      [],
+    ),
+    alarmTopicArn: v.optional(
+      v.pipe(
+        v.string("must be a string"),
+        v.regex(
+          /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/,
+          "must be an SNS topic ARN (arn:aws:sns:<region>:<account>:<name>)",
+        ),
+      ),
+    ),
+    alarmPeriodSeconds: v.optional(
+      v.pipe(
+        v.number("must be a number of seconds"),
+        v.integer("must be a whole number of seconds"),
+        v.minValue(60, "must be at least 60 s (AWS's metrics have one-minute resolution)"),
+        v.multipleOf(60, "must be a multiple of 60 s, as CloudWatch requires"),
+        v.maxValue(MAX_EVALUATION_SECONDS, "must be at most 86400 s (one day)"),
+      ),
+      MONITORING_DEFAULTS.periodSeconds,
+    ),
+    alarmEvaluationPeriods: v.optional(
+      wholeAtLeast1("periods"),
+      MONITORING_DEFAULTS.evaluationPeriods,
+    ),
+    alarmDatapointsToAlarm: v.optional(
+      wholeAtLeast1("periods"),
+      MONITORING_DEFAULTS.datapointsToAlarm,
+    ),
+    alarmLambdaErrors: v.optional(wholeAtLeast1("errors"), MONITORING_DEFAULTS.lambdaErrors),
+    alarmLambdaThrottles: v.optional(
+      wholeAtLeast1("throttles"),
+      MONITORING_DEFAULTS.lambdaThrottles,
+    ),
+    alarmDurationP99PercentOfTimeout: v.optional(
+      percent("percent of the timeout"),
+      MONITORING_DEFAULTS.durationP99PercentOfTimeout,
+    ),
+    alarmApi5xxPercent: v.optional(
+      percent("percent of requests"),
+      MONITORING_DEFAULTS.api5xxPercent,
+    ),
+    alarmApi4xxPercent: v.optional(
+      percent("percent of requests"),
+      MONITORING_DEFAULTS.api4xxPercent,
+    ),
+    alarmApiLatencyP99Ms: v.optional(
+      v.pipe(
+        positive("milliseconds"),
+        v.maxValue(
+          API_GATEWAY_MAX_TIMEOUT_SECONDS * 1000,
+          `must be at most ${API_GATEWAY_MAX_TIMEOUT_SECONDS * 1000} ms, API Gateway's integration timeout`,
+        ),
+      ),
+      MONITORING_DEFAULTS.apiLatencyP99Ms,
+    ),
+    alarmMinRequests: v.optional(wholeAtLeast1("requests"), MONITORING_DEFAULTS.minRequests),
+    alarmDynamoDbThrottles: v.optional(
+      wholeAtLeast1("throttled requests"),
+      MONITORING_DEFAULTS.dynamoDbThrottles,
+    ),
+    alarmDynamoDbSystemErrors: v.optional(
+      wholeAtLeast1("errors"),
+      MONITORING_DEFAULTS.dynamoDbSystemErrors,
+    ),
+    alarmDynamoDbUserErrorsPercent: v.optional(
+      v.pipe(
+        v.number("must be a number (percent of requests; 0 turns the alarm off)"),
+        v.minValue(0, "must be at least 0 (0 turns the alarm off)"),
+        v.maxValue(100, "must be at most 100 (percent of requests)"),
+      ),
+      MONITORING_DEFAULTS.dynamoDbUserErrorsPercent,
+    ),
   });
 
 export type StackConfig = v.InferOutput<ReturnType<typeof configSchema>>;
@@ -122,10 +210,15 @@ const STRING_KEYS: ReadonlySet<ConfigKey> = new Set<ConfigKey>([
   "architecture",
   "apiName",
   "stageName",
+  "alarmTopicArn",
 ]);
 
 // Optional keys an empty string switches off, so a stack file can list them without a value.
-const EMPTY_MEANS_UNSET: ReadonlySet<ConfigKey> = new Set<ConfigKey>(["kmsKeyArn", "ttlAttribute"]);
+const EMPTY_MEANS_UNSET: ReadonlySet<ConfigKey> = new Set<ConfigKey>([
+  "kmsKeyArn",
+  "ttlAttribute",
+  "alarmTopicArn",
+]);
 
 function decode(key: ConfigKey, raw: string): unknown {
   if (raw === "" && EMPTY_MEANS_UNSET.has(key)) return undefined;
@@ -158,17 +251,61 @@ export function parseConfig(stack: string, raw: Record<string, string | undefine
     if (decoded !== undefined) input[key] = decoded;
   }
   const result = v.safeParse(schema, input);
-  if (!result.success) {
-    const lines = result.issues.map((issue) => {
-      const key = v.getDotPath(issue) ?? "(config)";
-      return `  ${CONFIG_NAMESPACE}:${key} ${issue.message} (got ${JSON.stringify(issue.input)})`;
-    });
+  const problems = result.success
+    ? crossKeyProblems(result.output)
+    : result.issues.map((issue) => ({
+        key: v.getDotPath(issue) ?? "(config)",
+        message: issue.message,
+        got: issue.input,
+      }));
+  if (problems.length > 0 || !result.success) {
+    const lines = problems.map(
+      (p) => `  ${CONFIG_NAMESPACE}:${p.key} ${p.message} (got ${JSON.stringify(p.got)})`,
+    );
     throw new Error(
       `Invalid config for stack "${stack}":\n${lines.join("\n")}\n` +
         `Fix it with \`pulumi config set ${CONFIG_NAMESPACE}:<key> <value>\` or in Pulumi.${stack}.yaml.`,
     );
   }
   return result.output;
+}
+
+/** Rules that tie keys together, each reported against the key to change. */
+function crossKeyProblems(cfg: StackConfig): { key: string; message: string; got: unknown }[] {
+  const problems: { key: string; message: string; got: unknown }[] = [];
+  if (cfg.alarmDatapointsToAlarm > cfg.alarmEvaluationPeriods) {
+    problems.push({
+      key: "alarmDatapointsToAlarm",
+      message: `must be at most alarmEvaluationPeriods (${cfg.alarmEvaluationPeriods})`,
+      got: cfg.alarmDatapointsToAlarm,
+    });
+  }
+  if (cfg.alarmPeriodSeconds * cfg.alarmEvaluationPeriods > MAX_EVALUATION_SECONDS) {
+    problems.push({
+      key: "alarmEvaluationPeriods",
+      message:
+        `times alarmPeriodSeconds (${cfg.alarmPeriodSeconds}) must be at most ` +
+        `${MAX_EVALUATION_SECONDS} s: CloudWatch evaluates at most one day`,
+      got: cfg.alarmEvaluationPeriods,
+    });
+  }
+  if (cfg.alarmTopicArn && cfg.alarmEmails.length > 0) {
+    problems.push({
+      key: "alarmEmails",
+      message:
+        "subscribe only to the topic this stack creates: with alarmTopicArn set, subscribe the " +
+        "addresses on that topic instead (unconfirmed subscriptions cannot be removed by the stack)",
+      got: cfg.alarmEmails,
+    });
+  }
+  const seen = new Set<string>();
+  for (const email of cfg.alarmEmails) {
+    if (seen.has(email.toLowerCase())) {
+      problems.push({ key: "alarmEmails", message: "must not list an address twice", got: email });
+    }
+    seen.add(email.toLowerCase());
+  }
+  return problems;
 }
 
 /** Reads and validates this stack's config. Call once, in `index.ts`, and pass the result down. */

@@ -6,7 +6,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { expect } from "chai";
-import { DYNAMODB_ACTIONS } from "./function";
+import { DYNAMODB_ACTIONS, checkedNamespace } from "./function";
 
 const HANDLERS = path.resolve(__dirname, "..", "handlers");
 
@@ -51,5 +51,19 @@ describe("CrudFunction IAM actions", () => {
     const needed = actionsTheHandlerNeeds();
     expect(needed.size, "the handler sends DynamoDB commands").to.be.greaterThan(0);
     expect([...DYNAMODB_ACTIONS].sort()).to.deep.equal([...needed].sort());
+  });
+});
+
+describe("metricsNamespace", () => {
+  it("accepts CloudWatch custom namespaces and the empty one that turns metrics off", () => {
+    for (const ns of ["lambda-apigateway", "Team/Service", "a.b_c-d#e:f g", ""]) {
+      expect(checkedNamespace(ns), ns).to.equal(ns);
+    }
+  });
+
+  it("refuses AWS's reserved prefix, other characters and over 255 characters", () => {
+    for (const ns of ["AWS/Lambda", "café", "a".repeat(256), "a,b"]) {
+      expect(() => checkedNamespace(ns), ns).to.throw(/not a CloudWatch custom namespace/);
+    }
   });
 });

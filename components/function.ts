@@ -5,6 +5,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { ENV } from "../handlers/env";
+import { DEFAULT_METRICS_NAMESPACE } from "../handlers/metrics";
 import { bundleHandler } from "./bundle";
 import type { Table } from "./table";
 import { applyTransform, type Transform } from "./transform";
@@ -101,6 +102,13 @@ export interface CrudFunctionArgs {
    */
   corsAllowOrigins?: string[];
   /**
+   * CloudWatch namespace of the handler's own metrics (requests by operation and status class,
+   * cold starts, DynamoDB time), written as Embedded Metric Format in its request log line.
+   * Each distinct metric and dimension set is a billed custom metric; `""` turns them off.
+   * @default "lambda-apigateway"
+   */
+  metricsNamespace?: string;
+  /**
    * Extra environment variables, merged over the ones the component sets.
    * @default {}
    */
@@ -140,6 +148,10 @@ export class CrudFunction extends pulumi.ComponentResource {
   public readonly invokeArn: pulumi.Output<string>;
   /** The log group the function writes to. */
   public readonly logGroupName: pulumi.Output<string>;
+  /** Timeout in seconds, as deployed. */
+  public readonly timeout: pulumi.Output<number>;
+  /** Namespace of the handler's metrics; `""` when they are off. */
+  public readonly metricsNamespace: string;
   private readonly resources: {
     function: aws.lambda.Function;
     role: aws.iam.Role;
@@ -154,6 +166,7 @@ export class CrudFunction extends pulumi.ComponentResource {
     const timeout = args.timeout ?? FUNCTION_DEFAULTS.timeout;
     const tracing = args.tracing ?? FUNCTION_DEFAULTS.tracing;
     const bundle = bundleHandler({ name, entry: args.entry });
+    const metricsNamespace = checkedNamespace(args.metricsNamespace ?? DEFAULT_METRICS_NAMESPACE);
 
     const logGroup = new aws.cloudwatch.LogGroup(
       `${name}-logs`,
@@ -250,6 +263,7 @@ export class CrudFunction extends pulumi.ComponentResource {
               [ENV.corsAllowOrigins]: (args.corsAllowOrigins ?? []).join(","),
               [ENV.dynamoDbTimeoutMs]: String(budget.timeoutMs),
               [ENV.dynamoDbMaxAttempts]: String(budget.maxAttempts),
+              [ENV.metricsNamespace]: metricsNamespace,
               ...args.environment,
             },
           },
@@ -274,6 +288,9 @@ export class CrudFunction extends pulumi.ComponentResource {
     this.arn = fn.arn;
     this.invokeArn = fn.invokeArn;
     this.logGroupName = logGroup.name;
+    // Lambda's own default when a transform removes it.
+    this.timeout = fn.timeout.apply((t) => t ?? 3);
+    this.metricsNamespace = metricsNamespace;
     this.registerOutputs({ name: this.name, arn: this.arn, invokeArn: this.invokeArn });
   }
 
@@ -281,4 +298,19 @@ export class CrudFunction extends pulumi.ComponentResource {
   public get nodes() {
     return this.resources;
   }
+}
+
+/**
+ * CloudWatch's rules for a custom namespace: 1–255 characters of letters, digits and `.-_/#:` or
+ * space, and never `AWS/`, which is reserved for AWS's own services.
+ */
+export function checkedNamespace(namespace: string): string {
+  if (namespace === "") return namespace;
+  if (!/^[A-Za-z0-9.\-_/#: ]{1,255}$/.test(namespace) || namespace.startsWith("AWS/")) {
+    throw new Error(
+      `metricsNamespace "${namespace}" is not a CloudWatch custom namespace: use 1–255 letters, ` +
+        'digits or ".-_/#: " not starting with "AWS/", or "" to turn the metrics off',
+    );
+  }
+  return namespace;
 }

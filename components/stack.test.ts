@@ -163,6 +163,15 @@ for (const stack of ["dev", "prod"]) {
         expect(Object.keys(vars).sort()).to.deep.equal(Object.values(ENV).sort());
       });
 
+      it("logs at INFO, since the request line carries the metrics, to its namespace", () => {
+        const fn = one(run, T.function).inputs;
+        // A higher application log level would drop successful requests' metrics with their lines.
+        expect(fn.loggingConfig.applicationLogLevel).to.equal("INFO");
+        expect(reveal(fn.environment).variables[ENV.metricsNamespace]).to.equal(
+          "lambda-apigateway",
+        );
+      });
+
       it("logs JSON to its own log group with config's retention", () => {
         const fn = one(run, T.function).inputs;
         expect(fn.loggingConfig.logFormat).to.equal("JSON");
@@ -391,6 +400,8 @@ for (const stack of ["dev", "prod"]) {
         tableName: one(run, T.table).state.name,
         tableArn: one(run, T.table).state.arn,
         functionName: one(run, T.function).state.name,
+        alarmTopicArn: one(run, "aws:sns/topic:Topic").state.arn,
+        dashboardName: one(run, "aws:cloudwatch/dashboard:Dashboard").inputs.dashboardName,
       });
       expect(run.outputs.apiUrl).to.match(new RegExp(`^https://.+/${cfg.stageName}$`));
     });

@@ -3,7 +3,10 @@
  * Pulumi program declares: the tutorial's examples verbatim, every REST status, exact numbers,
  * paging, logs, random requests, and a dead database.
  */
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { GetItemCommand } from "@aws-sdk/client-dynamodb";
+import Ajv from "ajv";
 import type { APIGatewayProxyEvent } from "aws-lambda";
 import { expect } from "chai";
 import fc from "fast-check";
@@ -26,6 +29,33 @@ import {
 import { capturedEvent } from "../local/fixtures/events";
 
 const JSON_TYPE = { "content-type": "application/json" };
+
+// The EMF specification's own JSON schema (origin noted in the file).
+const validateEmf = new Ajv({ allErrors: true }).compile(
+  JSON.parse(fs.readFileSync(path.join(__dirname, "testdata", "emf.schema.json"), "utf8")),
+);
+
+/** What the EMF specification requires beyond its schema: targets that exist with the right types. */
+function emfProblems(doc: Record<string, unknown>): string[] {
+  const problems = validateEmf(doc)
+    ? []
+    : (validateEmf.errors ?? []).map((e) => `${e.instancePath} ${e.message}`);
+  const aws = doc["_aws"] as {
+    CloudWatchMetrics?: { Dimensions: string[][]; Metrics: { Name: string }[] }[];
+  };
+  for (const directive of aws?.CloudWatchMetrics ?? []) {
+    if (directive.Metrics.length > 100) problems.push("more than 100 metrics in a directive");
+    for (const key of directive.Dimensions.flat()) {
+      if (typeof doc[key] !== "string") problems.push(`dimension ${key} is not a root string`);
+    }
+    for (const { Name } of directive.Metrics) {
+      const v = doc[Name];
+      const numeric = typeof v === "number" || (Array.isArray(v) && v.length <= 100);
+      if (!numeric) problems.push(`metric ${Name} is not a root number`);
+    }
+  }
+  return problems;
+}
 const RUNS = Number(process.env["PROPERTY_RUNS_INTEGRATION"] ?? 150);
 
 describe("handlers/crud against DynamoDB Local", function () {
@@ -581,6 +611,91 @@ describe("handlers/crud against DynamoDB Local", function () {
     });
   });
 
+  describe("metrics: the request line is a CloudWatch EMF document", () => {
+    const lineOf = async (send: () => Promise<Answer>) => {
+      const before = logs.length;
+      const answer = await send();
+      const mine = logs.slice(before);
+      expect(mine, "one line per request").to.have.length(1);
+      return { answer, line: mine[0]! };
+    };
+
+    it("the first request of the container counts a cold start, the others do not", () => {
+      expect(logs[0]).to.include({ coldStart: true, ColdStarts: 1 });
+      expect(logs.slice(1).every((l) => l["ColdStarts"] === 0)).to.equal(true);
+    });
+
+    it("names the namespace, this function, the operation and the status class, with the values", async () => {
+      const namespace = h.env[ENV.metricsNamespace];
+      expect(namespace).to.be.a("string").and.not.equal("");
+      const cases: [string, () => Promise<Answer>, string, string, boolean][] = [
+        [
+          "create",
+          () => rest("POST", "/items", { id: "emf-1", n: 1 }),
+          "items.create",
+          "2xx",
+          true,
+        ],
+        ["missing", () => rest("GET", "/items/emf-absent"), "items.get", "4xx", true],
+        ["replace", () => rest("PUT", "/items/emf-1", { n: 2 }), "items.put", "2xx", true],
+        [
+          "read",
+          () => manager({ operation: "read", payload: { Key: { id: "emf-1" } } }),
+          "manager.read",
+          "2xx",
+          true,
+        ],
+        ["ping", () => manager({ operation: "ping", payload: {} }), "manager.ping", "2xx", false],
+        ["preflight", () => rest("OPTIONS", "/items"), "preflight", "2xx", false],
+        ["bad JSON", () => rest("POST", "/items", "{nope"), "none", "4xx", false],
+        ["no route", () => rest("GET", "/nowhere"), "none", "4xx", false],
+      ];
+      for (const [what, send, operation, statusClass, usesDynamoDb] of cases) {
+        const { answer, line } = await lineOf(send);
+        expect(emfProblems(line), what).to.deep.equal([]);
+        expect(String(answer.status)[0] + "xx", what).to.equal(statusClass);
+        const aws = line["_aws"] as {
+          Timestamp: number;
+          CloudWatchMetrics: {
+            Namespace: string;
+            Dimensions: string[][];
+            Metrics: { Name: string; Unit: string }[];
+          }[];
+        };
+        expect(
+          aws.CloudWatchMetrics.map((d) => d.Namespace),
+          what,
+        ).to.deep.equal([namespace, namespace]);
+        expect(Math.abs(aws.Timestamp - Date.now()), what).to.be.below(60_000);
+        expect(line, what).to.include({
+          FunctionName: h.functionName,
+          Operation: operation,
+          StatusClass: statusClass,
+          Requests: 1,
+          ColdStarts: 0,
+        });
+        const dimensionSets = aws.CloudWatchMetrics.flatMap((d) => d.Dimensions);
+        expect(dimensionSets, what).to.deep.include(["FunctionName", "Operation", "StatusClass"]);
+        expect(
+          dimensionSets.every((set) => set[0] === "FunctionName"),
+          what,
+        ).to.equal(true);
+        const metricNames = aws.CloudWatchMetrics.flatMap((d) => d.Metrics.map((m) => m.Name));
+        if (usesDynamoDb) {
+          expect(metricNames, what).to.include("DynamoDBTime");
+          const ms = line["DynamoDBTime"] as number;
+          // Inside the request's own duration, which the adapter measures separately.
+          expect(ms, what)
+            .to.be.greaterThan(0)
+            .and.at.most((line["durationMs"] as number) + 1);
+        } else {
+          expect(metricNames, what).to.not.include("DynamoDBTime");
+          expect(line, what).to.not.have.property("DynamoDBTime");
+        }
+      }
+    });
+  });
+
   describe("a database that accepts connections but never answers", () => {
     let blackHole: net.Server;
     const sockets = new Set<net.Socket>();
@@ -684,7 +799,13 @@ describe("handlers/crud against DynamoDB Local", function () {
       }
       const ping = await manager({ operation: "ping" });
       expect(ping.status).to.equal(200);
-      expect(logs.at(-2)).to.include({ level: "ERROR", status: 503 });
+      expect(logs.at(-2)).to.include({
+        level: "ERROR",
+        status: 503,
+        Operation: "manager.read",
+        StatusClass: "5xx",
+      });
+      expect(logs.at(-2)!["DynamoDBTime"]).to.be.greaterThan(0);
     });
   });
 });

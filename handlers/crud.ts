@@ -1,7 +1,8 @@
 /**
  * Lambda entry point for API Gateway's REST proxy integration: turns the event into the core's
- * HttpRequest, runs it, and logs one structured line per request. The DynamoDB module is imported
- * on the first request that needs it, so ping, echo and refusals never load the SDK.
+ * HttpRequest, runs it, and logs one structured line per request, which also carries the request's
+ * metrics (handlers/metrics.ts). The DynamoDB module is imported on the first request that needs it,
+ * so ping, echo and refusals never load the SDK.
  */
 import { randomUUID } from "node:crypto";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
@@ -16,12 +17,17 @@ import {
 } from "./core/http";
 import { stringifyJson } from "./core/json";
 import type { Store } from "./core/store";
+import { ENV } from "./env";
 import { createLogger } from "./log";
+import { DEFAULT_METRICS_NAMESPACE, emfMembers } from "./metrics";
 import { handleRequest } from "./service";
+import { timedStore } from "./store/timed";
 
 let coldStart = true;
 let config: Config | undefined;
 let store: Promise<Store> | undefined;
+// Read once per container; an empty value turns the metrics off.
+const metricsNamespace = process.env[ENV.metricsNamespace] ?? DEFAULT_METRICS_NAMESPACE;
 
 function getStore(cfg: Config): Promise<Store> {
   store ??= import("./store/dynamodb").then((m) =>
@@ -97,6 +103,7 @@ export async function handler(
   context: Context,
 ): Promise<APIGatewayProxyResult> {
   const started = Date.now();
+  const wasCold = coldStart;
   const log = createLogger({
     requestId: context.awsRequestId,
     apiRequestId: event.requestContext?.requestId,
@@ -104,12 +111,28 @@ export async function handler(
   });
   coldStart = false;
   const fields = { method: event.httpMethod, resource: event.resource };
+  let dynamoDbMs: number | undefined;
+  const metrics = (status: number, operation: string | undefined) =>
+    metricsNamespace
+      ? emfMembers({
+          namespace: metricsNamespace,
+          functionName: context.functionName,
+          operation,
+          status,
+          coldStart: wasCold,
+          dynamoDbMs,
+          timestamp: Date.now(),
+        })
+      : {};
   try {
     config ??= readConfig(process.env);
     const cfg = config;
     const outcome = await handleRequest(toHttpRequest(event), {
       config: cfg,
-      store: () => getStore(cfg),
+      store: async () => {
+        const s = await getStore(cfg);
+        return metricsNamespace ? timedStore(s, (ms) => (dynamoDbMs = (dynamoDbMs ?? 0) + ms)) : s;
+      },
       generateId: randomUUID,
     });
     const { status } = outcome.response;
@@ -127,6 +150,7 @@ export async function handler(
       ...(error ? { errorName: error.name, errorCode: error.code } : {}),
       // Only our own failures get the detail; 4xx messages describe the client's request.
       ...(error && status >= 500 ? { errorMessage: error.message, stack: error.stack } : {}),
+      ...metrics(status, outcome.operation),
     });
     return toResult(outcome.response);
   } catch (err) {
@@ -156,6 +180,7 @@ export async function handler(
       durationMs: Date.now() - started,
       errorName: e.name,
       ...(response.status >= 500 ? { errorMessage: e.message, stack: e.stack } : {}),
+      ...metrics(response.status, undefined),
     });
     return toResult(response);
   }

@@ -13,4 +13,6 @@ export const ENV = {
   dynamoDbTimeoutMs: "DYNAMODB_TIMEOUT_MS",
   /** Total DynamoDB attempts per call (1 = no retry). */
   dynamoDbMaxAttempts: "DYNAMODB_MAX_ATTEMPTS",
+  /** CloudWatch namespace of the handler's metrics (handlers/metrics.ts); empty turns them off. */
+  metricsNamespace: "METRICS_NAMESPACE",
 } as const;

@@ -207,6 +207,11 @@ export interface Outcome {
   response: HttpResponse;
   /** The command run, for logs. */
   command?: Command["kind"];
+  /**
+   * What the request asked for, for metrics: the command, or the operation a canned response
+   * answers (ping, echo, preflight). Undefined when the request was refused before that was known.
+   */
+  operation?: string;
   /** What went wrong, for logs, when the response is an error. */
   error?: unknown;
 }
@@ -230,6 +235,7 @@ export async function handleRequest(req: HttpRequest, deps: Deps): Promise<Outco
   return {
     response: { ...response, headers: { ...response.headers, ...cors } },
     command: command?.kind,
+    operation: command?.kind === "respond" ? command.operation : command?.kind,
     error,
   };
 }

@@ -47,8 +47,8 @@ export interface Answer {
   json: unknown;
 }
 
-export function lambdaContext(): Context {
-  return { awsRequestId: randomUUID(), functionName: "crud" } as Context;
+export function lambdaContext(functionName = "crud"): Context {
+  return { awsRequestId: randomUUID(), functionName } as Context;
 }
 
 export interface HandlerEnvironment {
@@ -56,6 +56,8 @@ export interface HandlerEnvironment {
   /** The function's environment variables as the program declares them. */
   env: Record<string, string>;
   tableName: string;
+  /** The function's physical name, which the handler's invocations get as `context.functionName`. */
+  functionName: string;
   client: DynamoDBClient;
   invoke(call: ApiCall): Promise<Answer>;
   /** Stops DynamoDB Local and restores process.env. Safe to call twice. */
@@ -63,7 +65,7 @@ export interface HandlerEnvironment {
 }
 
 export async function startHandlerEnvironment(): Promise<HandlerEnvironment> {
-  const { env, table, api } = await declaredFunction();
+  const { env, table, api, fn } = await declaredFunction();
   const dynamodb = await startDynamoDbLocal();
   const saved = { ...process.env };
   try {
@@ -88,9 +90,13 @@ export async function startHandlerEnvironment(): Promise<HandlerEnvironment> {
       dynamodb,
       env,
       tableName: env[ENV.tableName] ?? "",
+      functionName: fn.name,
       client,
       async invoke(call) {
-        const result: APIGatewayProxyResult = await handler(eventFor(api, call), lambdaContext());
+        const result: APIGatewayProxyResult = await handler(
+          eventFor(api, call),
+          lambdaContext(fn.name),
+        );
         const headers = Object.fromEntries(
           Object.entries(result.headers ?? {}).map(([k, v]) => [k.toLowerCase(), String(v)]),
         );

@@ -133,6 +133,30 @@ describe("npm start (local cloud CLI)", function () {
     expect(javaPidOnPort(port), "Java left behind").to.deep.equal([]);
   });
 
+  it("sums up the function's metrics, after each request with --metrics-every 0", async () => {
+    // The real program: its handler writes the metrics the summary reads.
+    const cli = startCli(["--stack", "dev", "--metrics-every", "0"]);
+    running.push(cli.child);
+    try {
+      const urls = await cli.ready;
+      const res = await fetch(`${urls.api}/items`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ id: "cli-metrics" }),
+      });
+      expect(res.status).to.equal(201);
+      const deadline = Date.now() + 10_000;
+      const summary = () => cli.lines.find((l) => l.trimStart().startsWith("metrics "));
+      while (!summary() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      expect(summary(), cli.output()).to.match(
+        /^ {2}metrics crud-\S+ lambda-apigateway: Requests 1 \(Operation items\.create 1; StatusClass 2xx 1\) · ColdStarts 1 · DynamoDBTime p50 [\d.]+ ms/,
+      );
+    } finally {
+      cli.child.kill("SIGTERM");
+      await cli.exited;
+    }
+  });
+
   it("leaves no Java and no function process behind when it is killed with SIGKILL", async () => {
     const cli = startCli(["--project", FIXTURE_DIR, "--stack", "test"]);
     running.push(cli.child);

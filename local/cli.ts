@@ -5,6 +5,10 @@
  * `Docs http://127.0.0.1:<port>/<stage>/docs` when the API is defined by an OpenAPI body.
  *
  *   npm start -- [--stack NAME] [--data DIR] [--project DIR] [--inspect[=PORT]] [--no-watch]
+ *                  [--metrics-every SECONDS]
+ *
+ * While it serves, a `metrics` line sums up what the functions' Embedded Metric Format lines
+ * reported (the numbers CloudWatch would chart), every 10 s when there were requests.
  */
 import { parseArgs } from "node:util";
 import { startLocalCloud, type LocalCloud } from "./index";
@@ -14,11 +18,13 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 
 const USAGE =
   "Usage: npm start -- [--stack NAME] [--data DIR] [--project DIR] [--inspect[=PORT]] [--no-watch]\n" +
-  "  --stack NAME      config from Pulumi.NAME.yaml (default dev)\n" +
-  "  --data DIR        keep DynamoDB data in DIR across restarts (default in memory)\n" +
-  "  --project DIR     the Pulumi project to run (default this repository)\n" +
-  "  --inspect[=PORT]  let a debugger attach to the functions (first on PORT, default 9229)\n" +
-  "  --no-watch        do not rebuild a function when its sources change\n" +
+  "                    [--metrics-every SECONDS]\n" +
+  "  --stack NAME             config from Pulumi.NAME.yaml (default dev)\n" +
+  "  --data DIR               keep DynamoDB data in DIR across restarts (default in memory)\n" +
+  "  --project DIR            the Pulumi project to run (default this repository)\n" +
+  "  --inspect[=PORT]         let a debugger attach to the functions (first on PORT, default 9229)\n" +
+  "  --no-watch               do not rebuild a function when its sources change\n" +
+  "  --metrics-every SECONDS  sum up the functions' metrics this often (default 10; 0: after each request)\n" +
   "  PORT=3000 sets the API port, LAMBDA_PORT the Lambda API's (default a free one)";
 
 /** The environment variable as a port number (`fallback` when unset), or a clear failure. */
@@ -42,6 +48,7 @@ async function main(): Promise<void> {
     project?: string;
     inspect?: string;
     "no-watch"?: boolean;
+    "metrics-every"?: string;
     help?: boolean;
   };
   try {
@@ -54,6 +61,7 @@ async function main(): Promise<void> {
         project: { type: "string" },
         inspect: { type: "string" },
         "no-watch": { type: "boolean" },
+        "metrics-every": { type: "string" },
         help: { type: "boolean", short: "h" },
       },
     }));
@@ -74,14 +82,22 @@ async function main(): Promise<void> {
     fail(`--inspect=${values.inspect}: give a port number, e.g. --inspect=9229\n${USAGE}`);
   }
 
+  const metricsEvery = Number(values["metrics-every"] ?? 10);
+  if (!Number.isFinite(metricsEvery) || metricsEvery < 0)
+    fail(`--metrics-every ${values["metrics-every"]} is not a number of seconds ≥ 0\n${USAGE}`);
+
   const started = Date.now();
   let cloud: LocalCloud | undefined;
+  const printMetrics = () => {
+    for (const line of cloud?.metrics.drain() ?? []) console.log(`  metrics ${line}`);
+  };
   let shuttingDown = false;
   const shutdown = async (signal: string) => {
     // Ctrl-C reaches us more than once (the terminal signals the whole group, and npm and tsx
     // relay it), so later signals do not cut the shutdown short; a deadline does instead.
     if (shuttingDown) return;
     shuttingDown = true;
+    printMetrics();
     console.log(`\n${signal}: stopping the local cloud…`);
     setTimeout(() => {
       console.error("Shutdown took over 15 s; exiting anyway (DynamoDB Local's guard stops Java).");
@@ -115,6 +131,8 @@ async function main(): Promise<void> {
     fail((err as Error).message);
   }
   if (shuttingDown) return;
+  if (metricsEvery === 0) cloud.metrics.onLine = printMetrics;
+  else setInterval(printMetrics, metricsEvery * 1000).unref();
   console.log(`Ready in ${((Date.now() - started) / 1000).toFixed(1)} s. Ctrl-C stops everything.`);
   console.log(`DynamoDB ${cloud.dynamoDbEndpoint}`);
   console.log(`Lambda ${cloud.lambdaEndpoint}`);

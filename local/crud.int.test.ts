@@ -79,4 +79,38 @@ describe("local cloud: the handler's CRUD flow on the real program", function ()
     expect(res.status).to.be.within(400, 499);
     expect(res.status).to.not.equal(403);
   });
+
+  it("reads the function's metrics from its log lines, as CloudWatch extracts them", async () => {
+    const fn = cloud.model.functions.find((f) => f.environment["METRICS_NAMESPACE"]);
+    expect(fn, "the function has a metrics namespace").to.not.equal(undefined);
+    cloud.metrics.drain();
+    const requestsBefore = cloud.metrics.recent.filter((p) => p.name === "Requests").length;
+    await manager("create", { Item: { [hashKey]: "metrics-1", number: 1 } });
+    await manager("read", { Key: { [hashKey]: "metrics-1" } });
+    await fetch(`${cloud.apiUrl}/no/such/route`);
+    // The log line travels over the worker's stdout, beside the response: wait for it.
+    const deadline = Date.now() + 5000;
+    const requests = () =>
+      cloud.metrics.recent.filter((p) => p.name === "Requests").slice(requestsBefore);
+    while (requests().length < 3 && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 20));
+    const points = requests();
+    expect(points).to.have.length(3);
+    for (const p of points) {
+      expect(p.namespace).to.equal(fn!.environment["METRICS_NAMESPACE"]);
+      expect(p.functionName).to.equal(fn!.name);
+      expect(p.dimensionSets[0]).to.deep.equal({ FunctionName: fn!.name });
+    }
+    const detail = points.map((p) => p.dimensionSets.at(-1));
+    expect(detail).to.deep.equal([
+      { FunctionName: fn!.name, Operation: "manager.create", StatusClass: "2xx" },
+      { FunctionName: fn!.name, Operation: "manager.read", StatusClass: "2xx" },
+      { FunctionName: fn!.name, Operation: "none", StatusClass: "4xx" },
+    ]);
+    const [summary] = cloud.metrics.drain();
+    expect(summary).to.match(
+      /Requests 3 \(Operation manager\.create 1, manager\.read 1, none 1; StatusClass 2xx 2, 4xx 1\)/,
+    );
+    expect(summary).to.match(/DynamoDBTime p50 [\d.]+ ms, p99 [\d.]+ ms \(n=2\)/);
+  });
 });

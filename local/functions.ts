@@ -41,6 +41,8 @@ export interface FunctionHostOptions {
   /** Extra environment (endpoint, region, credentials) laid over the function's own. */
   runtimeEnvironment: Record<string, string>;
   log: (line: string) => void;
+  /** Receives each line the function writes to stdout (the local cloud reads its metrics). */
+  onStdoutLine?: (line: string) => void;
 }
 
 interface Worker {
@@ -259,9 +261,10 @@ export class FunctionHost {
       serialization: "json",
     });
     const prefix = `[${this.fn.name}]`;
-    readline
-      .createInterface({ input: child.stdout! })
-      .on("line", (l) => this.options.log(`${prefix} ${l}`));
+    readline.createInterface({ input: child.stdout! }).on("line", (l) => {
+      this.options.log(`${prefix} ${l}`);
+      this.options.onStdoutLine?.(l);
+    });
     readline.createInterface({ input: child.stderr! }).on("line", (l) => {
       worker.stderrTail = [...worker.stderrTail.slice(-4), l];
       this.options.log(`${prefix} ${l}`);

@@ -25,6 +25,7 @@ import { FunctionHost } from "./functions";
 import { lambdaApiHandler } from "./lambda-api";
 import { nodeForRuntime } from "./node-runtime";
 import { startEditLoop } from "./watch";
+import { MetricsCollector } from "./metrics";
 import { buildModel, type LocalModel } from "./model";
 import { materialiseTable } from "./tables";
 
@@ -107,6 +108,8 @@ export interface LocalCloud {
   readonly model: LocalModel;
   /** With `watch`: resolves once the sources are watched (edits before that are not seen). */
   readonly watching: Promise<void>;
+  /** The functions' Embedded Metric Format datapoints, as CloudWatch would extract them. */
+  readonly metrics: MetricsCollector;
   /** Process ids of a function's live environments, by physical or logical name. */
   functionPids(name: string): number[];
   /** Stops the API, the functions and DynamoDB Local. Safe to call twice. */
@@ -230,6 +233,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     await materialise(false);
 
     t = Date.now();
+    const metrics = new MetricsCollector();
     const hosts = new Map<string, FunctionHost>();
     for (const [i, fn] of model.functions.entries()) {
       const node = nodeForRuntime(fn.runtime);
@@ -241,6 +245,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
           node,
           inspectPort: options.inspectPort === undefined ? undefined : options.inspectPort + i,
           log,
+          onStdoutLine: (line) => metrics.record(fn.name, line),
           runtimeEnvironment: {
             AWS_ENDPOINT_URL_DYNAMODB: dynamoDbEndpoint,
             AWS_REGION: program.region,
@@ -350,6 +355,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       dynamoDb,
       program,
       model,
+      metrics,
       functionPids(name) {
         const fn = model.functions.find((f) => f.name === name || f.logicalName === name);
         return fn ? (hosts.get(fn.name)?.workerPids() ?? []) : [];

@@ -191,6 +191,20 @@ export class MockCloud implements pulumi.runtime.Mocks {
           value: crypto.randomBytes(20).toString("hex"),
           arn: `arn:aws:apigateway:${r}::/apikeys/${id}`,
         };
+      case "aws:sns/topic:Topic":
+        return { name: id, arn: `arn:aws:sns:${r}:${ACCOUNT_ID}:${id}` };
+      case "aws:sns/topicSubscription:TopicSubscription":
+        // An email subscription stays pending until its recipient confirms.
+        return {
+          arn: `${inputs.topic}:${id}`,
+          pendingConfirmation: inputs.protocol === "email" || inputs.protocol === "email-json",
+        };
+      case "aws:cloudwatch/metricAlarm:MetricAlarm":
+        return { arn: `arn:aws:cloudwatch:${r}:${ACCOUNT_ID}:alarm:${id}` };
+      case "aws:cloudwatch/dashboard:Dashboard":
+        return {
+          dashboardArn: `arn:aws:cloudwatch::${ACCOUNT_ID}:dashboard/${inputs.dashboardName}`,
+        };
       case "random:index/randomPassword:RandomPassword":
         return { result: crypto.randomBytes(24).toString("base64url") };
       default:

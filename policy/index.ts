@@ -6,7 +6,8 @@ import { PolicyPack } from "@pulumi/policy";
 import { RESOURCE_RULES, STACK_RULES } from "./rules";
 
 new PolicyPack("lambda-apigateway-security", {
-  description: "IAM least privilege, durable encrypted tables, bounded logs, throttled APIs.",
+  description:
+    "IAM least privilege, durable encrypted tables, bounded logs, throttled APIs, alarmed resources.",
   enforcementLevel: "mandatory",
   policies: [
     ...RESOURCE_RULES.map((rule) => ({

@@ -17,6 +17,7 @@ import {
   noIamWildcard,
   onlyAllowedManagedPolicies,
   productionTablesProtected,
+  resourcesAlarmed,
   stageThrottlingSet,
   tableEncryptedAndRecoverable,
   type StackResource,
@@ -245,6 +246,63 @@ describe("policy rules", function () {
         const [v] = apiNotOpenWithoutThrottling.check(view);
         expect(v?.urn, String(sourceArn)).to.equal(only(runs.dev!, permission).name);
       }
+    });
+  });
+
+  describe("resources-alarmed", () => {
+    const ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm";
+    const watchedTypes = [
+      "aws:lambda/function:Function",
+      "aws:apigateway/stage:Stage",
+      "aws:dynamodb/table:Table",
+    ];
+    const expectedUrns = (run: ProgramRun) =>
+      watchedTypes.map((type) => only(run, type).name).sort();
+
+    it("fails a copy of the stack without alarms: its function, stage and table", () => {
+      for (const stack of ["dev", "prod"]) {
+        const view = stackView(runs[stack]!).filter((r) => r.type !== ALARM);
+        const violations = resourcesAlarmed.check(view);
+        expect(violations.map((v) => v.urn).sort(), stack).to.deep.equal(
+          expectedUrns(runs[stack]!),
+        );
+        expect(violations[0]!.message).to.match(/no CloudWatch alarm with an action/);
+      }
+    });
+
+    it("does not count alarms without an action, or with actions disabled", () => {
+      const view = stackView(runs.prod!);
+      const silent = view.map((r) =>
+        r.type === ALARM ? { ...r, props: { ...r.props, alarmActions: [] } } : r,
+      );
+      expect(resourcesAlarmed.check(silent)).to.have.length(3);
+      const disabled = view.map((r) =>
+        r.type === ALARM ? { ...r, props: { ...r.props, actionsEnabled: false } } : r,
+      );
+      expect(resourcesAlarmed.check(disabled)).to.have.length(3);
+    });
+
+    it("matches alarms to resources by their dimensions, math included", () => {
+      const view = stackView(runs.dev!);
+      const fn = only(runs.dev!, "aws:lambda/function:Function");
+      // Alarms on some other function do not cover this one.
+      const elsewhere = view.map((r) =>
+        r.type === ALARM && r.props.dimensions?.FunctionName
+          ? { ...r, props: { ...r.props, dimensions: { FunctionName: "someone-else" } } }
+          : r,
+      );
+      expect(resourcesAlarmed.check(elsewhere).map((v) => v.urn)).to.deep.equal([fn.name]);
+      // Only the DynamoDB throttles alarm left: it watches the table through metric math.
+      const mathOnly = view.filter(
+        (r) => r.type !== ALARM || String(r.props.name).endsWith("-dynamodb-throttles"),
+      );
+      expect(mathOnly.filter((r) => r.type === ALARM)).to.have.length(1);
+      expect(
+        resourcesAlarmed
+          .check(mathOnly)
+          .map((v) => v.urn)
+          .sort(),
+      ).to.deep.equal([fn.name, only(runs.dev!, "aws:apigateway/stage:Stage").name].sort());
     });
   });
 });

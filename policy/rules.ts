@@ -45,6 +45,8 @@ const TYPES = {
   methodSettings: "aws:apigateway/methodSettings:MethodSettings",
   usagePlan: "aws:apigateway/usagePlan:UsagePlan",
   permission: "aws:lambda/permission:Permission",
+  function: "aws:lambda/function:Function",
+  metricAlarm: "aws:cloudwatch/metricAlarm:MetricAlarm",
 };
 
 // Resources that carry IAM permission documents, and the props that hold them.
@@ -352,6 +354,57 @@ export const apiNotOpenWithoutThrottling: StackRule = {
   },
 };
 
+/** Dimensions an alarm watches: its own, or those of the metrics its math fetches. */
+function watchedDimensions(alarm: StackResource): Props[] {
+  return [
+    alarm.props.dimensions,
+    ...asList(alarm.props.metricQueries).map((q: any) => q?.metric?.dimensions),
+  ].filter((d): d is Props => !!d && typeof d === "object");
+}
+
+export const resourcesAlarmed: StackRule = {
+  name: "resources-alarmed",
+  description:
+    "Every Lambda function, REST API stage and DynamoDB table has at least one CloudWatch alarm " +
+    "with an action, so a failure reaches someone before users report it.",
+  check(resources) {
+    const watched = resources
+      .filter(
+        (r) =>
+          r.type === TYPES.metricAlarm &&
+          r.props.actionsEnabled !== false &&
+          asList(r.props.alarmActions).length > 0,
+      )
+      .flatMap(watchedDimensions);
+    const violations: Violation[] = [];
+    const require = (r: StackResource, what: string, match: (d: Props) => boolean) => {
+      if (!watched.some(match)) {
+        violations.push({
+          urn: r.urn,
+          message:
+            `${what} has no CloudWatch alarm with an action: add the Monitoring component ` +
+            "(components/monitoring.ts) for it, or an aws.cloudwatch.MetricAlarm with alarmActions.",
+        });
+      }
+    };
+    for (const fn of resources.filter((r) => r.type === TYPES.function)) {
+      require(fn, `Function "${fn.props.name}"`, (d) => d.FunctionName === fn.props.name);
+    }
+    for (const stage of resources.filter((r) => r.type === TYPES.stage)) {
+      const api = resources.find(
+        (r) => r.type === TYPES.restApi && restApiId(r) === stage.props.restApi,
+      );
+      // API Gateway's metrics name a stage by its API's name and the stage name.
+      require(stage, `Stage "${stage.props.stageName}" of API "${api?.props.name}"`, (d) =>
+        d.ApiName === api?.props.name && d.Stage === stage.props.stageName);
+    }
+    for (const table of resources.filter((r) => r.type === TYPES.table)) {
+      require(table, `Table "${table.props.name}"`, (d) => d.TableName === table.props.name);
+    }
+    return violations;
+  },
+};
+
 export const RESOURCE_RULES: readonly ResourceRule[] = [
   noIamWildcard,
   onlyAllowedManagedPolicies,
@@ -360,4 +413,8 @@ export const RESOURCE_RULES: readonly ResourceRule[] = [
   productionTablesProtected,
 ];
 
-export const STACK_RULES: readonly StackRule[] = [stageThrottlingSet, apiNotOpenWithoutThrottling];
+export const STACK_RULES: readonly StackRule[] = [
+  stageThrottlingSet,
+  apiNotOpenWithoutThrottling,
+  resourcesAlarmed,
+];

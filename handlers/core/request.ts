@@ -10,10 +10,17 @@ import { parseItemsRequest, type ItemsCommand } from "./items";
 import { JsonSyntaxError, parseJson, type Json } from "./json";
 import { parseManagerRequest, type ManagerCommand } from "./manager";
 
+/** A finished response, with the operation it answers (for metrics and logs). */
+export interface Respond {
+  kind: "respond";
+  response: HttpResponse;
+  operation: "preflight" | "manager.ping" | "manager.echo";
+}
+
 export type Command =
   | ManagerCommand
   | ItemsCommand
-  | { kind: "respond"; response: HttpResponse }
+  | Respond
   // The service loads the document lazily, so no other request pays for it.
   | { kind: "openapi" };
 
@@ -98,6 +105,7 @@ export function parseRequest(req: HttpRequest, ctx: ParseContext): Command {
   if (req.method === "OPTIONS") {
     return {
       kind: "respond",
+      operation: "preflight",
       response: noContent({
         allow: allowHeader(route),
         ...preflightHeaders(origin, ctx.config.corsAllowOrigins, [...route.methods, "OPTIONS"]),
@@ -118,9 +126,11 @@ export function parseRequest(req: HttpRequest, ctx: ParseContext): Command {
   if (route.path === MANAGER_PATH) {
     checkContentType(req, MANAGER_TYPES, true);
     const command = parseManagerRequest(readBody(req), ctx.config.tableName);
-    if (command.kind === "manager.ping") return { kind: "respond", response: json(200, "pong") };
+    if (command.kind === "manager.ping") {
+      return { kind: "respond", operation: command.kind, response: json(200, "pong") };
+    }
     if (command.kind === "manager.echo") {
-      return { kind: "respond", response: json(200, command.payload) };
+      return { kind: "respond", operation: command.kind, response: json(200, command.payload) };
     }
     return command;
   }
