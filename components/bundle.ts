@@ -83,7 +83,8 @@ export function bundleHandler(options: BundleOptions): Bundle {
       treeShaking: true,
       sourcemap: true,
       // Positions map back to file and line without shipping every source file again: this
-      // halves what is deployed (2.3 MB → 1.0 MB) at no cost to stack traces.
+      // halves what is deployed (2.3 MB → 1.0 MB). The function runs with
+      // NODE_OPTIONS=--enable-source-maps (function.ts), which applies them to stack traces.
       sourcesContent: false,
       splitting: true,
       outExtension: { ".js": ".mjs" },
