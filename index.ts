@@ -36,7 +36,7 @@ const api = new RestApi("api", {
   logRetentionDays: config.logRetentionDays,
   tracing: config.tracing,
   apiKeyRequired: config.apiKeyRequired,
-  manageAccountLogging: config.manageApiGatewayAccount,
+  accessLogs: config.apiGatewayCloudWatchRoleSet,
 });
 
 /** Invoke URL including the stage: `POST ${apiUrl}/DynamoDBManager`. */
