@@ -453,7 +453,7 @@ export async function deployToLocalStack(options: {
   image?: string;
   authToken?: string;
   log?: (line: string) => void;
-  /** Where failure output goes (the container's log). @default stderr */
+  /** Where what must always be seen goes (config changes, the container's log). @default stderr */
   report?: (text: string) => void;
 }): Promise<StartedTarget> {
   const ws = options.workspace;
@@ -505,7 +505,8 @@ export async function deployToLocalStack(options: {
       container.endpoint,
       services,
     );
-    for (const change of changes) log(`localstack: throwaway stack config ${change}`);
+    // Always said, not only with --verbose: the stack deployed is not quite the one asked for.
+    for (const change of changes) report(`localstack: throwaway stack config ${change}\n`);
     const stack = await ws.createStack({
       workDir,
       stackName: throwaway,
