@@ -88,7 +88,8 @@ export async function runColdStart(
     "cold-start.mjs",
     [variant.module, JSON.stringify(options.event)],
     {
-      env: options.env,
+      // The variant's own variables (e.g. NODE_OPTIONS) are laid over the common environment.
+      env: { ...options.env, ...variant.env },
       nodeArgs: options.nodeArgs,
       node: options.node,
       onStderr: options.onStderr,

@@ -42,14 +42,6 @@ export const FUNCTION_DEFAULTS = {
 export const XRAY_POLICY_NAME = "AWSXRayDaemonWriteAccess";
 
 /**
- * Variables for Node itself, not the handler: `--enable-source-maps` maps the bundle's stack
- * traces back to `handlers/*.ts` lines. It costs nothing on the happy path (cold start 111.8 vs
- * 113.4 ms, `bench/compare.ts`, 21 runs) and about 25 ms the first time a process formats a stack
- * trace (the handler logs one with every 5xx). https://docs.aws.amazon.com/lambda/latest/dg/typescript-exceptions.html
- */
-export const RUNTIME_ENVIRONMENT = { NODE_OPTIONS: "--enable-source-maps" } as const;
-
-/**
  * How long the handler's DynamoDB client may spend per attempt, and how many attempts it makes,
  * for a given function timeout: at most half the timeout in total, so a dead or throttled
  * database turns into a clean, retryable error well before Lambda kills the invocation.
@@ -260,7 +252,6 @@ export class CrudFunction extends pulumi.ComponentResource {
               [ENV.corsAllowOrigins]: (args.corsAllowOrigins ?? []).join(","),
               [ENV.dynamoDbTimeoutMs]: String(budget.timeoutMs),
               [ENV.dynamoDbMaxAttempts]: String(budget.maxAttempts),
-              ...RUNTIME_ENVIRONMENT,
               ...args.environment,
             },
           },

@@ -12,13 +12,7 @@ import { ENV } from "../handlers/env";
 import { CATCH_ALL_PATH, ROUTES } from "../handlers/routes";
 import { ACCESS_LOG_FORMAT, deploymentTrigger, type MethodSpec } from "./api";
 import { CONFIG_NAMESPACE, type StackConfig } from "./config";
-import {
-  DYNAMODB_ACTIONS,
-  LOG_ACTIONS,
-  RUNTIME_ENVIRONMENT,
-  XRAY_POLICY_NAME,
-  dynamoDbClientBudget,
-} from "./function";
+import { DYNAMODB_ACTIONS, LOG_ACTIONS, XRAY_POLICY_NAME, dynamoDbClientBudget } from "./function";
 import { managedPolicyArn } from "./partition";
 import { isSecret, permissionPolicies, reveal, stackConfig } from "./testing";
 
@@ -168,21 +162,15 @@ for (const stack of ["dev", "prod"]) {
           timeoutMs * attempts,
           "DynamoDB gives up in half the function timeout",
         ).to.be.at.most((cfg.timeout * 1000) / 2);
-        expect(Object.keys(vars).sort()).to.deep.equal(
-          [...Object.values(ENV), ...Object.keys(RUNTIME_ENVIRONMENT)].sort(),
-        );
+        expect(Object.keys(vars).sort()).to.deep.equal(Object.values(ENV).sort());
       });
 
-      it("has Node apply the bundle's source maps to stack traces", async () => {
+      it("deploys no source maps, and does not ask Node to load them", async () => {
         const fn = one(run, T.function);
-        expect(reveal(fn.inputs.environment).variables.NODE_OPTIONS).to.equal(
-          "--enable-source-maps",
-        );
         const dir = String(await fn.inputs.code.path);
-        const entry = String(fn.inputs.handler).split(".")[0];
-        expect(fs.existsSync(path.join(dir, `${entry}.mjs.map`)), "the map is deployed").to.equal(
-          true,
-        );
+        const deployed = fs.readdirSync(dir, { recursive: true }).map(String);
+        expect(deployed.filter((f) => f.endsWith(".map"))).to.deep.equal([]);
+        expect(reveal(fn.inputs.environment).variables).not.to.have.property("NODE_OPTIONS");
       });
 
       it("logs JSON to its own log group with config's retention", () => {
