@@ -248,14 +248,14 @@ export interface Deadlines {
   destroyMs: number;
   /** After each interrupt, how long the pulumi process gets to exit. */
   graceMs: number;
-  /** Pulling and starting the container, until LocalStack says it is ready. */
+  /** Starting the container until LocalStack says it is ready (testcontainers' startup timeout). */
   containerMs: number;
 }
 
 /**
- * A GitHub runner deploys the stack into LocalStack in 3–6 minutes, most of it starting Lambda's
- * container; twice that is a hang. Mocha's hooks (`integration/flows/suite.ts`) allow longer than
- * all of these together, so these fire first and the target cleans up after itself.
+ * Generous for a stack of a dozen resources whose slowest step is LocalStack starting Lambda's
+ * container; past them, something hangs. Mocha's hooks (`integration/flows/suite.ts`) allow longer
+ * than all of these together, so these fire first and the target cleans up after itself.
  */
 export const DEADLINES: Deadlines = {
   upMs: 12 * 60_000,
