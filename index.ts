@@ -39,7 +39,7 @@ const api = new RestApi("api", {
   tracing: config.tracing,
   apiKeyRequired: config.apiKeyRequired,
   corsAllowOrigins: config.corsAllowOrigins,
-  manageAccountLogging: config.manageApiGatewayAccount,
+  accessLogs: config.apiGatewayCloudWatchRoleSet,
 });
 
 const monitoring = new Monitoring("monitoring", {

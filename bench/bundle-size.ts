@@ -6,7 +6,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as zlib from "node:zlib";
-import type { Bundle } from "../components/bundle";
+import { sourceMapOf, type Bundle } from "../components/bundle";
 import { SourceLookup } from "./sourcemap";
 
 export interface BundleSize {
@@ -54,10 +54,14 @@ export function packageOf(source: string): string {
 }
 
 /** Code by package (from the source maps) in some of a bundle's files, largest first. */
-export function bytesByPackage(dir: string, files: string[]): { name: string; bytes: number }[] {
+export function bytesByPackage(
+  bundle: Pick<Bundle, "dir" | "mapsDir">,
+  files: string[],
+): { name: string; bytes: number }[] {
+  const dir = bundle.dir;
   const sums = new Map<string, number>();
   for (const file of files) {
-    const map = path.join(dir, `${file}.map`);
+    const map = sourceMapOf(bundle, file);
     if (!fs.existsSync(map)) continue;
     const lookup = SourceLookup.fromJson(fs.readFileSync(map, "utf8"));
     const chars = lookup.charsBySource(fs.readFileSync(path.join(dir, file), "utf8"));
@@ -86,7 +90,7 @@ export function measureBundle(bundle: Bundle): BundleSize {
     codeBytes: sum(files.filter((f) => !f.file.endsWith(".map"))),
     coldPathBytes: sum(files.filter((f) => coldPathFiles.includes(f.file))),
     coldPathFiles,
-    coldPathByPackage: bytesByPackage(bundle.dir, coldPathFiles),
+    coldPathByPackage: bytesByPackage(bundle, coldPathFiles),
     files,
   };
 }

@@ -1,32 +1,41 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import type { APIGatewayProxyEvent } from "aws-lambda";
 import { expect } from "chai";
+import type { APIGatewayProxyEvent } from "aws-lambda";
 import { runColdStart } from "./cold-start";
 
-describe("bench cold start runner", function () {
+describe("bench cold starts", function () {
   this.timeout(30_000);
   let dir: string;
   before(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-variant-"));
-    // A handler that answers with the variables the runtime gave it.
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-cold-"));
+    // A handler that answers with what the A/B comparison varies: its environment and Node flags.
     fs.writeFileSync(
       path.join(dir, "index.mjs"),
-      "export const handler = async () => ({ statusCode: 200, body: JSON.stringify({ a: process.env.A, b: process.env.B }) });\n",
+      "export const handler = async () => ({ statusCode: 200, body: JSON.stringify({ " +
+        "common: process.env.COMMON ?? null, variant: process.env.ONLY_B ?? null, " +
+        "sourceMaps: process.execArgv.includes('--enable-source-maps') || " +
+        "(process.env.NODE_OPTIONS ?? '').includes('--enable-source-maps') }) });\n",
     );
   });
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  it("lays a variant's own environment over the common one", async () => {
-    const report = await runColdStart(
-      { name: "v", module: path.join(dir, "index.mjs"), env: { B: "variant", A: "" } },
-      {
-        env: { PATH: process.env.PATH ?? "", A: "common", B: "common" },
-        event: {} as APIGatewayProxyEvent,
-        check: () => undefined,
-      },
-    );
-    expect(JSON.parse(report.body!)).to.deep.equal({ a: "", b: "variant" });
+  it("runs each variant with its own variables laid over the common environment", async () => {
+    const run = (env?: Record<string, string>) =>
+      runColdStart(
+        { name: "v", module: path.join(dir, "index.mjs"), env },
+        {
+          env: { PATH: process.env.PATH ?? "", COMMON: "c", NODE_OPTIONS: "--enable-source-maps" },
+          event: {} as APIGatewayProxyEvent,
+          check: (r) => expect(r.statusCode).to.equal(200),
+        },
+      ).then((r) => JSON.parse(r.body!));
+    expect(await run()).to.deep.equal({ common: "c", variant: null, sourceMaps: true });
+    expect(await run({ ONLY_B: "b", NODE_OPTIONS: "" })).to.deep.equal({
+      common: "c",
+      variant: "b",
+      sourceMaps: false,
+    });
   });
 });

@@ -88,7 +88,8 @@ export async function runColdStart(
     "cold-start.mjs",
     [variant.module, JSON.stringify(options.event)],
     {
-      // The variant's own variables win (e.g. METRICS_NAMESPACE="" for the run without metrics).
+      // The variant's own variables win over the common environment (e.g. NODE_OPTIONS, or
+      // METRICS_NAMESPACE="" for the run without metrics).
       env: { ...options.env, ...variant.env },
       nodeArgs: options.nodeArgs,
       node: options.node,

@@ -65,13 +65,15 @@ export interface Attribution {
   sourceMaps?: Map<string, SourceLookup>;
 }
 
-/** Loads the `.map` beside each of `files` that has one. */
-export function loadSourceMaps(files: string[]): Map<string, SourceLookup> {
+/** Loads the source map of each of `files` that has one (`mapOf` says where it is). */
+export function loadSourceMaps(
+  files: string[],
+  mapOf: (file: string) => string = (file) => `${file}.map`,
+): Map<string, SourceLookup> {
   const maps = new Map<string, SourceLookup>();
   for (const file of files) {
-    if (fs.existsSync(`${file}.map`)) {
-      maps.set(file, SourceLookup.fromJson(fs.readFileSync(`${file}.map`, "utf8")));
-    }
+    const map = mapOf(file);
+    if (fs.existsSync(map)) maps.set(file, SourceLookup.fromJson(fs.readFileSync(map, "utf8")));
   }
   return maps;
 }

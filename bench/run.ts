@@ -15,7 +15,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient, PutCommand } from "@aws-sdk/lib-dynamodb";
-import { bundleHandler } from "../components/bundle";
+import { bundleHandler, sourceMapOf } from "../components/bundle";
 import { ENV } from "../handlers/env";
 import { runProgram, type ProgramRun } from "../local/program";
 import { startDynamoDbLocal } from "../local/dynamodb-local";
@@ -129,6 +129,7 @@ async function profileColdStarts(
   runs: number,
   common: Parameters<typeof runColdStart>[1],
   bundleFiles: string[],
+  mapOf: (file: string) => string,
   keepDir: string | undefined,
 ): Promise<Record<string, { import: ProfileSummary; firstRequest: ProfileSummary }>> {
   const dir = keepDir ?? fs.mkdtempSync(path.join(os.tmpdir(), "bench-profiles-"));
@@ -140,7 +141,7 @@ async function profileColdStarts(
       [BASELINE]: "baseline handler",
       [path.join(__dirname, "children")]: "benchmark driver",
     },
-    sourceMaps: loadSourceMaps(bundleFiles),
+    sourceMaps: loadSourceMaps(bundleFiles, mapOf),
   };
   const out: Record<string, { import: ProfileSummary; firstRequest: ProfileSummary }> = {};
   try {
@@ -288,6 +289,7 @@ async function main() {
       options.profileRuns,
       { env, event, check, node: options.node },
       bundle.files.filter((f) => f.endsWith(".mjs")).map((f) => path.join(bundle.dir, f)),
+      (file) => sourceMapOf(bundle, file),
       keepDir,
     );
 
@@ -452,7 +454,7 @@ async function main() {
         coldPathByPackage: size.coldPathByPackage.slice(0, 12),
         firstGetItemBytes: loadedBytes,
         firstGetItemFiles: loaded,
-        firstGetItemByPackage: bytesByPackage(bundle.dir, loaded).slice(0, 12),
+        firstGetItemByPackage: bytesByPackage(bundle, loaded).slice(0, 12),
         entry: path.relative(ROOT, path.resolve(ROOT, options.entry ?? "handlers/crud.ts")),
         files: size.files,
       },

@@ -1,7 +1,8 @@
 /**
  * The REST API (API Gateway v1) in front of the CRUD function, deployed from one OpenAPI document
  * (`handlers/openapi.ts`) as its body: every route a Lambda proxy integration, gateway responses
- * in the function's error shape, one stage with throttling and JSON access logs.
+ * in the function's error shape, one stage with throttling and (where the account allows)
+ * JSON access logs.
  */
 import * as crypto from "node:crypto";
 import * as aws from "@pulumi/aws";
@@ -232,12 +233,14 @@ export interface ApiArgs {
    */
   apiKeyRequired?: boolean;
   /**
-   * Set this region's account-wide API Gateway CloudWatch role, which access logging needs.
-   * Only for accounts that have none: it replaces whatever role is set, and its policy only
-   * reaches log groups under `/aws/apigateway/<project>/`. Set it in one stack per account/region.
+   * Write one JSON access-log line per request to a CloudWatch log group. API Gateway refuses a
+   * stage with access logs ("CloudWatch Logs role ARN must be set in account settings") until the
+   * account has its CloudWatch role in this region, which `bootstrap/` sets once per account and
+   * region. Turn this on only where that role is known to exist; while it is off, `pulumi up`
+   * says so with a warning.
    * @default false
    */
-  manageAccountLogging?: boolean;
+  accessLogs?: boolean;
   /**
    * Adjust the underlying resources' args.
    * @default undefined
@@ -291,11 +294,10 @@ export class RestApi extends pulumi.ComponentResource {
     deployment: aws.apigateway.Deployment;
     stage: aws.apigateway.Stage;
     methodSettings: aws.apigateway.MethodSettings;
-    accessLogGroup: aws.cloudwatch.LogGroup;
+    accessLogGroup?: aws.cloudwatch.LogGroup;
     permission: aws.lambda.Permission;
     apiKey?: aws.apigateway.ApiKey;
     usagePlan?: aws.apigateway.UsagePlan;
-    account?: aws.apigateway.Account;
   };
 
   constructor(name: string, args: ApiArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -350,16 +352,24 @@ export class RestApi extends pulumi.ComponentResource {
       { parent: this },
     );
 
-    const accessLogGroup = new aws.cloudwatch.LogGroup(
-      `${name}-access-logs`,
-      {
-        name: `/aws/apigateway/${project}/${stack}/${name}-access`,
-        retentionInDays: args.logRetentionDays ?? API_DEFAULTS.logRetentionDays,
-      },
-      { parent: this },
-    );
-
-    const account = args.manageAccountLogging ? this.accountLogging(name, project) : undefined;
+    const accessLogGroup = args.accessLogs
+      ? new aws.cloudwatch.LogGroup(
+          `${name}-access-logs`,
+          {
+            name: `/aws/apigateway/${project}/${stack}/${name}-access`,
+            retentionInDays: args.logRetentionDays ?? API_DEFAULTS.logRetentionDays,
+          },
+          { parent: this },
+        )
+      : undefined;
+    if (!accessLogGroup) {
+      pulumi.log.warn(
+        `Access logs are off for this API: API Gateway writes them only once the account has its ` +
+          `CloudWatch role in this region. Run bootstrap/ once per account and region, then set ` +
+          `lambda-apigateway:apiGatewayCloudWatchRoleSet to true (README, "Deploying").`,
+        this,
+      );
+    }
 
     const stage = new aws.apigateway.Stage(
       name,
@@ -369,13 +379,12 @@ export class RestApi extends pulumi.ComponentResource {
           restApi: restApi.id,
           deployment: deployment.id,
           stageName: args.stageName ?? "test",
-          accessLogSettings: {
-            destinationArn: accessLogGroup.arn,
-            format: JSON.stringify(ACCESS_LOG_FORMAT),
-          },
+          accessLogSettings: accessLogGroup
+            ? { destinationArn: accessLogGroup.arn, format: JSON.stringify(ACCESS_LOG_FORMAT) }
+            : undefined,
           xrayTracingEnabled: args.tracing ?? API_DEFAULTS.tracing,
         },
-        { parent: this, dependsOn: account ? [account] : [] },
+        { parent: this },
       ),
     );
 
@@ -442,7 +451,6 @@ export class RestApi extends pulumi.ComponentResource {
       permission,
       apiKey,
       usagePlan,
-      account,
     };
     this.id = restApi.id;
     this.name = restApi.name;
@@ -456,52 +464,5 @@ export class RestApi extends pulumi.ComponentResource {
   /** The underlying resources, for reading any property the component does not re-export. */
   public get nodes() {
     return this.resources;
-  }
-
-  private accountLogging(name: string, project: string): aws.apigateway.Account {
-    const role = new aws.iam.Role(
-      `${name}-cloudwatch-role`,
-      {
-        description: "Lets API Gateway write access logs to CloudWatch Logs",
-        assumeRolePolicy: JSON.stringify({
-          Version: "2012-10-17",
-          Statement: [
-            {
-              Effect: "Allow",
-              Principal: { Service: "apigateway.amazonaws.com" },
-              Action: "sts:AssumeRole",
-            },
-          ],
-        }),
-      },
-      { parent: this },
-    );
-    const partition = aws.getPartitionOutput({}, { parent: this }).partition;
-    const region = aws.getRegionOutput({}, { parent: this }).region;
-    const accountId = aws.getCallerIdentityOutput({}, { parent: this }).accountId;
-    const prefix = pulumi.interpolate`arn:${partition}:logs:${region}:${accountId}:log-group:/aws/apigateway/${project}/`;
-    const policy = new aws.iam.RolePolicy(
-      `${name}-cloudwatch-access`,
-      {
-        role: role.name,
-        policy: pulumi.jsonStringify({
-          Version: "2012-10-17",
-          Statement: [
-            {
-              Sid: "ProjectAccessLogs",
-              Effect: "Allow",
-              Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
-              Resource: [pulumi.interpolate`${prefix}*`],
-            },
-          ],
-        }),
-      },
-      { parent: this },
-    );
-    return new aws.apigateway.Account(
-      `${name}-account`,
-      { cloudwatchRoleArn: role.arn },
-      { parent: this, dependsOn: [policy] },
-    );
   }
 }

@@ -2,18 +2,28 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { pathToFileURL } from "node:url";
 import { expect } from "chai";
-import { bundleHandler } from "./bundle";
+import { bundleHandler, sourceMapOf } from "./bundle";
 
 const BUILD = path.resolve(__dirname, "..", ".build");
 
 describe("bundleHandler", function () {
   this.timeout(60_000);
 
-  it("bundles handlers/crud.ts into a loadable index.mjs with a source map", async () => {
+  it("bundles handlers/crud.ts into a loadable index.mjs, its source maps kept out of it", async () => {
     const b = bundleHandler({ name: "test-bundle-crud" });
     expect(b.dir).to.equal(path.join(BUILD, "test-bundle-crud"));
     expect(b.handler).to.equal("index.handler");
-    expect(b.files).to.include.members([b.entryFile, `${b.entryFile}.map`]);
+    expect(b.files).to.include(b.entryFile);
+    expect(
+      b.files.filter((f) => f.endsWith(".map")),
+      "nothing deployed is a map",
+    ).to.deep.equal([]);
+    for (const file of b.files) {
+      expect(fs.existsSync(sourceMapOf(b, file)), `map of ${file}`).to.equal(true);
+      const code = fs.readFileSync(path.join(b.dir, file), "utf8");
+      expect(code, `${file} names no map Node would look for`).not.to.include("sourceMappingURL");
+    }
+    expect(sourceMapOf(b, b.entryFile)).to.equal(path.join(`${b.dir}.maps`, "index.mjs.map"));
     const sizes = b.files.map((f) => fs.statSync(path.join(b.dir, f)).size);
     expect(b.bytes).to.equal(sizes.reduce((a, n) => a + n, 0));
     expect(fs.readdirSync(b.dir), "no package.json: .mjs is ESM by itself").to.not.include(
@@ -54,6 +64,7 @@ describe("bundleHandler", function () {
   after(() => {
     for (const name of ["test-bundle-crud", "test-bundle-sdk", "fixtures"]) {
       fs.rmSync(path.join(BUILD, name), { recursive: true, force: true });
+      fs.rmSync(path.join(BUILD, `${name}.maps`), { recursive: true, force: true });
     }
   });
 });

@@ -1,7 +1,8 @@
 /**
  * Bundles a Lambda handler with esbuild into a directory Lambda runs as-is: `index.mjs` plus
- * code-split chunks and source maps, no `package.json`. Importing this module does nothing; call
- * `bundleHandler`. The Function component deploys the directory, and the bench measures it.
+ * code-split chunks, no `package.json`. Source maps go to a sibling directory that is not deployed
+ * (README, design notes). Importing this module does nothing; call `bundleHandler`. The Function
+ * component deploys the directory, and the bench measures it.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -41,8 +42,21 @@ export interface Bundle {
   handler: string;
   /** Every file in `dir`, relative to it, sorted. */
   files: string[];
-  /** Total size of `files` in bytes (what is zipped and deployed, source maps included). */
+  /** Total size of `files` in bytes (what is zipped and deployed). */
   bytes: number;
+  /**
+   * Source maps of the files in `dir`, at the same relative paths plus `.map`; not deployed. For
+   * tools (the bench's profile attribution, decoding a logged stack trace by hand).
+   */
+  mapsDir: string;
+}
+
+/** Where a bundle keeps the source map of one of its files (a path inside `dir`). */
+export function sourceMapOf(bundle: Pick<Bundle, "dir" | "mapsDir">, file: string): string {
+  return path.join(
+    bundle.mapsDir,
+    `${path.relative(bundle.dir, path.resolve(bundle.dir, file))}.map`,
+  );
 }
 
 // esbuild emits ESM, but some SDK dependencies still call require() for Node built-ins.
@@ -51,10 +65,12 @@ const REQUIRE_SHIM =
   "const require = __createRequire(import.meta.url);";
 
 /**
- * The esbuild options of a handler bundle: minified, tree-shaken ESM for Node.js 22 with source
- * maps, split into chunks so that code the SDK imports lazily (credential providers Lambda never
- * uses) stays off the cold-start path. `bundleHandler` builds with them, and the local cloud's
- * edit loop rebuilds with them.
+ * The esbuild options of a handler bundle: minified, tree-shaken ESM for Node.js 22, split into
+ * chunks so that code the SDK imports lazily (credential providers Lambda never uses) stays off
+ * the cold-start path. Source maps are written beside the code and moved out of the deployed
+ * folder by `bundleHandler`: Node would apply them only with `--enable-source-maps`, which costs
+ * cold start (README, design notes). `bundleHandler` builds with these options, and the local
+ * cloud's edit loop rebuilds with them.
  */
 export function bundleBuildOptions(entry: string, outdir: string): esbuild.BuildOptions {
   return {
@@ -68,9 +84,8 @@ export function bundleBuildOptions(entry: string, outdir: string): esbuild.Build
     mainFields: ["module", "main"],
     minify: true,
     treeShaking: true,
-    sourcemap: true,
-    // Positions map back to file and line without shipping every source file again: this
-    // halves what is deployed (2.3 MB → 1.0 MB) at no cost to stack traces.
+    // Maps without a sourceMappingURL comment; bundleHandler moves them out of the deployed folder.
+    sourcemap: "external",
     sourcesContent: false,
     splitting: true,
     outExtension: { ".js": ".mjs" },
@@ -132,8 +147,19 @@ export function bundleHandler(options: BundleOptions): Bundle {
       cause: err,
     });
   }
-  fs.rmSync(dir, { recursive: true, force: true });
-  fs.renameSync(staging, dir);
+  const mapsDir = `${dir}.maps`;
+  const stagingMaps = `${staging}.maps`;
+  for (const file of listFiles(staging).filter((f) => f.endsWith(".map"))) {
+    fs.mkdirSync(path.dirname(path.join(stagingMaps, file)), { recursive: true });
+    fs.renameSync(path.join(staging, file), path.join(stagingMaps, file));
+  }
+  for (const [from, to] of [
+    [staging, dir],
+    [stagingMaps, mapsDir],
+  ] as const) {
+    fs.rmSync(to, { recursive: true, force: true });
+    if (fs.existsSync(from)) fs.renameSync(from, to);
+  }
   recipes.set(dir, { entry, dir });
 
   const files = listFiles(dir);
@@ -144,6 +170,7 @@ export function bundleHandler(options: BundleOptions): Bundle {
     handler: `index.${options.exportName ?? "handler"}`,
     files,
     bytes,
+    mapsDir,
   };
 }
 

@@ -116,7 +116,9 @@ export const configSchema = (stack: string) =>
       ),
       [],
     ),
-    manageApiGatewayAccount: v.optional(bool, false),
+    // API Gateway's account-wide CloudWatch role exists in this account and region (bootstrap/
+    // sets it): only then may the stage write access logs.
+    apiGatewayCloudWatchRoleSet: v.optional(bool, false),
     // Monitoring (components/monitoring.ts).
     alarmEmails: v.optional(
       v.array(

@@ -7,6 +7,7 @@ import * as random from "@pulumi/random";
 import { ENV } from "../handlers/env";
 import { DEFAULT_METRICS_NAMESPACE } from "../handlers/metrics";
 import { bundleHandler } from "./bundle";
+import { managedPolicyArnFor } from "./partition";
 import type { Table } from "./table";
 import { applyTransform, type Transform } from "./transform";
 
@@ -25,10 +26,6 @@ export const DYNAMODB_ACTIONS = [
 /** Actions a function needs to write to its own log group. */
 export const LOG_ACTIONS = ["logs:CreateLogStream", "logs:PutLogEvents"] as const;
 
-/**
- * X-Ray's write actions take no resource-level permissions (AWS requires `"Resource": "*"`), so
- * tracing uses AWS's managed policy rather than a wildcard statement of our own.
- */
 /** Defaults of `CrudFunctionArgs`; the stack config (`config.ts`) falls back to the same values. */
 export const FUNCTION_DEFAULTS = {
   memorySize: 512,
@@ -38,7 +35,12 @@ export const FUNCTION_DEFAULTS = {
   architecture: "arm64",
 } as const;
 
-export const XRAY_POLICY_ARN = "arn:aws:iam::aws:policy/AWSXRayDaemonWriteAccess";
+/**
+ * X-Ray's write actions take no resource-level permissions (AWS requires `"Resource": "*"`), so
+ * tracing uses AWS's managed policy rather than a wildcard statement of our own. Its ARN is built
+ * for the stack's partition (`managedPolicyArnFor`).
+ */
+export const XRAY_POLICY_NAME = "AWSXRayDaemonWriteAccess";
 
 /**
  * How long the handler's DynamoDB client may spend per attempt, and how many attempts it makes,
@@ -230,7 +232,7 @@ export class CrudFunction extends pulumi.ComponentResource {
     const tracingPolicy = tracing
       ? new aws.iam.RolePolicyAttachment(
           `${name}-tracing`,
-          { role: role.name, policyArn: XRAY_POLICY_ARN },
+          { role: role.name, policyArn: managedPolicyArnFor(XRAY_POLICY_NAME, this) },
           { parent: this },
         )
       : undefined;

@@ -5,6 +5,7 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- recorded inputs are untyped data */
 import * as fs from "node:fs";
 import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
 import { runProgram, type ProgramRun, type RecordedResource } from "../local/program";
 import { ENV } from "../handlers/env";
@@ -18,7 +19,8 @@ import {
   deploymentTrigger,
 } from "./api";
 import { CONFIG_NAMESPACE, type StackConfig } from "./config";
-import { DYNAMODB_ACTIONS, LOG_ACTIONS, XRAY_POLICY_ARN, dynamoDbClientBudget } from "./function";
+import { DYNAMODB_ACTIONS, LOG_ACTIONS, XRAY_POLICY_NAME, dynamoDbClientBudget } from "./function";
+import { managedPolicyArn } from "./partition";
 import { isSecret, permissionPolicies, reveal, stackConfig } from "./testing";
 
 const T = {
@@ -128,6 +130,11 @@ for (const stack of ["dev", "prod"]) {
         const t = one(run, T.table).inputs;
         expect(t.deletionProtectionEnabled).to.equal(cfg.production);
         expect(t.tags.production).to.equal(String(cfg.production));
+        // What `pulumi destroy` does to it, as Pulumi sends it to the engine.
+        expect(one(run, T.table).options).to.deep.equal({
+          protect: cfg.production,
+          retainOnDelete: cfg.production,
+        });
       });
     });
 
@@ -172,6 +179,14 @@ for (const stack of ["dev", "prod"]) {
         );
       });
 
+      it("deploys no source maps, and does not ask Node to load them", async () => {
+        const fn = one(run, T.function);
+        const dir = String(await fn.inputs.code.path);
+        const deployed = fs.readdirSync(dir, { recursive: true }).map(String);
+        expect(deployed.filter((f) => f.endsWith(".map"))).to.deep.equal([]);
+        expect(reveal(fn.inputs.environment).variables).not.to.have.property("NODE_OPTIONS");
+      });
+
       it("logs JSON to its own log group with config's retention", () => {
         const fn = one(run, T.function).inputs;
         expect(fn.loggingConfig.logFormat).to.equal("JSON");
@@ -182,7 +197,9 @@ for (const stack of ["dev", "prod"]) {
         const fn = one(run, T.function).inputs;
         expect(fn.tracingConfig.mode).to.equal(cfg.tracing ? "Active" : "PassThrough");
         const attached = run.ofType(T.attachment).map((a) => a.inputs.policyArn);
-        expect(attached).to.deep.equal(cfg.tracing ? [XRAY_POLICY_ARN] : []);
+        expect(attached).to.deep.equal(
+          cfg.tracing ? [managedPolicyArn(run.partition, XRAY_POLICY_NAME)] : [],
+        );
       });
     });
 
@@ -198,7 +215,9 @@ for (const stack of ["dev", "prod"]) {
             for (const a of s.Action) expect(a, `${where} action`).to.not.include("*");
             for (const r of s.Resource) {
               expect(r, `${where} resource`).to.not.equal("*");
-              expect(r, `${where} resource`).to.match(/^arn:aws:[a-z-]+:[a-z0-9-]+:\d{12}:[^*]/);
+              expect(r, `${where} resource`).to.match(
+                new RegExp(`^arn:${run.partition}:[a-z-]+:[a-z0-9-]+:\\d{12}:[^*]`),
+              );
             }
           }
         }
@@ -359,11 +378,12 @@ for (const stack of ["dev", "prod"]) {
         );
       });
 
-      it("serves one stage, named from config, with JSON access logs", () => {
+      it("serves one stage, named from config, with JSON access logs where the account role is set", () => {
         const stage = one(run, T.stage).inputs;
         expect(stage.stageName).to.equal(cfg.stageName);
         expect(stage.deployment).to.equal(one(run, T.deployment).id);
         expect(stage.xrayTracingEnabled).to.equal(cfg.tracing);
+        expect(cfg.apiGatewayCloudWatchRoleSet, "committed stacks log access").to.equal(true);
         const group = run
           .ofType(T.logGroup)
           .find((g) => g.state.arn === stage.accessLogSettings.destinationArn);
@@ -371,6 +391,10 @@ for (const stack of ["dev", "prod"]) {
         expect(group).to.not.equal(functionLogGroup(run));
         expect(group!.inputs.retentionInDays).to.equal(cfg.logRetentionDays);
         expect(JSON.parse(stage.accessLogSettings.format)).to.deep.equal(ACCESS_LOG_FORMAT);
+      });
+
+      it("never owns the region's API Gateway account setting (bootstrap/ does)", () => {
+        expect(run.ofType("aws:apigateway/account:Account")).to.deep.equal([]);
       });
 
       it("throttles every method of the stage with config's limits", () => {
@@ -472,33 +496,26 @@ describe("config switches reach the resources", () => {
     expect(t.serverSideEncryption).to.deep.equal({ enabled: true, kmsKeyArn });
   });
 
-  it("manageApiGatewayAccount sets the account's CloudWatch role, scoped to this project's logs", async () => {
-    const run = await runProgram({
-      stack: "dev",
-      config: { [`${CONFIG_NAMESPACE}:manageApiGatewayAccount`]: true },
-    });
-    const account = one(run, "aws:apigateway/account:Account").inputs as any;
-    const role = one(run, T.role, "api-cloudwatch-role");
-    expect(account.cloudwatchRoleArn).to.equal(role.state.arn);
-    expect(JSON.parse(role.inputs.assumeRolePolicy).Statement[0].Principal).to.deep.equal({
-      Service: "apigateway.amazonaws.com",
-    });
-    const statements = permissionPolicies(run.resources)
-      .filter((p) => p.resource.inputs.role === role.state.name)
-      .flatMap((p) => p.statements);
-    const accessLogs = run.ofType(T.logGroup).find((g) => g.name === "api-access-logs")!;
-    expect(statements).to.have.length(1);
-    for (const resource of statements[0]!.Resource) {
-      expect(resource).to.match(
-        /^arn:aws:logs:[a-z0-9-]+:\d{12}:log-group:\/aws\/apigateway\/lambda-apigateway\/\*$/,
-      );
-      expect(
-        `${accessLogs.state.arn}:*`.startsWith(resource.slice(0, -1)),
-        "covers the access logs",
-      ).to.equal(true);
+  it("apiGatewayCloudWatchRoleSet false: no access logs, no access log group, and a warning", async () => {
+    const warnings: string[] = [];
+    const warn = pulumi.log.warn;
+    (pulumi.log as { warn: typeof warn }).warn = (message, resource) => {
+      warnings.push(message);
+      return warn(message, resource);
+    };
+    let run: ProgramRun;
+    try {
+      run = await runProgram({
+        stack: "dev",
+        config: { [`${CONFIG_NAMESPACE}:apiGatewayCloudWatchRoleSet`]: false },
+      });
+    } finally {
+      (pulumi.log as { warn: typeof warn }).warn = warn;
     }
-    expect(one(run, T.stage).inputs.accessLogSettings.destinationArn).to.equal(
-      accessLogs.state.arn,
-    );
+    expect(one(run, T.stage).inputs.accessLogSettings).to.equal(undefined);
+    expect(run.ofType(T.logGroup).map((g) => g.inputs.name)).to.deep.equal([
+      functionLogGroup(run).inputs.name,
+    ]);
+    expect(warnings.join("\n")).to.include("Access logs are off").and.include("bootstrap/");
   });
 });

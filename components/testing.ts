@@ -3,8 +3,11 @@
  * documents, load a stack's validated config the way the program does.
  */
 /* eslint-disable @typescript-eslint/no-explicit-any -- recorded inputs are untyped data */
-import type { RecordedResource } from "../local/program";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import type { ProgramRun, RecordedResource } from "../local/program";
 import { PROJECT_DIR, readStackConfig, reveal } from "../local/program";
+import type { DeclaredStack } from "./aws-rules";
 
 export { isSecret, reveal } from "../local/program";
 import { CONFIG_NAMESPACE, parseConfig, type StackConfig } from "./config";
@@ -57,4 +60,44 @@ export function permissionPolicies(
     }
   }
   return out;
+}
+
+/** The `bootstrap/` project: API Gateway's CloudWatch role, once per account and region. */
+export const BOOTSTRAP_DIR = path.join(PROJECT_DIR, "bootstrap");
+
+/** Stacks with a committed `Pulumi.<stack>.yaml` in a project folder, sorted. */
+export function stacksIn(projectDir: string): string[] {
+  return fs
+    .readdirSync(projectDir)
+    .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
+    .filter((s): s is string => !!s)
+    .sort();
+}
+
+/** Every committed stack of the application and of `bootstrap/`, as `runProgram` options. */
+export function committedStacks(): { label: string; projectDir: string; stack: string }[] {
+  return [
+    ...stacksIn(PROJECT_DIR).map((stack) => ({ label: stack, projectDir: PROJECT_DIR, stack })),
+    ...stacksIn(BOOTSTRAP_DIR).map((stack) => ({
+      label: `bootstrap/${stack}`,
+      projectDir: BOOTSTRAP_DIR,
+      stack,
+    })),
+  ];
+}
+
+/** A recorded run as the AWS rules read it: custom resources, secrets revealed. */
+export function declaredStack(run: ProgramRun): DeclaredStack {
+  return {
+    config: run.config,
+    resources: run.resources
+      .filter((r) => r.custom)
+      .map((r) => ({
+        type: r.type,
+        name: r.name,
+        inputs: reveal(r.inputs),
+        state: reveal(r.state),
+        options: r.options,
+      })),
+  };
 }

@@ -7,7 +7,14 @@ import { PROJECT_DIR } from "../local/program";
 import { ENV } from "./flows/suite";
 import { STACK_USAGE } from "./targets/stack";
 import { skipLine, TARGET_NAMES } from "./targets";
-import { TARGET_SPEC, UsageError, findIntegrationSpecs, parseRunArgs, planRun } from "./run";
+import {
+  TARGET_SPEC,
+  UsageError,
+  findIntegrationSpecs,
+  noTestRanMessage,
+  parseRunArgs,
+  planRun,
+} from "./run";
 
 describe("integration runner (integration/run.ts)", function () {
   describe("arguments", function () {
@@ -161,5 +168,44 @@ describe("integration runner (integration/run.ts)", function () {
     expect(run.status, run.stderr).to.equal(2);
     expect(run.stderr).to.include("--stack NAME").and.include("API_URL");
     expect(run.stdout).not.to.match(/passing|passed/);
+  });
+
+  describe("a run that executes no test fails", function () {
+    it("says why: the filter, the target, what was skipped", function () {
+      const none = { passes: 0, failures: 0, pending: 0 };
+      const grep = noTestRanMessage(none, parseRunArgs(["--target", "local", "--grep", "nope"]));
+      expect(grep).to.include('against the local target matching --grep "nope"');
+      const skipped = noTestRanMessage(
+        { ...none, pending: 12 },
+        parseRunArgs(["--target", "localstack"]),
+      );
+      expect(skipped).to.include("(12 skipped)").and.include("skip lines");
+      expect(noTestRanMessage(none, parseRunArgs([]))).to.include("in the integration suites");
+    });
+
+    it("and only then: one test passed, or one failed (a failing hook counts), is a run", function () {
+      const args = parseRunArgs(["--target", "local"]);
+      expect(noTestRanMessage({ passes: 1, failures: 0, pending: 5 }, args)).to.equal(undefined);
+      expect(noTestRanMessage({ passes: 0, failures: 1, pending: 0 }, args)).to.equal(undefined);
+    });
+
+    it("`--target local --grep no-such-test` exits 1 with the message", function () {
+      this.timeout(60_000);
+      const run = spawnSync(
+        process.execPath,
+        [
+          "--import",
+          "tsx",
+          path.join(PROJECT_DIR, "integration/run.ts"),
+          "--target",
+          "local",
+          "--grep",
+          "no-such-test",
+        ],
+        { cwd: PROJECT_DIR, encoding: "utf8" },
+      );
+      expect(run.status, run.stderr).to.equal(1);
+      expect(run.stderr).to.include("no test ran against the local target");
+    });
   });
 });

@@ -153,6 +153,30 @@ export function planRun(
   return { specs: [TARGET_SPEC[args.target]], env: runEnv };
 }
 
+/** What mocha counted: tests that passed or failed (hooks included), and tests skipped. */
+export interface RunCounts {
+  passes: number;
+  failures: number;
+  pending: number;
+}
+
+/**
+ * The reason to fail a run that executed no test, or undefined when some ran. A filter that
+ * matches nothing, or a target whose every test skipped, would otherwise pass a CI gate.
+ */
+export function noTestRanMessage(counts: RunCounts, args: RunArgs): string | undefined {
+  if (counts.passes + counts.failures > 0) return undefined;
+  const where = args.target ? `against the ${args.target} target` : "in the integration suites";
+  const filter = args.grep ? ` matching --grep "${args.grep}"` : "";
+  const skipped = counts.pending ? ` (${counts.pending} skipped)` : "";
+  return (
+    `integration: no test ran ${where}${filter}${skipped}, and a run that tests nothing fails. ` +
+    (args.grep
+      ? "Check the --grep text against the test titles (run without it to list them)."
+      : "See the skip lines above for what this machine lacks.")
+  );
+}
+
 /** Reporter and timeout from `.mocharc.json`, so `mocha` and this runner report alike. */
 function mochaOptions(root: string): Mocha.MochaOptions {
   const rc = JSON.parse(fs.readFileSync(path.join(root, ".mocharc.json"), "utf8")) as {
@@ -188,7 +212,14 @@ export async function main(argv: readonly string[]): Promise<number> {
   const mocha = new Mocha({ ...mochaOptions(ROOT), grep: args.grep });
   for (const spec of plan.specs) mocha.addFile(path.join(ROOT, spec));
   await mocha.loadFilesAsync();
-  const failures = await new Promise<number>((resolve) => mocha.run(resolve));
+  let runner: Mocha.Runner | undefined;
+  const failures = await new Promise<number>((resolve) => (runner = mocha.run(resolve)));
+  const counts = runner?.stats ?? { passes: 0, failures, pending: 0 };
+  const nothing = noTestRanMessage(counts, args);
+  if (nothing) {
+    console.error(nothing);
+    return 1;
+  }
   return failures > 0 ? 1 : 0;
 }
 

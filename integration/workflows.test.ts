@@ -1,8 +1,11 @@
 /**
- * Validates the users' CI/CD workflows offline: they parse, every npm script they call exists,
- * every harness argument they pass is one the runner accepts, and the pipelines have the shape
- * the README promises (checks and previews on pull requests; LocalStack → dev → smoke → prod).
+ * Validates the users' CI/CD workflows offline: they pass GitHub's workflow schema
+ * (`@action-validator/cli`), every npm script they call exists, every harness argument they pass
+ * is one the runner accepts, every action runs on Node 24, every Pulumi step uses the pinned CLI,
+ * the policy pack and the plugin cache, and the pipelines have the shape the README promises
+ * (checks and previews on pull requests; LocalStack → dev → smoke → prod; bootstrap on demand).
  */
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { expect } from "chai";
@@ -39,6 +42,23 @@ interface Workflow {
 }
 
 const NPM_BUILTINS = new Set(["ci", "install", "i"]);
+
+/**
+ * The first major of each action whose `runs.using` is node24 (GitHub's runners dropped Node 20,
+ * pulumi/actions#1403). An action missing here fails the test: look up its first node24 major.
+ */
+export const NODE24_MAJORS: Record<string, number> = {
+  "actions/checkout": 5,
+  "actions/setup-node": 5,
+  "actions/setup-java": 5,
+  "actions/cache": 5,
+  "aws-actions/configure-aws-credentials": 6,
+  "pulumi/actions": 7,
+};
+
+const POLICY_DIR = path.join(PROJECT_DIR, "policy");
+const PULUMI_VERSION_FILE = ".pulumi.version";
+const PULUMI_COMMANDS = new Set(["preview", "up", "update", "refresh", "destroy"]);
 
 function loadWorkflows(): Map<string, Workflow> {
   const files = fs.readdirSync(WORKFLOW_DIR).filter((f) => /\.ya?ml$/.test(f));
@@ -177,6 +197,109 @@ describe("CI/CD workflows (.github/workflows)", function () {
         expect(ref, where).to.match(/^[\w.-]+\/[\w.-]+@(v\d+(\.\d+){0,2}|[0-9a-f]{40})$/);
       }
     }
+  });
+
+  it("pass GitHub's workflow schema (@action-validator/cli)", function () {
+    this.timeout(60_000);
+    const cli = require.resolve("@action-validator/cli/cli.mjs");
+    for (const file of workflows.keys()) {
+      const run = spawnSync(process.execPath, [cli, path.join(WORKFLOW_DIR, file)], {
+        encoding: "utf8",
+        env: { ...process.env, NO_COLOR: "1" },
+      });
+      expect(run.status, `${file}:\n${run.stdout}${run.stderr}`).to.equal(0);
+    }
+  });
+
+  it("use releases of actions that run on Node 24", function () {
+    for (const [file, job, step] of allSteps()) {
+      if (!step.uses || step.uses.startsWith("./")) continue;
+      const [name, ref] = step.uses.split("@") as [string, string];
+      expect(
+        NODE24_MAJORS,
+        `${file}/${job}: ${name} — add its first node24 major`,
+      ).to.have.property(name);
+      const major = Number(/^v(\d+)/.exec(ref)?.[1]);
+      expect(major, `${file}/${job}: ${step.uses}`).to.be.at.least(NODE24_MAJORS[name]!);
+    }
+  });
+
+  describe("Pulumi steps", function () {
+    const pulumiSteps = () => allSteps().filter(([, , s]) => s.uses?.startsWith("pulumi/actions@"));
+    const sdkVersion = (
+      JSON.parse(fs.readFileSync(path.join(PROJECT_DIR, "package.json"), "utf8")) as {
+        dependencies: Record<string, string>;
+      }
+    ).dependencies["@pulumi/pulumi"];
+
+    it("install the pinned CLI, the version of the SDK the program uses", function () {
+      const pinned = fs.readFileSync(path.join(PROJECT_DIR, PULUMI_VERSION_FILE), "utf8").trim();
+      expect(pinned)
+        .to.match(/^\d+\.\d+\.\d+$/)
+        .and.equal(sdkVersion);
+      expect(pulumiSteps().length).to.be.greaterThan(3);
+      for (const [file, job, step] of pulumiSteps()) {
+        expect(step.with?.["pulumi-version-file"], `${file}/${job}`).to.equal(PULUMI_VERSION_FILE);
+        expect(step.with, `${file}/${job}`).not.to.have.property("pulumi-version");
+      }
+    });
+
+    it("run the policy pack on every preview and up, and create a missing stack", function () {
+      let commands = 0;
+      for (const [file, job, step] of pulumiSteps()) {
+        const command = step.with?.command;
+        if (command === undefined) continue; // installs the CLI only
+        commands++;
+        expect(PULUMI_COMMANDS, `${file}/${job}: ${command}`).to.include(command);
+        const where = `${file}/${job} (${command})`;
+        if (command === "preview" || command === "up" || command === "update") {
+          const workDir = String(step.with?.["work-dir"] ?? ".");
+          const pack = String(step.with?.policyPacks ?? "");
+          expect(pack, `${where}: policyPacks`).to.not.equal("");
+          expect(path.resolve(PROJECT_DIR, workDir, pack), where).to.equal(POLICY_DIR);
+          expect(fs.existsSync(path.join(PROJECT_DIR, workDir, "Pulumi.yaml")), where).to.equal(
+            true,
+          );
+        }
+        expect(step.with?.upsert, `${where}: upsert`).to.equal(true);
+      }
+      expect(commands).to.be.greaterThan(3);
+    });
+
+    it("cache provider plugins, keyed on the lockfile and the CLI version, before Pulumi runs", function () {
+      for (const [file, wf] of workflows) {
+        for (const [name, job] of Object.entries(wf.jobs ?? {})) {
+          const steps = job.steps ?? [];
+          const first = steps.findIndex((s) => !!s.uses?.startsWith("pulumi/actions@"));
+          if (first < 0) continue;
+          const cache = steps.findIndex(
+            (s) => !!s.uses?.startsWith("actions/cache@") && s.with?.path === "~/.pulumi/plugins",
+          );
+          expect(cache, `${file}/${name}: a plugin cache step`).to.be.at.least(0);
+          const key = String(steps[cache]!.with?.key ?? "");
+          expect(key, `${file}/${name}`)
+            .to.include("package-lock.json")
+            .and.include(PULUMI_VERSION_FILE);
+          // The plugins are downloaded by the first command that runs the program.
+          const firstCommand = steps.findIndex(
+            (s) => !!s.uses?.startsWith("pulumi/actions@") && s.with?.command !== undefined,
+          );
+          const harness = steps.findIndex((s) => /--target localstack/.test(s.run ?? ""));
+          const user = firstCommand >= 0 ? firstCommand : harness;
+          expect(cache, `${file}/${name}: cache before first use`).to.be.lessThan(user);
+        }
+      }
+    });
+
+    it("bootstrap.yml brings up the bootstrap project on demand, with the policy pack", function () {
+      const wf = workflows.get("bootstrap.yml");
+      expect(wf, "bootstrap.yml").not.to.equal(undefined);
+      expect(wf!.on).to.have.property("workflow_dispatch");
+      const up = Object.values(wf!.jobs!)
+        .flatMap((j) => j.steps ?? [])
+        .find(isPulumi("up"));
+      expect(up?.with).to.include({ "work-dir": "bootstrap" });
+    });
   });
 
   describe("on pull requests", function () {

@@ -11,11 +11,13 @@ import * as path from "node:path";
 import * as crypto from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { parse as parseYaml } from "yaml";
+import { partitionOfRegion } from "../components/partition";
 
 // Not in the public typings, but exported: resolves once every outstanding registration is answered.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { waitForRPCs } = require("@pulumi/pulumi/runtime/settings") as {
+const { waitForRPCs, getMonitor } = require("@pulumi/pulumi/runtime/settings") as {
   waitForRPCs: () => Promise<void>;
+  getMonitor: () => unknown;
 };
 
 export const PROJECT_DIR = path.resolve(__dirname, "..");
@@ -34,6 +36,8 @@ export interface RecordedResource {
   state: Record<string, any>;
   /** Whether it is a real cloud resource (false for ComponentResources). */
   custom: boolean;
+  /** The resource options Pulumi sent to the engine that decide what `destroy` does. */
+  options: { protect: boolean; retainOnDelete: boolean };
 }
 
 export interface ProgramRun {
@@ -41,6 +45,10 @@ export interface ProgramRun {
   project: string;
   /** Region the stack deploys to (`aws:region`). */
   region: string;
+  /** AWS partition of that region (`aws`, `aws-cn`, `aws-us-gov`). */
+  partition: string;
+  /** The stack's config as the program saw it (`ns:key` → raw string). */
+  config: Record<string, string>;
   /** Every resource registered, in registration order. */
   resources: RecordedResource[];
   /** The stack's exported outputs, resolved. */
@@ -58,6 +66,8 @@ export interface RunProgramOptions {
   program?: string;
   /** Config overrides, keys fully qualified (`lambda-apigateway:stageName`). Applied last. */
   config?: Record<string, unknown>;
+  /** AWS partition the mock cloud answers `getPartition` with. @default derived from `aws:region` */
+  partition?: string;
 }
 
 export const ACCOUNT_ID = "000000000000";
@@ -96,24 +106,53 @@ export function readStackConfig(
   return { project, config };
 }
 
+/** AWS partitions and their DNS suffixes (AWS General Reference, "AWS partitions"). */
+export const PARTITIONS: Record<string, { dnsSuffix: string }> = {
+  aws: { dnsSuffix: "amazonaws.com" },
+  "aws-cn": { dnsSuffix: "amazonaws.com.cn" },
+  "aws-us-gov": { dnsSuffix: "amazonaws.com" },
+};
+
 /**
  * The mock cloud: assigns ids and computes the attributes AWS would (ARNs, invoke URLs, API root
- * resource ids), so Outputs that depend on them resolve as they would after `pulumi up`.
+ * resource ids), so Outputs that depend on them resolve as they would after `pulumi up`. ARNs and
+ * hostnames use the region's partition, or the one given.
  */
 export class MockCloud implements pulumi.runtime.Mocks {
   readonly resources: RecordedResource[] = [];
+  readonly partition: string;
   private readonly byId = new Map<string, RecordedResource>();
+  private readonly options = new Map<string, RecordedResource["options"]>();
 
-  constructor(private readonly region: string) {}
+  constructor(
+    private readonly region: string,
+    partition?: string,
+  ) {
+    this.partition = partition ?? partitionOfRegion(region);
+    if (!PARTITIONS[this.partition]) {
+      throw new Error(
+        `Unknown AWS partition "${this.partition}": use one of ${Object.keys(PARTITIONS).join(", ")}`,
+      );
+    }
+  }
+
+  /**
+   * Remembers the options of the next registration of (type, name). The mock monitor hands
+   * `newResource` only the inputs, so `runProgram` reads the options off the request first.
+   */
+  noteOptions(type: string, name: string, options: RecordedResource["options"]): void {
+    this.options.set(`${type}::${name}`, options);
+  }
 
   call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
+    const p = this.partition;
     switch (args.token) {
       case "aws:index/getRegion:getRegion":
         return { name: this.region, region: this.region, id: this.region };
       case "aws:index/getCallerIdentity:getCallerIdentity":
-        return { accountId: ACCOUNT_ID, arn: `arn:aws:iam::${ACCOUNT_ID}:root`, userId: "mock" };
+        return { accountId: ACCOUNT_ID, arn: `arn:${p}:iam::${ACCOUNT_ID}:root`, userId: "mock" };
       case "aws:index/getPartition:getPartition":
-        return { partition: "aws", dnsSuffix: "amazonaws.com", id: "aws" };
+        return { partition: p, dnsSuffix: PARTITIONS[p]!.dnsSuffix, id: p };
       default:
         return {};
     }
@@ -130,6 +169,10 @@ export class MockCloud implements pulumi.runtime.Mocks {
       inputs,
       state,
       custom: args.custom ?? true,
+      options: this.options.get(`${args.type}::${args.name}`) ?? {
+        protect: false,
+        retainOnDelete: false,
+      },
     };
     this.resources.push(record);
     this.byId.set(id, record);
@@ -148,32 +191,34 @@ export class MockCloud implements pulumi.runtime.Mocks {
 
   private computed(type: string, id: string, inputs: Record<string, any>): Record<string, any> {
     const r = this.region;
+    const prefix = `arn:${this.partition}`;
+    const dns = PARTITIONS[this.partition]!.dnsSuffix;
     switch (type) {
       case "aws:dynamodb/table:Table":
-        return { name: id, arn: `arn:aws:dynamodb:${r}:${ACCOUNT_ID}:table/${id}` };
+        return { name: id, arn: `${prefix}:dynamodb:${r}:${ACCOUNT_ID}:table/${id}` };
       case "aws:lambda/function:Function": {
-        const arn = `arn:aws:lambda:${r}:${ACCOUNT_ID}:function:${id}`;
+        const arn = `${prefix}:lambda:${r}:${ACCOUNT_ID}:function:${id}`;
         return {
           name: id,
           arn,
           qualifiedArn: `${arn}:$LATEST`,
-          invokeArn: `arn:aws:apigateway:${r}:lambda:path/2015-03-31/functions/${arn}/invocations`,
+          invokeArn: `${prefix}:apigateway:${r}:lambda:path/2015-03-31/functions/${arn}/invocations`,
           version: "$LATEST",
         };
       }
       case "aws:iam/role:Role":
-        return { name: id, arn: `arn:aws:iam::${ACCOUNT_ID}:role/${id}` };
+        return { name: id, arn: `${prefix}:iam::${ACCOUNT_ID}:role/${id}` };
       case "aws:iam/policy:Policy":
-        return { name: id, arn: `arn:aws:iam::${ACCOUNT_ID}:policy/${id}` };
+        return { name: id, arn: `${prefix}:iam::${ACCOUNT_ID}:policy/${id}` };
       case "aws:cloudwatch/logGroup:LogGroup":
-        return { name: id, arn: `arn:aws:logs:${r}:${ACCOUNT_ID}:log-group:${id}` };
+        return { name: id, arn: `${prefix}:logs:${r}:${ACCOUNT_ID}:log-group:${id}` };
       case "aws:kms/key:Key":
-        return { keyId: id, arn: `arn:aws:kms:${r}:${ACCOUNT_ID}:key/${id}` };
+        return { keyId: id, arn: `${prefix}:kms:${r}:${ACCOUNT_ID}:key/${id}` };
       case "aws:apigateway/restApi:RestApi":
         return {
           rootResourceId: `${id}root`,
-          executionArn: `arn:aws:execute-api:${r}:${ACCOUNT_ID}:${id}`,
-          arn: `arn:aws:apigateway:${r}::/restapis/${id}`,
+          executionArn: `${prefix}:execute-api:${r}:${ACCOUNT_ID}:${id}`,
+          arn: `${prefix}:apigateway:${r}::/restapis/${id}`,
         };
       case "aws:apigateway/resource:Resource": {
         const parent = this.byId.get(inputs.parentId);
@@ -182,17 +227,17 @@ export class MockCloud implements pulumi.runtime.Mocks {
       }
       case "aws:apigateway/stage:Stage":
         return {
-          invokeUrl: `https://${inputs.restApi}.execute-api.${r}.amazonaws.com/${inputs.stageName}`,
-          executionArn: `arn:aws:execute-api:${r}:${ACCOUNT_ID}:${inputs.restApi}/${inputs.stageName}`,
-          arn: `arn:aws:apigateway:${r}::/restapis/${inputs.restApi}/stages/${inputs.stageName}`,
+          invokeUrl: `https://${inputs.restApi}.execute-api.${r}.${dns}/${inputs.stageName}`,
+          executionArn: `${prefix}:execute-api:${r}:${ACCOUNT_ID}:${inputs.restApi}/${inputs.stageName}`,
+          arn: `${prefix}:apigateway:${r}::/restapis/${inputs.restApi}/stages/${inputs.stageName}`,
         };
       case "aws:apigateway/apiKey:ApiKey":
         return {
           value: crypto.randomBytes(20).toString("hex"),
-          arn: `arn:aws:apigateway:${r}::/apikeys/${id}`,
+          arn: `${prefix}:apigateway:${r}::/apikeys/${id}`,
         };
       case "aws:sns/topic:Topic":
-        return { name: id, arn: `arn:aws:sns:${r}:${ACCOUNT_ID}:${id}` };
+        return { name: id, arn: `${prefix}:sns:${r}:${ACCOUNT_ID}:${id}` };
       case "aws:sns/topicSubscription:TopicSubscription":
         // An email subscription stays pending until its recipient confirms.
         return {
@@ -200,10 +245,10 @@ export class MockCloud implements pulumi.runtime.Mocks {
           pendingConfirmation: inputs.protocol === "email" || inputs.protocol === "email-json",
         };
       case "aws:cloudwatch/metricAlarm:MetricAlarm":
-        return { arn: `arn:aws:cloudwatch:${r}:${ACCOUNT_ID}:alarm:${id}` };
+        return { arn: `${prefix}:cloudwatch:${r}:${ACCOUNT_ID}:alarm:${id}` };
       case "aws:cloudwatch/dashboard:Dashboard":
         return {
-          dashboardArn: `arn:aws:cloudwatch::${ACCOUNT_ID}:dashboard/${inputs.dashboardName}`,
+          dashboardArn: `${prefix}:cloudwatch::${ACCOUNT_ID}:dashboard/${inputs.dashboardName}`,
         };
       case "random:index/randomPassword:RandomPassword":
         return { result: crypto.randomBytes(24).toString("base64url") };
@@ -259,6 +304,24 @@ async function resolveDeep(value: unknown): Promise<unknown> {
 }
 
 /**
+ * Hands the mock cloud each registration's protect and retainOnDelete: what `pulumi destroy` will
+ * do to a resource is decided by them, and tests assert it.
+ */
+function recordOptions(cloud: MockCloud): void {
+  const monitor = getMonitor() as unknown as {
+    registerResource: (req: any, callback: (err: any, res: any) => void) => unknown;
+  };
+  const register = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (req, callback) => {
+    cloud.noteOptions(req.getType(), req.getName(), {
+      protect: !!req.getProtect(),
+      retainOnDelete: !!req.getRetainondelete(),
+    });
+    return register(req, callback);
+  };
+}
+
+/**
  * Runs the program once under mocks with the given stack's config and returns what it registered.
  * Runs are serialised: Pulumi's runtime is process-global.
  */
@@ -277,10 +340,11 @@ async function runProgramNow(options: RunProgramOptions): Promise<ProgramRun> {
     config[key] = typeof value === "string" ? value : JSON.stringify(value);
   }
   const region = config["aws:region"] ?? "us-east-1";
-  const cloud = new MockCloud(region);
+  const cloud = new MockCloud(region, options.partition);
 
   pulumi.runtime.setAllConfig(config);
   await pulumi.runtime.setMocks(cloud, project, stack, false);
+  recordOptions(cloud);
   forgetProgramModules(projectDir);
 
   const programPath = path.join(projectDir, options.program ?? "index.ts");
@@ -307,6 +371,8 @@ async function runProgramNow(options: RunProgramOptions): Promise<ProgramRun> {
     stack,
     project,
     region,
+    partition: cloud.partition,
+    config,
     resources: cloud.resources,
     outputs,
     ofType: (type) => cloud.resources.filter((res) => res.type === type),

@@ -6,7 +6,10 @@
 import { expect } from "chai";
 import { runProgram, type ProgramRun, type RecordedResource } from "../local/program";
 import { reveal } from "../components/testing";
-import { XRAY_POLICY_ARN } from "../components/function";
+import { committedStacks } from "../components/testing";
+import { XRAY_POLICY_NAME } from "../components/function";
+import { API_GATEWAY_LOGS_POLICY } from "../components/cloudwatch-role";
+import { managedPolicyArn } from "../components/partition";
 import {
   ALLOWED_MANAGED_POLICIES,
   RESOURCE_RULES,
@@ -14,6 +17,8 @@ import {
   apiNotOpenWithoutThrottling,
   isWildcardResource,
   logRetentionSet,
+  managedPoliciesOnTheirRoles,
+  managedPolicyName,
   noIamWildcard,
   onlyAllowedManagedPolicies,
   productionTablesProtected,
@@ -46,10 +51,14 @@ describe("policy rules", function () {
   const runs: Record<string, ProgramRun> = {};
 
   before(async () => {
-    for (const stack of ["dev", "prod"]) runs[stack] = await runProgram({ stack });
+    for (const s of committedStacks()) {
+      runs[s.label] = await runProgram({ projectDir: s.projectDir, stack: s.stack });
+    }
   });
+  const bootstrap = () =>
+    runs[committedStacks().find((s) => s.label.startsWith("bootstrap/"))!.label]!;
 
-  for (const stack of ["dev", "prod"]) {
+  for (const stack of committedStacks().map((s) => s.label)) {
     it(`pass on every resource of stack ${stack}`, () => {
       const run = runs[stack]!;
       const violations: string[] = [];
@@ -69,25 +78,89 @@ describe("policy rules", function () {
 
   describe("only-allowed-managed-policies", () => {
     const check = onlyAllowedManagedPolicies.check;
+    const attachment = "aws:iam/rolePolicyAttachment:RolePolicyAttachment";
 
-    it("accepts the X-Ray policy the function attaches when traced", () => {
-      expect(ALLOWED_MANAGED_POLICIES).to.include(XRAY_POLICY_ARN);
-      const attachments = runs.prod!.resources.filter(
-        (r) => r.type === "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
-      );
-      expect(attachments).to.have.length.greaterThan(0);
-      for (const a of attachments) expect(check(a.type, inputsOf(a))).to.deep.equal([]);
+    it("accepts X-Ray's policy (traced function) and API Gateway's logging policy (bootstrap)", () => {
+      const attached = [...runs.prod!.ofType(attachment), ...bootstrap().ofType(attachment)];
+      expect(attached.map((a) => managedPolicyName(a.inputs.policyArn)).sort()).to.deep.equal([
+        "AWSXRayDaemonWriteAccess",
+        "AmazonAPIGatewayPushToCloudWatchLogs",
+      ]);
+      for (const a of attached) expect(check(a.type, inputsOf(a))).to.deep.equal([]);
+      expect(Object.keys(ALLOWED_MANAGED_POLICIES).sort()).to.deep.equal([
+        "AWSXRayDaemonWriteAccess",
+        "AmazonAPIGatewayPushToCloudWatchLogs",
+      ]);
+    });
+
+    it("reads managed policy ARNs in every partition, with or without a path", () => {
+      for (const partition of ["aws", "aws-cn", "aws-us-gov"]) {
+        expect(managedPolicyName(managedPolicyArn(partition, XRAY_POLICY_NAME))).to.equal(
+          XRAY_POLICY_NAME,
+        );
+        expect(managedPolicyName(managedPolicyArn(partition, API_GATEWAY_LOGS_POLICY))).to.equal(
+          "AmazonAPIGatewayPushToCloudWatchLogs",
+        );
+      }
+      expect(
+        managedPolicyName("arn:aws:iam::123456789012:policy/AWSXRayDaemonWriteAccess"),
+      ).to.equal(undefined);
     });
 
     it("reports any other managed policy, attached or listed on the role", () => {
       const admin = "arn:aws:iam::aws:policy/AdministratorAccess";
-      const attached = check("aws:iam/rolePolicyAttachment:RolePolicyAttachment", {
-        role: "r",
-        policyArn: admin,
-      });
+      const attached = check(attachment, { role: "r", policyArn: admin });
       expect(attached.join()).to.include("AdministratorAccess");
-      const listed = check("aws:iam/role:Role", { managedPolicyArns: [XRAY_POLICY_ARN, admin] });
+      const xray = managedPolicyArn("aws", XRAY_POLICY_NAME);
+      const listed = check("aws:iam/role:Role", { managedPolicyArns: [xray, admin] });
       expect(listed).to.have.length(1);
+      expect(
+        check(attachment, { role: "r", policyArn: "arn:aws:iam::aws:policy/constructor" }),
+      ).to.have.length(1);
+    });
+
+    it("reports an allowed policy on a user or group", () => {
+      const xray = managedPolicyArn("aws", XRAY_POLICY_NAME);
+      const user = check("aws:iam/userPolicyAttachment:UserPolicyAttachment", { policyArn: xray });
+      expect(user.join()).to.include("RolePolicyAttachment");
+    });
+  });
+
+  describe("managed-policies-on-their-roles", () => {
+    const attachment = "aws:iam/rolePolicyAttachment:RolePolicyAttachment";
+    const roleOf = (run: ProgramRun, name: string) =>
+      only(run, "aws:iam/role:Role", name).state.name as string;
+    const plus = (run: ProgramRun, role: string, policyArn: string): StackResource[] => [
+      ...stackView(run),
+      { type: attachment, urn: "extra", props: { role, policyArn } },
+    ];
+    const check = managedPoliciesOnTheirRoles.check;
+    const messages = (vs: { message: string }[]) => vs.map((v) => v.message).join("\n");
+
+    it("reports API Gateway's logging policy on a role Lambda assumes", () => {
+      const arn = managedPolicyArn("aws", API_GATEWAY_LOGS_POLICY);
+      const [v] = check(plus(runs.dev!, roleOf(runs.dev!, "crud-role"), arn));
+      expect(v?.urn).to.equal("extra");
+      expect(v?.message).to.include("lambda.amazonaws.com");
+    });
+
+    it("reports X-Ray's policy on API Gateway's role, and on an untraced function's role", () => {
+      const xray = managedPolicyArn("aws", XRAY_POLICY_NAME);
+      const gatewayRole = only(bootstrap(), "aws:iam/role:Role").state.name as string;
+      expect(messages(check(plus(bootstrap(), gatewayRole, xray)))).to.include(
+        "apigateway.amazonaws.com",
+      );
+      expect(runs.dev!.ofType(attachment), "dev is not traced").to.deep.equal([]);
+      expect(messages(check(plus(runs.dev!, roleOf(runs.dev!, "crud-role"), xray)))).to.include(
+        "no traced function",
+      );
+    });
+
+    it("reports an allowed policy on a role the stack does not declare", () => {
+      const [v] = check(
+        plus(runs.dev!, "someone-elses-role", managedPolicyArn("aws", XRAY_POLICY_NAME)),
+      );
+      expect(v?.message).to.include("does not declare");
     });
   });
 

@@ -45,6 +45,8 @@ const TYPES = {
   methodSettings: "aws:apigateway/methodSettings:MethodSettings",
   usagePlan: "aws:apigateway/usagePlan:UsagePlan",
   permission: "aws:lambda/permission:Permission",
+  role: "aws:iam/role:Role",
+  roleAttachment: "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
   function: "aws:lambda/function:Function",
   metricAlarm: "aws:cloudwatch/metricAlarm:MetricAlarm",
 };
@@ -129,13 +131,30 @@ export const noIamWildcard: ResourceRule = {
 };
 
 /**
- * AWS managed policies the stack may attach: only those whose actions AWS offers no way to scope
- * to a resource (X-Ray's write actions). Anything else, `AdministratorAccess` included, would
- * bypass the no-wildcard rule, which reads only the documents the stack writes itself.
+ * AWS managed policies the stack may attach, each only to a role one service assumes: those whose
+ * actions AWS offers no way to scope to a resource. X-Ray's write actions take no resource, and
+ * API Gateway's account-wide CloudWatch role writes every API's logs in the region (bootstrap/).
+ * Anything else, `AdministratorAccess` included, would bypass the no-wildcard rule, which reads only
+ * the documents the stack writes itself.
  */
-export const ALLOWED_MANAGED_POLICIES: readonly string[] = [
-  "arn:aws:iam::aws:policy/AWSXRayDaemonWriteAccess",
-];
+export const ALLOWED_MANAGED_POLICIES: Readonly<Record<string, { service: string; on: string }>> = {
+  AWSXRayDaemonWriteAccess: {
+    service: "lambda.amazonaws.com",
+    on: "the role of a Lambda function with active tracing",
+  },
+  AmazonAPIGatewayPushToCloudWatchLogs: {
+    service: "apigateway.amazonaws.com",
+    on: "API Gateway's CloudWatch role (a role only apigateway.amazonaws.com assumes)",
+  },
+};
+
+/**
+ * The name of an AWS managed policy from its ARN, in any partition (`arn:aws:`, `arn:aws-cn:`,
+ * `arn:aws-us-gov:`), or undefined for a customer policy or anything else.
+ */
+export function managedPolicyName(arn: string): string | undefined {
+  return /^arn:aws(?:-[a-z]+)*:iam::aws:policy\/(?:.+\/)?([^/]+)$/.exec(arn)?.[1];
+}
 
 // Resources that attach managed policies, and the props that name them.
 const POLICY_ATTACHMENTS: Record<string, (props: Props) => unknown[]> = {
@@ -146,18 +165,110 @@ const POLICY_ATTACHMENTS: Record<string, (props: Props) => unknown[]> = {
   "aws:iam/role:Role": (p) => asList(p.managedPolicyArns),
 };
 
+const allowedName = (arn: string): string | undefined => {
+  const name = managedPolicyName(arn);
+  return name !== undefined && Object.prototype.hasOwnProperty.call(ALLOWED_MANAGED_POLICIES, name)
+    ? name
+    : undefined;
+};
+
 export const onlyAllowedManagedPolicies: ResourceRule = {
   name: "only-allowed-managed-policies",
   description:
-    "Managed policies are attached only where AWS cannot scope the actions (X-Ray); everything else is written out.",
+    "Managed policies are attached only where AWS cannot scope the actions (X-Ray, API Gateway's " +
+    "CloudWatch role); everything else is written out.",
   check(type, props) {
-    return (POLICY_ATTACHMENTS[type]?.(props) ?? [])
-      .map(String)
-      .filter((arn) => !ALLOWED_MANAGED_POLICIES.includes(arn))
-      .map(
-        (arn) =>
+    const onRole = type === TYPES.role || type === TYPES.roleAttachment;
+    return (POLICY_ATTACHMENTS[type]?.(props) ?? []).map(String).flatMap((arn) => {
+      if (allowedName(arn) === undefined) {
+        return [
           `Attaches managed policy "${arn}", whose rights this pack cannot check: write the statements the code needs instead.`,
-      );
+        ];
+      }
+      // Which role it may sit on is the stack rule's business; users and groups never qualify.
+      return onRole
+        ? []
+        : [`Attaches "${arn}" other than to one role: attach it with a RolePolicyAttachment.`];
+    });
+  },
+};
+
+/** The services a role's trust policy lets assume it, or undefined if unknown (preview). */
+function trustedServices(role: StackResource): string[] | undefined {
+  const statements = statementsOf(role.props.assumeRolePolicy);
+  if (statements === undefined) return undefined;
+  return statements
+    .filter((s) => s.Effect === "Allow")
+    .flatMap((s) => asList(s.Principal?.Service).map(String));
+}
+
+export const managedPoliciesOnTheirRoles: StackRule = {
+  name: "managed-policies-on-their-roles",
+  description:
+    "Each allowed managed policy sits only on the role it exists for: X-Ray's on a traced Lambda " +
+    "function's role, API Gateway's logging policy on a role only API Gateway assumes.",
+  check(resources) {
+    const roles = resources.filter((r) => r.type === TYPES.role);
+    const violations: Violation[] = [];
+    const uses: { urn?: string; name: string; arn: string; role?: StackResource; ref: unknown }[] =
+      [];
+    for (const r of resources) {
+      if (r.type === TYPES.roleAttachment) {
+        const name = allowedName(String(r.props.policyArn));
+        if (!name) continue;
+        const ref = r.props.role;
+        const role = roles.find(
+          (x) => ref !== undefined && (x.props.name === ref || x.props.arn === ref),
+        );
+        uses.push({ urn: r.urn, name, arn: String(r.props.policyArn), role, ref });
+      } else if (r.type === TYPES.role) {
+        for (const arn of asList(r.props.managedPolicyArns).map(String)) {
+          const name = allowedName(arn);
+          if (name) uses.push({ urn: r.urn, name, arn, role: r, ref: r.props.name });
+        }
+      }
+    }
+    for (const use of uses) {
+      const expected = ALLOWED_MANAGED_POLICIES[use.name]!;
+      if (!use.role) {
+        if (use.ref === undefined) continue; // unknown during preview
+        violations.push({
+          urn: use.urn,
+          message:
+            `Attaches "${use.arn}" to role "${String(use.ref)}", which this stack does not declare, ` +
+            `so nothing shows who assumes it: attach it only to ${expected.on}.`,
+        });
+        continue;
+      }
+      const services = trustedServices(use.role);
+      if (services === undefined) continue; // unknown during preview
+      if (services.length !== 1 || services[0] !== expected.service) {
+        violations.push({
+          urn: use.urn,
+          message:
+            `Attaches "${use.arn}" to a role that ${services.length ? services.join(", ") : "no service"} ` +
+            `may assume: it belongs only on ${expected.on}.`,
+        });
+        continue;
+      }
+      if (use.name === "AWSXRayDaemonWriteAccess") {
+        const arn = use.role.props.arn;
+        if (arn === undefined) continue; // unknown during preview
+        const traced = resources.some(
+          (f) =>
+            f.type === TYPES.function &&
+            f.props.role === arn &&
+            f.props.tracingConfig?.mode === "Active",
+        );
+        if (!traced) {
+          violations.push({
+            urn: use.urn,
+            message: `Attaches "${use.arn}" to a role no traced function uses: attach it only where tracing is on.`,
+          });
+        }
+      }
+    }
+    return violations;
   },
 };
 
@@ -417,4 +528,5 @@ export const STACK_RULES: readonly StackRule[] = [
   stageThrottlingSet,
   apiNotOpenWithoutThrottling,
   resourcesAlarmed,
+  managedPoliciesOnTheirRoles,
 ];

@@ -4,11 +4,16 @@ import * as fs from "node:fs";
 import { expect } from "chai";
 import { PROJECT_DIR, runProgram, type ProgramRun } from "../../local/program";
 import {
+  DEADLINES,
   DOCKER_MISSING,
+  DeadlineError,
   LOCALSTACK_IMAGE,
   LocalStackTarget,
+  LogTail,
   PULUMI_MISSING,
+  THROWAWAY_OVERRIDES,
   awsProviderConfig,
+  deployToLocalStack,
   executeApiUrl,
   localStackEnvironment,
   pulumiAvailable,
@@ -16,12 +21,18 @@ import {
   servicesFor,
   throwawayProjectSettings,
   throwawayStackConfig,
+  withDeadline,
+  worstCaseMs,
+  type Deadlines,
+  type LocalStackWorkspace,
+  type ThrowawayStack,
 } from "./localstack";
+import { START_TIMEOUT_MS } from "../flows/suite";
 
 const ENDPOINT = "http://localhost:49153";
 
 describe("LocalStack target: pure parts", function () {
-  describe("the services the stack uses, derived from what the program registers", function () {
+  describe("the provider endpoints, derived from what the program registers", function () {
     let dev: ProgramRun;
     before(async function () {
       this.timeout(120_000);
@@ -29,7 +40,7 @@ describe("LocalStack target: pure parts", function () {
     });
 
     it("cover every AWS resource type of the dev stack: table, function, API, roles, logs", function () {
-      const services = servicesFor(dev.resources.map((r) => r.type)).map((s) => s.localstack);
+      const services = servicesFor(dev.resources.map((r) => r.type)).map((s) => s.endpoint);
       expect(services).to.include.members([
         "apigateway",
         "dynamodb",
@@ -38,20 +49,11 @@ describe("LocalStack target: pure parts", function () {
         "logs",
         "sts",
       ]);
-      // Nothing the program does not register (no S3, SQS...): LocalStack starts only these.
-      const modules = new Set(
-        dev.resources.map((r) => /^aws:([^/]+)\//.exec(r.type)?.[1]).filter((m) => m !== undefined),
-      );
-      for (const service of services) {
-        if (service === "sts") continue; // the provider's own account lookup
-        const module = service === "logs" ? "cloudwatch" : service;
-        expect(modules, `${service} comes from a registered resource`).to.include(module);
-      }
     });
 
-    it("follow the program: a type from another module adds its service", function () {
+    it("follow the program: a type from another module adds its endpoint", function () {
       const types = [...dev.resources.map((r) => r.type), "aws:sqs/queue:Queue"];
-      expect(servicesFor(types).map((s) => s.localstack)).to.include("sqs");
+      expect(servicesFor(types).map((s) => s.endpoint)).to.include("sqs");
     });
   });
 
@@ -61,7 +63,7 @@ describe("LocalStack target: pure parts", function () {
       "sts",
     ]);
     expect(
-      servicesFor(["aws:cloudwatch/metricAlarm:MetricAlarm"]).map((s) => s.localstack),
+      servicesFor(["aws:cloudwatch/metricAlarm:MetricAlarm"]).map((s) => s.endpoint),
     ).to.deep.equal(["cloudwatch", "sts"]);
   });
 
@@ -82,14 +84,13 @@ describe("LocalStack target: pure parts", function () {
     );
   });
 
-  it("starts only the used services and passes the auth token on only when set", function () {
-    const services = servicesFor(["aws:dynamodb/table:Table", "aws:lambda/function:Function"]);
-    expect(localStackEnvironment(services, undefined)).to.deep.equal({
-      SERVICES: "dynamodb,lambda,sts",
-      LAMBDA_IGNORE_ARCHITECTURE: "1",
-    });
-    expect(localStackEnvironment(services, "ls-token").LOCALSTACK_AUTH_TOKEN).to.equal("ls-token");
-    expect(localStackEnvironment(services, "")).not.to.have.property("LOCALSTACK_AUTH_TOKEN");
+  it("sets no service list, so LocalStack starts every service it calls internally (DynamoDB SSE → KMS)", function () {
+    const env = localStackEnvironment(undefined);
+    expect(env).to.deep.equal({ LAMBDA_IGNORE_ARCHITECTURE: "1" });
+    expect(env).not.to.have.property("SERVICES");
+    expect(env).not.to.have.property("EAGER_SERVICE_LOADING");
+    expect(localStackEnvironment("ls-token").LOCALSTACK_AUTH_TOKEN).to.equal("ls-token");
+    expect(localStackEnvironment("")).not.to.have.property("LOCALSTACK_AUTH_TOKEN");
   });
 
   it("points the provider's endpoint for every used service, and only those, at the container", function () {
@@ -103,11 +104,12 @@ describe("LocalStack target: pure parts", function () {
       "aws:accessKey": "test",
       "aws:secretKey": "test",
       "aws:skipCredentialsValidation": true,
-      "aws:skipRequestingAccountId": true,
       "aws:skipMetadataApiCheck": true,
       "aws:skipRegionValidation": true,
     });
     expect(config).not.to.have.property("aws:s3UsePathStyle");
+    // The account id comes from LocalStack's STS, so ARNs the program builds name an account.
+    expect(config).not.to.have.property("aws:skipRequestingAccountId");
     const withS3 = awsProviderConfig(ENDPOINT, servicesFor(["aws:s3/bucket:Bucket"]), "us-east-1");
     expect(withS3["aws:s3UsePathStyle"]).to.equal(true);
   });
@@ -115,17 +117,42 @@ describe("LocalStack target: pure parts", function () {
   it("builds the throwaway stack's config from the real stack file, minus its aws settings", function () {
     const raw = readRawStackConfig(PROJECT_DIR, "dev");
     const services = servicesFor(["aws:dynamodb/table:Table"]);
-    const config = throwawayStackConfig(
+    const { config } = throwawayStackConfig(
       { ...raw, "aws:profile": "production-admin" },
       ENDPOINT,
       services,
     );
+    const forced = new Set(THROWAWAY_OVERRIDES.map((o) => o.key));
     for (const [key, value] of Object.entries(raw)) {
-      if (!key.startsWith("aws:")) expect(config[key], key).to.deep.equal(value);
+      if (!key.startsWith("aws:") && !forced.has(key))
+        expect(config[key], key).to.deep.equal(value);
     }
     expect(config).not.to.have.property("aws:profile");
     expect(config["aws:region"]).to.equal(raw["aws:region"]);
     expect(config["aws:endpoints"]).to.deep.equal([{ dynamodb: ENDPOINT, sts: ENDPOINT }]);
+  });
+
+  it("forces what a throwaway stack needs, and says what it changed and why", function () {
+    const prod = readRawStackConfig(PROJECT_DIR, "prod");
+    expect(prod["lambda-apigateway:production"], "prod protects its table").to.equal(true);
+    expect(prod["lambda-apigateway:apiKeyRequired"], "prod requires a key").to.equal(true);
+    const { config, changes } = throwawayStackConfig(
+      { ...prod, "lambda-apigateway:kmsKeyArn": "arn:aws:kms:us-east-1:123456789012:key/k" },
+      ENDPOINT,
+      [],
+    );
+    expect(config["lambda-apigateway:production"]).to.equal(false);
+    expect(config["lambda-apigateway:apiKeyRequired"]).to.equal(false);
+    expect(config["lambda-apigateway:kmsKeyArn"]).to.equal("");
+    expect(changes).to.have.length(3);
+    expect(changes.join("\n"))
+      .to.include("lambda-apigateway:production: true → false, because")
+      .and.include("destroy")
+      .and.include("API keys");
+    // dev already is a throwaway-shaped stack: nothing to say.
+    expect(
+      throwawayStackConfig(readRawStackConfig(PROJECT_DIR, "dev"), ENDPOINT, []).changes,
+    ).to.deep.equal([]);
   });
 
   it("refuses encrypted secrets it cannot decrypt, saying what to do", function () {
@@ -197,5 +224,200 @@ describe("LocalStack target: pure parts", function () {
         process.env.PATH = saved;
       }
     });
+  });
+});
+
+describe("LocalStack target: deadlines and cleanup, with a fake workspace", function () {
+  const FAST: Deadlines = { upMs: 60, destroyMs: 60, graceMs: 30, containerMs: 1000 };
+  const OUTPUTS = {
+    apiId: { value: "a1b2c3" },
+    stageName: { value: "test" },
+    tableName: { value: "t" },
+  };
+
+  /**
+   * A pulumi command that never finishes on its own: like the CLI, it exits on the
+   * `exitOnInterrupt`-th interrupt (never, when 0).
+   */
+  const hang =
+    (exitOnInterrupt: number, events: string[], what: string) =>
+    (signal: AbortSignal): Promise<never> =>
+      new Promise((_, reject) => {
+        let n = 0;
+        signal.addEventListener("abort", () => {
+          n++;
+          events.push(`${what}: interrupt ${n}`);
+          if (n === exitOnInterrupt) reject(new Error(`${what} cancelled`));
+        });
+      });
+
+  function fake(behaviour: {
+    up?: (signal: AbortSignal) => Promise<{ outputs: typeof OUTPUTS }>;
+    destroy?: (signal: AbortSignal) => Promise<unknown>;
+  }) {
+    const events: string[] = [];
+    const reports: string[] = [];
+    const logs: string[] = [];
+    let workDir = "";
+    const stack: ThrowawayStack = {
+      up: async ({ signal }) => {
+        events.push("up");
+        return behaviour.up ? behaviour.up(signal) : { outputs: OUTPUTS };
+      },
+      destroy: async ({ signal }) => {
+        events.push("destroy");
+        return behaviour.destroy ? behaviour.destroy(signal) : undefined;
+      },
+      remove: async () => {
+        events.push("remove stack");
+      },
+    };
+    const workspace: LocalStackWorkspace = {
+      resourceTypes: async () => ["aws:dynamodb/table:Table", "aws:lambda/function:Function"],
+      startContainer: async (_image, env) => {
+        events.push(`container start ${JSON.stringify(env)}`);
+        return {
+          endpoint: ENDPOINT,
+          recentLogs: () => ["LocalStack ready", "lambda: Pulling image ... timed out"],
+          stop: async () => {
+            events.push("container stop");
+          },
+        };
+      },
+      makeWorkDir: () => (workDir = fs.mkdtempSync(path.join(os.tmpdir(), "ls-fake-"))),
+      removeWorkDir: (dir) => {
+        events.push("remove work dir");
+        fs.rmSync(dir, { recursive: true, force: true });
+      },
+      createStack: async ({ config }) => {
+        events.push(`create stack production=${config["lambda-apigateway:production"]}`);
+        return stack;
+      },
+    };
+    const start = (stackName = "dev") =>
+      deployToLocalStack({
+        stack: stackName,
+        workspace,
+        deadlines: FAST,
+        log: (line) => logs.push(line),
+        report: (text) => reports.push(text),
+      });
+    return { start, events, reports, logs, workDir: () => workDir };
+  }
+
+  it("deploys, serves <endpoint>/_aws/execute-api/<id>/<stage>, and stop() undoes everything in order", async () => {
+    const f = fake({});
+    const started = await f.start();
+    expect(started.baseUrl).to.equal(`${ENDPOINT}/_aws/execute-api/a1b2c3/test`);
+    expect(started.tableName).to.equal("t");
+    expect(fs.existsSync(f.workDir())).to.equal(true);
+    await started.stop();
+    await started.stop(); // twice is fine
+    expect(f.events.slice(-4)).to.deep.equal([
+      "destroy",
+      "remove stack",
+      "remove work dir",
+      "container stop",
+    ]);
+    expect(fs.existsSync(f.workDir())).to.equal(false);
+    expect(f.reports, "dev needs no config change, and nothing failed").to.deep.equal([]);
+    expect(f.events[0]).to.not.include("SERVICES");
+  });
+
+  it("a hung `pulumi up`: interrupted at its deadline, then destroy, temp dir and container all cleaned up, container log printed", async () => {
+    const f = fake({ up: (signal) => hang(1, [], "up")(signal) });
+    let error: unknown;
+    await f.start().catch((err) => (error = err));
+    expect(error).to.be.instanceOf(DeadlineError);
+    expect((error as Error).message).to.match(/pulumi up localstack-[0-9a-f]+ did not finish in/);
+    expect(f.events.slice(-4)).to.deep.equal([
+      "destroy",
+      "remove stack",
+      "remove work dir",
+      "container stop",
+    ]);
+    expect(fs.existsSync(f.workDir())).to.equal(false);
+    const printed = f.reports.join("");
+    expect(printed)
+      .to.include("LocalStack container log")
+      .and.include("Pulling image ... timed out");
+    expect(printed).to.include("did not finish");
+  });
+
+  it("a `pulumi up` that ignores interrupts: interrupted twice, given up on, and everything else still cleaned up", async () => {
+    const events: string[] = [];
+    const f = fake({ up: hang(0, events, "up") });
+    let error: unknown;
+    await f.start().catch((err) => (error = err));
+    expect((error as Error).message).to.include("did not exit");
+    expect(events).to.deep.equal(["up: interrupt 1", "up: interrupt 2"]);
+    expect(f.events).to.include.members(["remove work dir", "container stop"]);
+    expect(fs.existsSync(f.workDir())).to.equal(false);
+  });
+
+  it("a failing `pulumi up`: its own error, the container log, and cleanup", async () => {
+    const f = fake({ up: async () => Promise.reject(new Error("ResourceInUseException")) });
+    let error: unknown;
+    await f.start().catch((err) => (error = err));
+    expect((error as Error).message).to.equal("ResourceInUseException");
+    expect(f.reports.join("")).to.include("the deployment failed: ResourceInUseException");
+    expect(f.events.slice(-2)).to.deep.equal(["remove work dir", "container stop"]);
+  });
+
+  it("a hung `pulumi destroy` in stop(): interrupted, reported, and the temp dir and container still go", async () => {
+    const events: string[] = [];
+    const f = fake({ destroy: hang(2, events, "destroy") });
+    const started = await f.start();
+    let error: unknown;
+    await started.stop().catch((err) => (error = err));
+    expect((error as Error).message)
+      .to.include("could not destroy the throwaway stack")
+      .and.include("interrupted twice");
+    expect(events).to.deep.equal(["destroy: interrupt 1", "destroy: interrupt 2"]);
+    expect(f.events.slice(-2)).to.deep.equal(["remove work dir", "container stop"]);
+    expect(f.events, "the stack is not removed while its resources may remain").not.to.include(
+      "remove stack",
+    );
+    expect(f.reports.join("")).to.include("cleanup failed");
+  });
+
+  it("deploys prod's config with the throwaway overrides, and says so", async () => {
+    const f = fake({});
+    const started = await f.start("prod");
+    await started.stop();
+    expect(f.events).to.include("create stack production=false");
+    expect(f.reports.join("")).to.include("throwaway stack config lambda-apigateway:production");
+  });
+
+  describe("withDeadline", function () {
+    it("returns the result, or rethrows the operation's own error, before the deadline", async () => {
+      expect(await withDeadline("x", 1000, 10, async () => 42)).to.equal(42);
+      let error: unknown;
+      await withDeadline("x", 1000, 10, async () => {
+        throw new Error("own");
+      }).catch((err) => (error = err));
+      expect((error as Error).message).to.equal("own");
+    });
+
+    it("interrupts once when the process exits on the first interrupt", async () => {
+      const events: string[] = [];
+      let error: unknown;
+      await withDeadline("pulumi up s", 20, 1000, hang(1, events, "up")).catch((e) => (error = e));
+      expect(events).to.deep.equal(["up: interrupt 1"]);
+      expect((error as Error).message).to.equal(
+        "pulumi up s did not finish in 0 s; the pulumi process was interrupted and stopped",
+      );
+    });
+  });
+
+  it("keeps the last lines of the container's log", function () {
+    const tail = new LogTail(3);
+    tail.write("one\ntwo\nthr");
+    tail.write("ee\nfour\nfive");
+    expect(tail.get()).to.deep.equal(["three", "four", "five"]);
+  });
+
+  it("mocha's hook timeout outlasts every deadline, so the target's own deadlines fire first", function () {
+    expect(START_TIMEOUT_MS.localstack).to.be.greaterThan(worstCaseMs(DEADLINES));
   });
 });

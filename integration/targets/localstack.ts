@@ -1,8 +1,13 @@
 /**
  * The LocalStack target: the real Pulumi program deployed with the Automation API into LocalStack
- * started by testcontainers, then destroyed. Everything the deployment needs (which services to
- * start, the aws provider's endpoints, the stack config) is derived from what the program registers
- * and from its stack config file, never listed by hand.
+ * started by testcontainers, then destroyed. What the deployment needs (the aws provider's
+ * endpoints, the stack config) is derived from what the program registers and from its stack
+ * config file, never listed by hand. LocalStack itself starts every service on first use, so no
+ * service list can leave out one that a service calls internally (DynamoDB's encryption → KMS).
+ *
+ * `up` and `destroy` run under deadlines of their own, shorter than mocha's hook timeout, so a hang
+ * ends here: the pulumi process is interrupted, the temporary directory removed, the container
+ * stopped, and the container's last log lines printed.
  */
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -21,38 +26,34 @@ import { skipLine, type Requirement, type StartedTarget, type Target, type Targe
  */
 export const LOCALSTACK_IMAGE = "localstack/localstack:4.14.0";
 
-/** An AWS service the stack uses: its key in the aws provider's `endpoints`, its LocalStack name. */
+/** An AWS service the aws provider calls for the stack: its key in the provider's `endpoints`. */
 export interface AwsService {
   /** Key in `aws:endpoints` (pulumi-aws `ProviderEndpoint`). */
   endpoint: string;
-  /** Name in LocalStack's `SERVICES`. */
-  localstack: string;
 }
 
 // Pulumi type tokens are `aws:<module>/<resource>:<Type>`; the module names the AWS service. The
 // CloudWatch module holds both CloudWatch (alarms, dashboards) and CloudWatch Logs (log groups).
 const SERVICE_OF_MODULE: Record<string, AwsService | ((resource: string) => AwsService)> = {
-  apigateway: { endpoint: "apigateway", localstack: "apigateway" },
+  apigateway: { endpoint: "apigateway" },
   cloudwatch: (resource) =>
-    resource.startsWith("log")
-      ? { endpoint: "logs", localstack: "logs" }
-      : { endpoint: "cloudwatch", localstack: "cloudwatch" },
-  dynamodb: { endpoint: "dynamodb", localstack: "dynamodb" },
-  iam: { endpoint: "iam", localstack: "iam" },
-  kms: { endpoint: "kms", localstack: "kms" },
-  lambda: { endpoint: "lambda", localstack: "lambda" },
-  s3: { endpoint: "s3", localstack: "s3" },
-  sns: { endpoint: "sns", localstack: "sns" },
-  sqs: { endpoint: "sqs", localstack: "sqs" },
+    resource.startsWith("log") ? { endpoint: "logs" } : { endpoint: "cloudwatch" },
+  dynamodb: { endpoint: "dynamodb" },
+  iam: { endpoint: "iam" },
+  kms: { endpoint: "kms" },
+  lambda: { endpoint: "lambda" },
+  s3: { endpoint: "s3" },
+  sns: { endpoint: "sns" },
+  sqs: { endpoint: "sqs" },
 };
 
 // The provider itself calls STS (account id, caller identity), whatever the program declares.
-const STS: AwsService = { endpoint: "sts", localstack: "sts" };
+const STS: AwsService = { endpoint: "sts" };
 
 /**
- * The AWS services behind a program's resource types (from `runProgram`). Non-AWS types
- * (components, `random:*`, providers) need no service. An AWS module this table does not know
- * fails loudly rather than leaving the service out of LocalStack.
+ * The AWS services the provider calls for a program's resource types (from `runProgram`), whose
+ * endpoints must point at the container. Non-AWS types (components, `random:*`, providers) need
+ * none. An AWS module this table does not know fails loudly rather than reaching for real AWS.
  */
 export function servicesFor(resourceTypes: Iterable<string>): AwsService[] {
   const byEndpoint = new Map<string, AwsService>([[STS.endpoint, STS]]);
@@ -64,7 +65,7 @@ export function servicesFor(resourceTypes: Iterable<string>): AwsService[] {
     if (!known) {
       throw new Error(
         `The program registers ${type}, but integration/targets/localstack.ts does not know which ` +
-          `LocalStack service serves the "${module}" module: add it to SERVICE_OF_MODULE`,
+          `provider endpoint serves the "${module}" module: add it to SERVICE_OF_MODULE`,
       );
     }
     const service = typeof known === "function" ? known(resource) : known;
@@ -73,13 +74,14 @@ export function servicesFor(resourceTypes: Iterable<string>): AwsService[] {
   return [...byEndpoint.values()].sort((a, b) => a.endpoint.localeCompare(b.endpoint));
 }
 
-/** The container's environment: only the services used, the auth token when there is one. */
-export function localStackEnvironment(
-  services: readonly AwsService[],
-  authToken: string | undefined,
-): Record<string, string> {
+/**
+ * The container's environment. No `SERVICES`: LocalStack 4 starts each service lazily on its first
+ * request, so a list saves nothing, and one derived from the program misses the services LocalStack
+ * calls internally (a table with server-side encryption makes DynamoDB create a KMS key; Lambda
+ * uses S3 and STS), which fails `pulumi up` after the table already exists.
+ */
+export function localStackEnvironment(authToken: string | undefined): Record<string, string> {
   const env: Record<string, string> = {
-    SERVICES: [...new Set(services.map((s) => s.localstack))].join(","),
     // The program defaults to arm64 functions; run them on whatever the CI host is.
     LAMBDA_IGNORE_ARCHITECTURE: "1",
   };
@@ -89,7 +91,8 @@ export function localStackEnvironment(
 
 /**
  * Config for the default aws provider: every used service's endpoint at the container, test
- * credentials, and the flags that stop the provider from validating them against real AWS.
+ * credentials, and the flags that stop the provider from validating them against real AWS. The
+ * account id is requested (from LocalStack's STS), so ARNs the program builds name a real account.
  */
 export function awsProviderConfig(
   endpoint: string,
@@ -102,7 +105,6 @@ export function awsProviderConfig(
     "aws:accessKey": "test",
     "aws:secretKey": "test",
     "aws:skipCredentialsValidation": true,
-    "aws:skipRequestingAccountId": true,
     "aws:skipMetadataApiCheck": true,
     "aws:skipRegionValidation": true,
     ...(endpoints.s3 ? { "aws:s3UsePathStyle": true } : {}),
@@ -118,15 +120,44 @@ export function executeApiUrl(endpoint: string, apiId: string, stage: string): s
 }
 
 /**
+ * What a throwaway stack must differ in from the stack whose config it borrows, and why. Each is
+ * applied whatever that stack says, and printed when it changes a value.
+ */
+export const THROWAWAY_OVERRIDES: readonly { key: string; value: unknown; why: string }[] = [
+  {
+    key: "lambda-apigateway:production",
+    value: false,
+    why: "a protected, retained table would stop `pulumi destroy` from cleaning up",
+  },
+  {
+    key: "lambda-apigateway:apiKeyRequired",
+    value: false,
+    why: "LocalStack checks API keys and the CRUD flow sends none",
+  },
+  {
+    key: "lambda-apigateway:kmsKeyArn",
+    value: "",
+    why: "a customer KMS key of a real account does not exist in LocalStack",
+  },
+];
+
+export interface ThrowawayConfig {
+  config: Record<string, unknown>;
+  /** Each override that changed the borrowed stack's value, as a line to print. */
+  changes: string[];
+}
+
+/**
  * Config for the throwaway stack: the chosen stack's own config file (structured values kept as
  * they are), minus its aws provider settings (profiles, assumed roles, allowed accounts would reach
- * for real AWS), plus the LocalStack provider config. The region stays the stack's.
+ * for real AWS), with `THROWAWAY_OVERRIDES` applied, plus the LocalStack provider config. The
+ * region stays the stack's.
  */
 export function throwawayStackConfig(
   stackConfig: Record<string, unknown>,
   endpoint: string,
   services: readonly AwsService[],
-): Record<string, unknown> {
+): ThrowawayConfig {
   const region =
     typeof stackConfig["aws:region"] === "string" ? stackConfig["aws:region"] : "us-east-1";
   const own = Object.fromEntries(
@@ -140,7 +171,18 @@ export function throwawayStackConfig(
       );
     }
   }
-  return { ...own, ...awsProviderConfig(endpoint, services, region) };
+  const changes: string[] = [];
+  for (const { key, value, why } of THROWAWAY_OVERRIDES) {
+    const before = own[key];
+    const unset = before === undefined || before === "";
+    if (!(unset && value === "") && before !== value) {
+      changes.push(
+        `${key}: ${unset ? "(unset)" : JSON.stringify(before)} → ${JSON.stringify(value)}, because ${why}`,
+      );
+    }
+    own[key] = value;
+  }
+  return { config: { ...own, ...awsProviderConfig(endpoint, services, region) }, changes };
 }
 
 /** Reads a stack's config file as Pulumi does, structured values kept. */
@@ -198,6 +240,327 @@ function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
+/** How long each step may take before the target gives up on it and cleans up. */
+export interface Deadlines {
+  /** `pulumi up` of the throwaway stack. */
+  upMs: number;
+  /** `pulumi destroy` of it. */
+  destroyMs: number;
+  /** After each interrupt, how long the pulumi process gets to exit. */
+  graceMs: number;
+  /** Starting the container until LocalStack says it is ready (testcontainers' startup timeout). */
+  containerMs: number;
+}
+
+/**
+ * Generous for a stack of a dozen resources whose slowest step is LocalStack starting Lambda's
+ * container; past them, something hangs. Mocha's hooks (`integration/flows/suite.ts`) allow longer
+ * than all of these together, so these fire first and the target cleans up after itself.
+ */
+export const DEADLINES: Deadlines = {
+  upMs: 12 * 60_000,
+  destroyMs: 6 * 60_000,
+  graceMs: 30_000,
+  containerMs: 4 * 60_000,
+};
+
+/** Total time a start and a stop may take with every deadline reached (hooks must allow more). */
+export function worstCaseMs(d: Deadlines): number {
+  // up and destroy each: the deadline, then two interrupts with a grace period each.
+  return d.containerMs + d.upMs + d.destroyMs + 4 * d.graceMs;
+}
+
+/**
+ * What the Automation API's `signal` option needs: something that calls its "abort" listeners.
+ * Unlike an AbortSignal it can fire twice, which is what Pulumi wants: the first interrupt cancels
+ * the operation cleanly, the second ends the process at once.
+ */
+export class Interrupter {
+  private readonly listeners: (() => void)[] = [];
+  interrupts = 0;
+  addEventListener(type: string, listener: () => void): void {
+    if (type === "abort") this.listeners.push(listener);
+  }
+  removeEventListener(): void {}
+  interrupt(): void {
+    this.interrupts++;
+    for (const listener of this.listeners) listener();
+  }
+  /** Typed as the option wants it; the Automation API only adds an "abort" listener. */
+  get signal(): AbortSignal {
+    return this as unknown as AbortSignal;
+  }
+}
+
+export class DeadlineError extends Error {}
+
+/**
+ * Runs `operation` (a pulumi command) for at most `ms`. When that passes, it interrupts the pulumi
+ * process, waits up to `graceMs` for it to exit, interrupts it again (Pulumi then exits at once),
+ * waits once more, and throws a DeadlineError saying what happened. The operation's own failure
+ * is rethrown as it is.
+ */
+export async function withDeadline<T>(
+  what: string,
+  ms: number,
+  graceMs: number,
+  operation: (signal: AbortSignal) => Promise<T>,
+): Promise<T> {
+  const interrupter = new Interrupter();
+  const running = operation(interrupter.signal);
+  const settled = running.then(
+    () => true,
+    () => true,
+  );
+  let timer: NodeJS.Timeout | undefined;
+  const sleep = (t: number) =>
+    new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), t);
+    });
+  try {
+    if (await Promise.race([settled, sleep(ms)])) return await running;
+    for (let i = 0; i < 2; i++) {
+      interrupter.interrupt();
+      clearTimeout(timer);
+      if (await Promise.race([settled, sleep(graceMs)])) {
+        throw new DeadlineError(
+          `${what} did not finish in ${Math.round(ms / 1000)} s; the pulumi process was interrupted ` +
+            `${interrupter.interrupts === 1 ? "and stopped" : "twice and stopped"}`,
+        );
+      }
+    }
+    throw new DeadlineError(
+      `${what} did not finish in ${Math.round(ms / 1000)} s, and the pulumi process did not exit ` +
+        `within ${Math.round((2 * graceMs) / 1000)} s of two interrupts`,
+    );
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** The last lines a stream wrote, for printing when something fails. */
+export class LogTail {
+  private readonly lines: string[] = [];
+  private partial = "";
+  constructor(private readonly keep = 300) {}
+  write(chunk: string): void {
+    const parts = (this.partial + chunk).split(/\r?\n/);
+    this.partial = parts.pop() ?? "";
+    this.lines.push(...parts);
+    if (this.lines.length > this.keep) this.lines.splice(0, this.lines.length - this.keep);
+  }
+  get(): string[] {
+    return (this.partial ? [...this.lines, this.partial] : this.lines).slice(-this.keep);
+  }
+}
+
+/** A started LocalStack container, as the target uses it. */
+export interface LocalStackContainer {
+  /** `http://host:port` of LocalStack's edge port. */
+  endpoint: string;
+  /** The container's most recent log lines. */
+  recentLogs(): string[];
+  stop(): Promise<void>;
+}
+
+/** The throwaway stack, as the target uses it (the Automation API's `Stack`, in production). */
+export interface ThrowawayStack {
+  up(opts: {
+    onOutput: (line: string) => void;
+    signal: AbortSignal;
+  }): Promise<{ outputs: Record<string, { value: unknown } | undefined> }>;
+  destroy(opts: { onOutput: (line: string) => void; signal: AbortSignal }): Promise<unknown>;
+  /** Removes the stack from its (temporary) backend. */
+  remove(): Promise<void>;
+}
+
+/** Everything the target does to the machine; tests replace it with fakes. */
+export interface LocalStackWorkspace {
+  /** The resource types the program registers for a stack (under mocks). */
+  resourceTypes(stack: string): Promise<string[]>;
+  startContainer(image: string, env: Record<string, string>): Promise<LocalStackContainer>;
+  makeWorkDir(): string;
+  removeWorkDir(dir: string): void;
+  createStack(args: {
+    workDir: string;
+    stackName: string;
+    config: Record<string, unknown>;
+    envVars: Record<string, string>;
+  }): Promise<ThrowawayStack>;
+}
+
+/** The real workspace: testcontainers, the Automation API, the program under mocks. */
+export const MACHINE_WORKSPACE: LocalStackWorkspace = {
+  async resourceTypes(stack) {
+    const { runProgram } = await import("../../local/program");
+    return (await runProgram({ stack })).resources.map((r) => r.type);
+  },
+  async startContainer(image, env) {
+    const [tc, { LocalstackContainer }] = await Promise.all([
+      import("testcontainers"),
+      import("@testcontainers/localstack"),
+    ]);
+    const runtime = await tc.getContainerRuntimeClient();
+    const tail = new LogTail();
+    const container = await new LocalstackContainer(image)
+      .withEnvironment(env)
+      // LocalStack runs each Lambda in a sibling container through the host's Docker engine.
+      .withBindMounts([
+        { source: runtime.info.containerRuntime.remoteSocketPath, target: "/var/run/docker.sock" },
+      ])
+      .withStartupTimeout(DEADLINES.containerMs)
+      .withLogConsumer((stream) => stream.on("data", (d: Buffer) => tail.write(d.toString())))
+      .start();
+    return {
+      endpoint: container.getConnectionUri(),
+      recentLogs: () => tail.get(),
+      stop: async () => {
+        await container.stop();
+      },
+    };
+  },
+  makeWorkDir: () => fs.mkdtempSync(path.join(os.tmpdir(), "lambda-apigateway-localstack-")),
+  removeWorkDir: (dir) => fs.rmSync(dir, { recursive: true, force: true }),
+  async createStack({ workDir, stackName, config, envVars }) {
+    const auto = await import("@pulumi/pulumi/automation");
+    const stack = await auto.LocalWorkspace.createStack(
+      { stackName, workDir },
+      {
+        workDir,
+        projectSettings: throwawayProjectSettings(PROJECT_DIR, workDir),
+        stackSettings: { [stackName]: { config } },
+        envVars,
+      },
+    );
+    return {
+      up: (opts) => stack.up(opts),
+      destroy: (opts) => stack.destroy(opts),
+      remove: () => stack.workspace.removeStack(stackName),
+    };
+  },
+};
+
+/**
+ * Starts LocalStack, deploys the program into a throwaway stack and returns the started target.
+ * On any failure, and in `stop()`, it destroys the stack, removes the temporary directory and
+ * stops the container, each under its deadline and each even when an earlier one failed; a
+ * failure prints the container's last log lines through `report`.
+ */
+export async function deployToLocalStack(options: {
+  stack: string;
+  workspace: LocalStackWorkspace;
+  deadlines?: Deadlines;
+  image?: string;
+  authToken?: string;
+  log?: (line: string) => void;
+  /** Where what must always be seen goes (config changes, the container's log). @default stderr */
+  report?: (text: string) => void;
+}): Promise<StartedTarget> {
+  const ws = options.workspace;
+  const deadlines = options.deadlines ?? DEADLINES;
+  const log = options.log ?? (() => undefined);
+  const report = options.report ?? ((text: string) => process.stderr.write(text));
+  const image = options.image ?? LOCALSTACK_IMAGE;
+
+  const services = servicesFor(await ws.resourceTypes(options.stack));
+  log(`localstack: starting ${image}`);
+  const container = await ws.startContainer(image, localStackEnvironment(options.authToken));
+
+  const cleanups: { what: string; run: () => Promise<unknown> }[] = [
+    { what: "stop the LocalStack container", run: () => container.stop() },
+  ];
+  const printLogs = (why: string) => {
+    const lines = container.recentLogs();
+    report(
+      `\n---- LocalStack container log, last ${lines.length} lines (${why}) ----\n` +
+        `${lines.join("\n")}\n---- end of LocalStack container log ----\n`,
+    );
+  };
+  let stopped = false;
+  const stop = async (): Promise<void> => {
+    if (stopped) return;
+    stopped = true;
+    const failures: string[] = [];
+    // Last started, first stopped; every step runs even when an earlier one fails.
+    for (const step of [...cleanups].reverse()) {
+      try {
+        await step.run();
+      } catch (err) {
+        failures.push(`could not ${step.what}: ${errorMessage(err)}`);
+      }
+    }
+    if (failures.length) {
+      printLogs("cleanup failed");
+      throw new Error(`LocalStack target cleanup: ${failures.join("; ")}`);
+    }
+  };
+
+  try {
+    const workDir = ws.makeWorkDir();
+    cleanups.push({ what: `remove ${workDir}`, run: async () => ws.removeWorkDir(workDir) });
+    const stateDir = path.join(workDir, "state");
+    const throwaway = `localstack-${crypto.randomBytes(4).toString("hex")}`;
+    const { config, changes } = throwawayStackConfig(
+      readRawStackConfig(PROJECT_DIR, options.stack),
+      container.endpoint,
+      services,
+    );
+    // Always said, not only with --verbose: the stack deployed is not quite the one asked for.
+    for (const change of changes) report(`localstack: throwaway stack config ${change}\n`);
+    const stack = await ws.createStack({
+      workDir,
+      stackName: throwaway,
+      config,
+      envVars: {
+        PULUMI_BACKEND_URL: `file://${stateDir}`,
+        PULUMI_CONFIG_PASSPHRASE: crypto.randomBytes(16).toString("hex"),
+        PULUMI_SKIP_UPDATE_CHECK: "true",
+        // Anything that bypasses the provider config still never reaches real AWS.
+        AWS_ACCESS_KEY_ID: "test",
+        AWS_SECRET_ACCESS_KEY: "test",
+        AWS_ENDPOINT_URL: container.endpoint,
+      },
+    });
+    cleanups.push({
+      what: `destroy the throwaway stack ${throwaway}`,
+      run: async () => {
+        await withDeadline(
+          `pulumi destroy ${throwaway}`,
+          deadlines.destroyMs,
+          deadlines.graceMs,
+          (signal) => stack.destroy({ onOutput: log, signal }),
+        );
+        await stack.remove();
+      },
+    });
+
+    log(`localstack: pulumi up ${throwaway} (config of stack ${options.stack})`);
+    const up = await withDeadline(
+      `pulumi up ${throwaway}`,
+      deadlines.upMs,
+      deadlines.graceMs,
+      (signal) => stack.up({ onOutput: log, signal }),
+    );
+    const apiId = up.outputs.apiId?.value;
+    const stage = up.outputs.stageName?.value;
+    const tableName = up.outputs.tableName?.value;
+    if (typeof apiId !== "string" || typeof stage !== "string") {
+      throw new Error(
+        `The program's outputs lack apiId or stageName (got: ${Object.keys(up.outputs).join(", ")})`,
+      );
+    }
+    return {
+      baseUrl: executeApiUrl(container.endpoint, apiId, stage),
+      tableName: typeof tableName === "string" ? tableName : undefined,
+      stop,
+    };
+  } catch (err) {
+    printLogs(`the deployment failed: ${errorMessage(err)}`);
+    await stop().catch((cleanupErr) => report(`${errorMessage(cleanupErr)}\n`));
+    throw err;
+  }
+}
+
 /** The machine checks a target makes; replaceable in unit tests. */
 export interface Probes {
   docker: () => Promise<boolean>;
@@ -210,6 +573,7 @@ export class LocalStackTarget implements Target {
   constructor(
     private readonly options: TargetOptions,
     private readonly probes: Probes = MACHINE_PROBES,
+    private readonly workspace: LocalStackWorkspace = MACHINE_WORKSPACE,
   ) {}
 
   async skipReason(): Promise<string | undefined> {
@@ -218,113 +582,13 @@ export class LocalStackTarget implements Target {
     return skipLine(missing, "Without them: npm run test:integration -- --target local");
   }
 
-  async start(): Promise<StartedTarget> {
-    const log = this.options.log ?? (() => undefined);
-    const stackName = this.options.stack ?? "dev";
-    const [{ runProgram }, tc, { LocalstackContainer }, auto] = await Promise.all([
-      import("../../local/program"),
-      import("testcontainers"),
-      import("@testcontainers/localstack"),
-      import("@pulumi/pulumi/automation"),
-    ]);
-
-    // Which services to start comes from what the program registers under mocks.
-    const program = await runProgram({ stack: stackName });
-    const services = servicesFor(program.resources.map((r) => r.type));
-    const image = process.env.LOCALSTACK_IMAGE || LOCALSTACK_IMAGE;
-    log(
-      `localstack: starting ${image} with SERVICES=${services.map((s) => s.localstack).join(",")}`,
-    );
-
-    const runtime = await tc.getContainerRuntimeClient();
-    const container = await new LocalstackContainer(image)
-      .withEnvironment(localStackEnvironment(services, process.env.LOCALSTACK_AUTH_TOKEN))
-      // LocalStack runs each Lambda in a sibling container through the host's Docker engine.
-      .withBindMounts([
-        { source: runtime.info.containerRuntime.remoteSocketPath, target: "/var/run/docker.sock" },
-      ])
-      .start();
-
-    const cleanups: { what: string; run: () => Promise<unknown> }[] = [
-      { what: "stop the LocalStack container", run: () => container.stop() },
-    ];
-    let stopped = false;
-    const stop = async (): Promise<void> => {
-      if (stopped) return;
-      stopped = true;
-      const failures: string[] = [];
-      // Last started, first stopped; every step runs even when an earlier one fails.
-      for (const step of cleanups.reverse()) {
-        try {
-          await step.run();
-        } catch (err) {
-          failures.push(`could not ${step.what}: ${errorMessage(err)}`);
-        }
-      }
-      if (failures.length) throw new Error(`LocalStack target cleanup: ${failures.join("; ")}`);
-    };
-
-    try {
-      const endpoint = container.getConnectionUri();
-      const workDir = fs.mkdtempSync(path.join(os.tmpdir(), "lambda-apigateway-localstack-"));
-      cleanups.push({
-        what: `remove ${workDir}`,
-        run: async () => fs.rmSync(workDir, { recursive: true, force: true }),
-      });
-      const throwaway = `localstack-${crypto.randomBytes(4).toString("hex")}`;
-      const stateDir = path.join(workDir, "state");
-      fs.mkdirSync(stateDir);
-      const stack = await auto.LocalWorkspace.createStack(
-        { stackName: throwaway, workDir },
-        {
-          workDir,
-          projectSettings: throwawayProjectSettings(PROJECT_DIR, workDir),
-          stackSettings: {
-            [throwaway]: {
-              config: throwawayStackConfig(
-                readRawStackConfig(PROJECT_DIR, stackName),
-                endpoint,
-                services,
-              ),
-            },
-          },
-          envVars: {
-            PULUMI_BACKEND_URL: `file://${stateDir}`,
-            PULUMI_CONFIG_PASSPHRASE: crypto.randomBytes(16).toString("hex"),
-            PULUMI_SKIP_UPDATE_CHECK: "true",
-            // Anything that bypasses the provider config still never reaches real AWS.
-            AWS_ACCESS_KEY_ID: "test",
-            AWS_SECRET_ACCESS_KEY: "test",
-            AWS_ENDPOINT_URL: endpoint,
-          },
-        },
-      );
-      cleanups.push({
-        what: `destroy the throwaway stack ${throwaway}`,
-        run: async () => {
-          await stack.destroy({ onOutput: log });
-          await stack.workspace.removeStack(throwaway);
-        },
-      });
-
-      log(`localstack: pulumi up ${throwaway} (config of stack ${stackName})`);
-      const up = await stack.up({ onOutput: log });
-      const apiId = up.outputs.apiId?.value;
-      const stage = up.outputs.stageName?.value;
-      const tableName = up.outputs.tableName?.value;
-      if (typeof apiId !== "string" || typeof stage !== "string") {
-        throw new Error(
-          `The program's outputs lack apiId or stageName (got: ${Object.keys(up.outputs).join(", ")})`,
-        );
-      }
-      return {
-        baseUrl: executeApiUrl(endpoint, apiId, stage),
-        tableName: typeof tableName === "string" ? tableName : undefined,
-        stop,
-      };
-    } catch (err) {
-      await stop().catch((cleanupErr) => log(errorMessage(cleanupErr)));
-      throw err;
-    }
+  start(): Promise<StartedTarget> {
+    return deployToLocalStack({
+      stack: this.options.stack ?? "dev",
+      workspace: this.workspace,
+      image: process.env.LOCALSTACK_IMAGE || LOCALSTACK_IMAGE,
+      authToken: process.env.LOCALSTACK_AUTH_TOKEN,
+      log: this.options.log,
+    });
   }
 }

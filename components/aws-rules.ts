@@ -1,0 +1,411 @@
+/**
+ * What real AWS refuses that Pulumi's mocks accept: documented limits and invariants of the
+ * resources this project registers, as plain checks over a stack's resources (for example, what
+ * `runProgram` records under mocks). Each rule cites the AWS page that states it. Tests run every
+ * rule on every committed stack, so a change that AWS would refuse at `pulumi up` fails `npm test`.
+ */
+/* eslint-disable @typescript-eslint/no-explicit-any -- resource inputs are untyped data */
+import { CONFIG_NAMESPACE } from "./config";
+import { partitionOfRegion } from "./partition";
+
+/** A resource as a stack declares it. */
+export interface DeclaredResource {
+  /** Pulumi type token, e.g. `aws:lambda/function:Function`. */
+  type: string;
+  /** Logical name. */
+  name: string;
+  /** Inputs, secrets revealed. */
+  inputs: Record<string, any>;
+  /** Inputs plus computed attributes; `name` holds the physical name where AWS names it. */
+  state: Record<string, any>;
+  /** The options that decide what `pulumi destroy` does. */
+  options?: { protect: boolean; retainOnDelete: boolean };
+}
+
+/** A stack: its resources and its config (`ns:key` → raw string, as Pulumi hands it over). */
+export interface DeclaredStack {
+  resources: readonly DeclaredResource[];
+  config: Readonly<Record<string, string>>;
+}
+
+export interface AwsRuleViolation {
+  rule: string;
+  /** Logical name of the offending resource. */
+  resource: string;
+  message: string;
+}
+
+export interface AwsRule {
+  name: string;
+  /** What AWS enforces, in a sentence. */
+  description: string;
+  /** The AWS documentation that states it. */
+  doc: string;
+  check(stack: DeclaredStack): { resource: string; message: string }[];
+}
+
+const T = {
+  function: "aws:lambda/function:Function",
+  role: "aws:iam/role:Role",
+  logGroup: "aws:cloudwatch/logGroup:LogGroup",
+  restApi: "aws:apigateway/restApi:RestApi",
+  resource: "aws:apigateway/resource:Resource",
+  stage: "aws:apigateway/stage:Stage",
+  account: "aws:apigateway/account:Account",
+} as const;
+
+const ofType = (stack: DeclaredStack, type: string) =>
+  stack.resources.filter((r) => r.type === type);
+
+/** The name AWS will see: the declared one, else the physical name (Pulumi's auto-name). */
+const physicalName = (r: DeclaredResource): string => String(r.inputs.name ?? r.state.name ?? "");
+
+const bytes = (text: string): number => Buffer.byteLength(text, "utf8");
+
+/** Config key telling that API Gateway's CloudWatch role exists in the stack's account/region. */
+export const ROLE_SET_KEY = `${CONFIG_NAMESPACE}:apiGatewayCloudWatchRoleSet`;
+
+export const stageAccessLogsNeedAccountRole: AwsRule = {
+  name: "stage-access-logs-need-account-role",
+  description:
+    "API Gateway refuses a stage with access logs ('CloudWatch Logs role ARN must be set in " +
+    "account settings to enable logging') until the account has its CloudWatch role in the region.",
+  doc: "https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-logging.html",
+  check(stack) {
+    const roleSet = stack.config[ROLE_SET_KEY] === "true";
+    const hereToo = ofType(stack, T.account).length > 0;
+    return ofType(stack, T.stage)
+      .filter((s) => s.inputs.accessLogSettings && !roleSet && !hereToo)
+      .map((s) => ({
+        resource: s.name,
+        message:
+          `Stage "${s.inputs.stageName}" writes access logs, but nothing guarantees API Gateway's ` +
+          `CloudWatch role in this account and region: run bootstrap/ there and set ${ROLE_SET_KEY} ` +
+          "to true, or leave access logs off.",
+      }));
+  },
+};
+
+export const accountSettingSurvivesDestroy: AwsRule = {
+  name: "account-setting-survives-destroy",
+  description:
+    "aws.apigateway.Account is one setting per account and region; pulumi-aws 7 (Terraform AWS " +
+    "provider v6) resets it when the resource is deleted, which stops every API's logs there. " +
+    "It and the role it names must be protected and retained on delete.",
+  doc: "https://docs.aws.amazon.com/apigateway/latest/api/API_UpdateAccount.html",
+  check(stack) {
+    const out: { resource: string; message: string }[] = [];
+    for (const account of ofType(stack, T.account)) {
+      const role = ofType(stack, T.role).find(
+        (r) => r.state.arn !== undefined && r.state.arn === account.inputs.cloudwatchRoleArn,
+      );
+      for (const r of role ? [account, role] : [account]) {
+        if (!(r.options?.protect && r.options?.retainOnDelete)) {
+          out.push({
+            resource: r.name,
+            message:
+              `${r.type} "${r.name}" is region-wide state that other stacks' APIs rely on: give it ` +
+              "protect and retainOnDelete so no destroy resets or deletes it.",
+          });
+        }
+      }
+      if (ofType(stack, T.restApi).length > 0) {
+        out.push({
+          resource: account.name,
+          message:
+            "An application stack owns the region's API Gateway account setting: move it to " +
+            "bootstrap/, so destroying the application never touches other APIs' logging.",
+        });
+      }
+    }
+    return out;
+  },
+};
+
+/** Lambda's limit on all environment variables of a function, keys and values together. */
+export const LAMBDA_ENVIRONMENT_MAX_BYTES = 4096;
+
+export const lambdaEnvironmentSize: AwsRule = {
+  name: "lambda-environment-4kb",
+  description: "The total size of a function's environment variables may not exceed 4 KB.",
+  doc: "https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html",
+  check(stack) {
+    return ofType(stack, T.function).flatMap((fn) => {
+      const variables: Record<string, unknown> = fn.inputs.environment?.variables ?? {};
+      const size = Object.entries(variables).reduce(
+        (sum, [key, value]) => sum + bytes(key) + bytes(String(value)),
+        0,
+      );
+      return size > LAMBDA_ENVIRONMENT_MAX_BYTES
+        ? [
+            {
+              resource: fn.name,
+              message: `Environment variables take ${size} bytes, over Lambda's ${LAMBDA_ENVIRONMENT_MAX_BYTES}: move large values to SSM Parameter Store or Secrets Manager.`,
+            },
+          ]
+        : [];
+    });
+  },
+};
+
+/** A name check: a maximum length and the characters AWS accepts. */
+function nameRule(options: {
+  name: string;
+  type: string;
+  what: string;
+  max: number;
+  pattern: RegExp;
+  allowed: string;
+  doc: string;
+  value?: (r: DeclaredResource) => string | undefined;
+  min?: number;
+}): AwsRule {
+  const value = options.value ?? physicalName;
+  const min = options.min ?? 1;
+  return {
+    name: options.name,
+    description: `${options.what}: ${min}–${options.max} characters of ${options.allowed}.`,
+    doc: options.doc,
+    check(stack) {
+      return ofType(stack, options.type).flatMap((r) => {
+        const v = value(r);
+        if (v === undefined) return [];
+        const problems: string[] = [];
+        if (v.length < min || v.length > options.max) {
+          problems.push(`is ${v.length} characters (allowed ${min}–${options.max})`);
+        }
+        if (v.length > 0 && !options.pattern.test(v)) {
+          problems.push(`has characters outside ${options.allowed}`);
+        }
+        return problems.map((p) => ({
+          resource: r.name,
+          message: `${options.what} "${v}" ${p}.`,
+        }));
+      });
+    },
+  };
+}
+
+export const lambdaFunctionName = nameRule({
+  name: "lambda-function-name",
+  type: T.function,
+  what: "Lambda function name",
+  max: 64,
+  pattern: /^[a-zA-Z0-9_-]+$/,
+  allowed: "a-z A-Z 0-9 - _",
+  doc: "https://docs.aws.amazon.com/lambda/latest/api/API_CreateFunction.html#lambda-CreateFunction-request-FunctionName",
+});
+
+export const lambdaDescription = nameRule({
+  name: "lambda-function-description",
+  type: T.function,
+  what: "Lambda function description",
+  min: 0,
+  max: 256,
+  pattern: /^[\s\S]*$/,
+  allowed: "any character",
+  value: (r) => (r.inputs.description === undefined ? undefined : String(r.inputs.description)),
+  doc: "https://docs.aws.amazon.com/lambda/latest/api/API_CreateFunction.html#lambda-CreateFunction-request-Description",
+});
+
+export const iamRoleName = nameRule({
+  name: "iam-role-name",
+  type: T.role,
+  what: "IAM role name",
+  max: 64,
+  pattern: /^[\w+=,.@-]+$/,
+  allowed: "a-z A-Z 0-9 + = , . @ - _",
+  doc: "https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html",
+});
+
+export const iamRoleDescription = nameRule({
+  name: "iam-role-description",
+  type: T.role,
+  what: "IAM role description",
+  min: 0,
+  max: 1000,
+  // Tab, newlines, printable ASCII and Latin-1: no em dash, no emoji.
+  pattern: /^[\t\n\r\u0020-\u007E\u00A1-\u00FF]*$/,
+  allowed: "printable ASCII and Latin-1",
+  value: (r) => (r.inputs.description === undefined ? undefined : String(r.inputs.description)),
+  doc: "https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html",
+});
+
+export const logGroupName = nameRule({
+  name: "log-group-name",
+  type: T.logGroup,
+  what: "CloudWatch log group name",
+  max: 512,
+  pattern: /^[.\-_/#A-Za-z0-9]+$/,
+  allowed: "a-z A-Z 0-9 . - _ / #",
+  doc: "https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_CreateLogGroup.html",
+});
+
+export const stageName = nameRule({
+  name: "stage-name",
+  type: T.stage,
+  what: "API Gateway stage name",
+  max: 128,
+  pattern: /^[a-zA-Z0-9_-]+$/,
+  allowed: "a-z A-Z 0-9 - _",
+  value: (r) => String(r.inputs.stageName ?? ""),
+  doc: "https://docs.aws.amazon.com/apigateway/latest/api/API_CreateStage.html",
+});
+
+/**
+ * The resource paths of an API (`/items/{id}`), whatever declares them: one function per source.
+ * Each is keyed by the REST API's logical name.
+ */
+export type ApiPaths = Map<string, string[]>;
+
+/** Paths read from `aws.apigateway.Resource` resources (the mock cloud computes each `path`). */
+export function apiPathsFromResources(stack: DeclaredStack): ApiPaths {
+  const out: ApiPaths = new Map();
+  for (const api of ofType(stack, T.restApi)) {
+    const id = api.state.id ?? api.inputs.id;
+    const paths = ofType(stack, T.resource)
+      .filter((r) => id === undefined || r.inputs.restApi === undefined || r.inputs.restApi === id)
+      .map((r) => String(r.state.path ?? ""))
+      .filter(Boolean);
+    out.set(api.name, paths);
+  }
+  return out;
+}
+
+/** Paths read from the OpenAPI document (JSON string) a RestApi is deployed from (`body`). */
+export function apiPathsFromOpenApiBody(body: string): string[] {
+  let doc: any;
+  try {
+    doc = JSON.parse(body);
+  } catch (err) {
+    throw new Error(`The RestApi's body is not JSON: ${(err as Error).message}`, { cause: err });
+  }
+  return Object.keys(doc?.paths ?? {});
+}
+
+/** The paths of every RestApi of the stack: from its `body` when it has one, else its resources. */
+export function apiPathsOf(stack: DeclaredStack): ApiPaths {
+  const fromResources = apiPathsFromResources(stack);
+  const out: ApiPaths = new Map();
+  for (const api of ofType(stack, T.restApi)) {
+    const body = api.inputs.body;
+    out.set(
+      api.name,
+      typeof body === "string" && body.length > 0
+        ? apiPathsFromOpenApiBody(body)
+        : (fromResources.get(api.name) ?? []),
+    );
+  }
+  return out;
+}
+
+const isVariable = (part: string) => /^\{[^{}]+\}$/.test(part);
+
+/**
+ * What API Gateway refuses in a set of resource paths: two different variable parts under one
+ * parent ("A sibling ({id}) of this resource already has a variable path part -- only one is
+ * allowed"), and a greedy `{name+}` part with anything below it.
+ */
+export function pathProblems(paths: readonly string[]): string[] {
+  const variablesUnder = new Map<string, Set<string>>();
+  const problems: string[] = [];
+  for (const path of paths) {
+    const parts = path.split("/").filter(Boolean);
+    parts.forEach((part, i) => {
+      const parent = "/" + parts.slice(0, i).join("/");
+      if (isVariable(part)) {
+        const set = variablesUnder.get(parent) ?? new Set<string>();
+        set.add(part);
+        variablesUnder.set(parent, set);
+      }
+      if (/^\{[^{}]+\+\}$/.test(part) && i < parts.length - 1) {
+        problems.push(`"${path}": the greedy ${part} must be the last part of a path.`);
+      }
+    });
+  }
+  for (const [parent, variables] of variablesUnder) {
+    if (variables.size > 1) {
+      problems.push(
+        `"${parent}" has ${variables.size} variable children (${[...variables].sort().join(", ")}); ` +
+          "API Gateway allows one per parent: give them one name.",
+      );
+    }
+  }
+  return problems;
+}
+
+export const oneVariablePathPartPerParent: AwsRule = {
+  name: "one-variable-path-part-per-parent",
+  description:
+    "Under one parent resource, API Gateway allows a single variable path part ({id} or {proxy+}); " +
+    "a greedy {proxy+} ends its path.",
+  doc: "https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-method-settings-method-request.html",
+  check(stack) {
+    return [...apiPathsOf(stack)].flatMap(([api, paths]) =>
+      pathProblems(paths).map((message) => ({ resource: api, message })),
+    );
+  },
+};
+
+export const arnsInStackPartition: AwsRule = {
+  name: "arns-in-stack-partition",
+  description:
+    "ARNs carry the partition of the region (aws, aws-cn, aws-us-gov); one written for another " +
+    "partition names nothing there.",
+  doc: "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference-arns.html",
+  check(stack) {
+    const region = stack.config["aws:region"];
+    if (!region) return [];
+    const partition = partitionOfRegion(region);
+    const out: { resource: string; message: string }[] = [];
+    for (const r of stack.resources) {
+      const found = new Set<string>();
+      walkStrings(r.inputs, (text) => {
+        for (const m of text.matchAll(/\barn:([a-z-]+):/g)) {
+          if (m[1] !== partition) found.add(m[0]);
+        }
+      });
+      for (const arn of found) {
+        out.push({
+          resource: r.name,
+          message: `Names "${arn}…" in region ${region}, whose partition is ${partition}: build ARNs with aws.getPartitionOutput.`,
+        });
+      }
+    }
+    return out;
+  },
+};
+
+function walkStrings(value: unknown, visit: (text: string) => void): void {
+  if (typeof value === "string") visit(value);
+  else if (Array.isArray(value)) for (const v of value) walkStrings(v, visit);
+  else if (
+    value &&
+    typeof value === "object" &&
+    Object.getPrototypeOf(value) === Object.prototype
+  ) {
+    for (const v of Object.values(value)) walkStrings(v, visit);
+  }
+}
+
+export const AWS_RULES: readonly AwsRule[] = [
+  stageAccessLogsNeedAccountRole,
+  accountSettingSurvivesDestroy,
+  lambdaEnvironmentSize,
+  lambdaFunctionName,
+  lambdaDescription,
+  iamRoleName,
+  iamRoleDescription,
+  logGroupName,
+  stageName,
+  oneVariablePathPartPerParent,
+  arnsInStackPartition,
+];
+
+/** Every rule on one stack; an empty list means AWS should accept it. */
+export function checkAwsRules(
+  stack: DeclaredStack,
+  rules: readonly AwsRule[] = AWS_RULES,
+): AwsRuleViolation[] {
+  return rules.flatMap((rule) => rule.check(stack).map((v) => ({ rule: rule.name, ...v })));
+}
