@@ -50,16 +50,27 @@ function decodeComponent(s: string): string {
   }
 }
 
+/** Name → values in order, as an object with the client's names as own keys (none inherited). */
+function grouped(pairs: Iterable<[string, string]>): Record<string, string[]> {
+  const byName = new Map<string, string[]>();
+  for (const [name, value] of pairs) {
+    const values = byName.get(name);
+    if (values) values.push(value);
+    else byName.set(name, [value]);
+  }
+  return Object.fromEntries(byName);
+}
+
 function parseQuery(query: string): Record<string, string[]> | null {
   if (!query) return null;
-  const out: Record<string, string[]> = {};
+  const pairs: [string, string][] = [];
   for (const pair of query.split("&")) {
     if (!pair) continue;
     const eq = pair.indexOf("=");
     const key = decodeComponent(eq < 0 ? pair : pair.slice(0, eq));
-    const value = eq < 0 ? "" : decodeComponent(pair.slice(eq + 1));
-    (out[key] ??= []).push(value);
+    pairs.push([key, eq < 0 ? "" : decodeComponent(pair.slice(eq + 1))]);
   }
+  const out = grouped(pairs);
   return Object.keys(out).length ? out : null;
 }
 
@@ -90,10 +101,11 @@ function requestTime(date: Date): string {
 
 export function buildProxyEvent(req: IncomingRequest, ctx: EventContext): APIGatewayProxyEvent {
   const now = new Date();
-  const multiValueHeaders: Record<string, string[]> = {};
+  const rawPairs: [string, string][] = [];
   for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
-    (multiValueHeaders[req.rawHeaders[i]!] ??= []).push(req.rawHeaders[i + 1]!);
+    rawPairs.push([req.rawHeaders[i]!, req.rawHeaders[i + 1]!]);
   }
+  const multiValueHeaders = grouped(rawPairs);
   const traceId = `Root=1-${Math.floor(now.getTime() / 1000).toString(16)}-${crypto.randomBytes(12).toString("hex")}`;
   // Headers API Gateway adds on its way to the function.
   const added: Record<string, string> = {
@@ -228,7 +240,7 @@ export function mapProxyResult(
       const value = headerValue(v);
       if (value === undefined) return { malformed: `headers.${k} must be a string` };
       // When both give a header, the multiValueHeaders values win (API Gateway's merge rule).
-      if (!headers[k]) headers[k] = [value];
+      if (!Object.hasOwn(headers, k)) headers[k] = [value];
     }
   }
   if (!Object.keys(headers).some((k) => k.toLowerCase() === "content-type")) {
