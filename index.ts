@@ -25,6 +25,7 @@ const fn = new CrudFunction("crud", {
   logRetentionDays: config.logRetentionDays,
   tracing: config.tracing,
   corsAllowOrigins: config.corsAllowOrigins,
+  idempotencyTtlHours: config.idempotencyTtlHours,
 });
 
 const api = new RestApi("api", {
@@ -45,4 +46,5 @@ export const apiId = api.id;
 export const stageName = api.stageName;
 export const tableName = table.name;
 export const tableArn = table.arn;
+export const idempotencyTableName = table.records?.name;
 export const functionName = fn.name;

@@ -5,13 +5,15 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { ENV } from "../handlers/env";
+import { DEFAULT_IDEMPOTENCY_TTL_HOURS } from "../handlers/idempotency";
 import { bundleHandler } from "./bundle";
 import type { Table } from "./table";
 import { applyTransform, type Transform } from "./transform";
 
 /**
  * DynamoDB actions behind the lib-dynamodb commands the handler sends (Get, Put, Update, Delete,
- * Scan). Nothing else: no batch, no transactions, no table management.
+ * Scan; a keyed write's TransactWriteItems needs only the Put, Update or Delete it holds). Nothing
+ * else: no batch, no table management.
  */
 export const DYNAMODB_ACTIONS = [
   "dynamodb:GetItem",
@@ -20,6 +22,14 @@ export const DYNAMODB_ACTIONS = [
   "dynamodb:DeleteItem",
   "dynamodb:Scan",
 ] as const;
+
+/**
+ * DynamoDB actions on the Idempotency-Key records table: the conditional lock (PutItem, which also
+ * writes the completed record inside TransactWriteItems, whose permissions are those of the writes
+ * it holds) and its release (DeleteItem). The handler never reads records with GetItem: a failed
+ * lock returns the record it found.
+ */
+export const RECORD_ACTIONS = ["dynamodb:PutItem", "dynamodb:DeleteItem"] as const;
 
 /** Actions a function needs to write to its own log group. */
 export const LOG_ACTIONS = ["logs:CreateLogStream", "logs:PutLogEvents"] as const;
@@ -35,6 +45,7 @@ export const FUNCTION_DEFAULTS = {
   logRetentionDays: 30,
   tracing: false,
   architecture: "arm64",
+  idempotencyTtlHours: DEFAULT_IDEMPOTENCY_TTL_HOURS,
 } as const;
 
 export const XRAY_POLICY_ARN = "arn:aws:iam::aws:policy/AWSXRayDaemonWriteAccess";
@@ -101,6 +112,12 @@ export interface CrudFunctionArgs {
    */
   corsAllowOrigins?: string[];
   /**
+   * Hours a keyed write's response is replayed for a repeat of its `Idempotency-Key`; after that the
+   * key is free again. Needs the table's `idempotencyRecords` (on by default).
+   * @default 24
+   */
+  idempotencyTtlHours?: number;
+  /**
    * Extra environment variables, merged over the ones the component sets.
    * @default {}
    */
@@ -118,7 +135,7 @@ export interface CrudFunctionArgs {
 
 /**
  * The CRUD handler as a Lambda function with its own log group (JSON logs, retention set) and a
- * role that can touch only its table and its log group.
+ * role that can touch only its table (and its Idempotency-Key records) and its log group.
  *
  * @example
  * ```ts
@@ -201,6 +218,16 @@ export class CrudFunction extends pulumi.ComponentResource {
               Action: [...DYNAMODB_ACTIONS],
               Resource: args.table.iamResources,
             },
+            ...(args.table.records
+              ? [
+                  {
+                    Sid: "IdempotencyRecords",
+                    Effect: "Allow",
+                    Action: [...RECORD_ACTIONS],
+                    Resource: [args.table.records.arn],
+                  },
+                ]
+              : []),
             {
               Sid: "OwnLogs",
               Effect: "Allow",
@@ -250,6 +277,14 @@ export class CrudFunction extends pulumi.ComponentResource {
               [ENV.corsAllowOrigins]: (args.corsAllowOrigins ?? []).join(","),
               [ENV.dynamoDbTimeoutMs]: String(budget.timeoutMs),
               [ENV.dynamoDbMaxAttempts]: String(budget.maxAttempts),
+              ...(args.table.records
+                ? {
+                    [ENV.idempotencyTableName]: args.table.records.name,
+                    [ENV.idempotencyTtlSeconds]: String(
+                      (args.idempotencyTtlHours ?? FUNCTION_DEFAULTS.idempotencyTtlHours) * 3600,
+                    ),
+                  }
+                : {}),
               ...args.environment,
             },
           },

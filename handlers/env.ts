@@ -13,4 +13,8 @@ export const ENV = {
   dynamoDbTimeoutMs: "DYNAMODB_TIMEOUT_MS",
   /** Total DynamoDB attempts per call (1 = no retry). */
   dynamoDbMaxAttempts: "DYNAMODB_MAX_ATTEMPTS",
+  /** Table of Idempotency-Key records; unset or empty: keyed writes are refused with 400. */
+  idempotencyTableName: "IDEMPOTENCY_TABLE_NAME",
+  /** How long a completed Idempotency-Key record is replayed, in seconds. */
+  idempotencyTtlSeconds: "IDEMPOTENCY_TTL_SECONDS",
 } as const;
