@@ -23,6 +23,24 @@ describe("Table component", () => {
     });
   }
 
+  it("declares the Idempotency-Key records table unless told not to", async () => {
+    const keyed = new Table("keyed", { name: "orders" });
+    expect(keyed.records, "records by default").to.not.equal(undefined);
+    expect(await unwrap(keyed.records!.name)).to.equal("orders-idempotency");
+    expect(keyed.nodes.records).to.not.equal(undefined);
+
+    const plain = new Table("unkeyed", { idempotencyRecords: false });
+    expect(plain.records).to.equal(undefined);
+    expect(plain.nodes.records).to.equal(undefined);
+  });
+
+  it("protects and retains the records table like the items in production", () => {
+    let seen: pulumi.CustomResourceOptions | undefined;
+    new Table("p", { production: true, transform: { records: (_a, opts) => void (seen = opts) } });
+    expect(seen?.protect).to.equal(true);
+    expect(seen?.retainOnDelete).to.equal(true);
+  });
+
   it("grants the function its indexes only when the table has some", async () => {
     const plain = new Table("plain");
     const arn = await unwrap(plain.arn);

@@ -22,6 +22,8 @@ export async function declaredFunction(run?: ProgramRun): Promise<{
   fn: FunctionModel;
   env: Record<string, string>;
   table: RecordedResource;
+  /** The Idempotency-Key records table, when the function is given one. */
+  recordsTable?: RecordedResource;
   api: RestApiModel;
   region: string;
 }> {
@@ -34,9 +36,16 @@ export async function declaredFunction(run?: ProgramRun): Promise<{
   const env = fn.environment;
   const table = model.tables.find((t) => t.name === env[ENV.tableName])?.resource;
   if (!table) throw new Error(`the program declares no table named ${env[ENV.tableName]}`);
+  const recordsName = env[ENV.idempotencyTableName];
+  const recordsTable = recordsName
+    ? model.tables.find((t) => t.name === recordsName)?.resource
+    : undefined;
+  if (recordsName && !recordsTable) {
+    throw new Error(`the program declares no table named ${recordsName}`);
+  }
   const api = model.apis[0];
   if (!api) throw new Error("the program declares no REST API");
-  return { fn, env, table, api, region: model.region };
+  return { fn, env, table, recordsTable, api, region: model.region };
 }
 
 export interface Answer {
@@ -56,6 +65,8 @@ export interface HandlerEnvironment {
   /** The function's environment variables as the program declares them. */
   env: Record<string, string>;
   tableName: string;
+  /** The Idempotency-Key records table. */
+  recordsTableName: string;
   client: DynamoDBClient;
   invoke(call: ApiCall): Promise<Answer>;
   /** Stops DynamoDB Local and restores process.env. Safe to call twice. */
@@ -63,7 +74,7 @@ export interface HandlerEnvironment {
 }
 
 export async function startHandlerEnvironment(): Promise<HandlerEnvironment> {
-  const { env, table, api } = await declaredFunction();
+  const { env, table, recordsTable, api } = await declaredFunction();
   const dynamodb = await startDynamoDbLocal();
   const saved = { ...process.env };
   try {
@@ -82,12 +93,14 @@ export async function startHandlerEnvironment(): Promise<HandlerEnvironment> {
       credentials: { accessKeyId: "local", secretAccessKey: "local" },
     });
     await materialiseTable(client, table);
+    if (recordsTable) await materialiseTable(client, recordsTable);
     const { handler } = await import("./crud");
     let stopped = false;
     return {
       dynamodb,
       env,
       tableName: env[ENV.tableName] ?? "",
+      recordsTableName: env[ENV.idempotencyTableName] ?? "",
       client,
       async invoke(call) {
         const result: APIGatewayProxyResult = await handler(eventFor(api, call), lambdaContext());

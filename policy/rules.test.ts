@@ -145,7 +145,7 @@ describe("policy rules", function () {
   });
 
   describe("table-encryption-and-pitr", () => {
-    const table = () => inputsOf(only(runs.dev!, "aws:dynamodb/table:Table"));
+    const table = () => inputsOf(only(runs.dev!, "aws:dynamodb/table:Table", "table"));
     const check = (props: any) =>
       tableEncryptedAndRecoverable.check("aws:dynamodb/table:Table", props);
 
@@ -180,10 +180,10 @@ describe("policy rules", function () {
 
   describe("production-tables-protected", () => {
     it("reports a production table without deletion protection, not a dev one", () => {
-      const prod = inputsOf(only(runs.prod!, "aws:dynamodb/table:Table"));
+      const prod = inputsOf(only(runs.prod!, "aws:dynamodb/table:Table", "table"));
       prod.deletionProtectionEnabled = false;
       expect(productionTablesProtected.check("aws:dynamodb/table:Table", prod)).to.have.length(1);
-      const dev = inputsOf(only(runs.dev!, "aws:dynamodb/table:Table"));
+      const dev = inputsOf(only(runs.dev!, "aws:dynamodb/table:Table", "table"));
       expect(dev.deletionProtectionEnabled).to.equal(false);
       expect(productionTablesProtected.check("aws:dynamodb/table:Table", dev)).to.deep.equal([]);
     });
