@@ -67,6 +67,8 @@ export interface HandlerEnvironment {
   tableName: string;
   /** The Idempotency-Key records table. */
   recordsTableName: string;
+  /** The REST API the program declares, for building events. */
+  api: RestApiModel;
   client: DynamoDBClient;
   invoke(call: ApiCall): Promise<Answer>;
   /** Stops DynamoDB Local and restores process.env. Safe to call twice. */
@@ -101,6 +103,7 @@ export async function startHandlerEnvironment(): Promise<HandlerEnvironment> {
       env,
       tableName: env[ENV.tableName] ?? "",
       recordsTableName: env[ENV.idempotencyTableName] ?? "",
+      api,
       client,
       async invoke(call) {
         const result: APIGatewayProxyResult = await handler(eventFor(api, call), lambdaContext());

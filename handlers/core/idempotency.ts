@@ -213,6 +213,14 @@ export async function runKeyedWrite(run: KeyedWrite): Promise<HttpResponse> {
   const start = run.now();
   const nowSeconds = Math.floor(start / 1000);
   const expiresAt = nowSeconds + run.ttlSeconds;
+  const ours = {
+    ConditionExpression: "#state = :inProgress AND #token = :token",
+    ExpressionAttributeNames: { "#state": "state", "#token": "token" },
+    ExpressionAttributeValues: { ":inProgress": IN_PROGRESS, ":token": token },
+  };
+  // Best effort, and only our own IN_PROGRESS lock: a COMPLETED record is never removed.
+  const release = () =>
+    run.records.deleteRecord({ Key: { [K]: run.key }, ...ours }).catch(() => undefined);
   try {
     await run.records.putRecord({
       Item: {
@@ -241,14 +249,10 @@ export async function runKeyedWrite(run: KeyedWrite): Promise<HttpResponse> {
     });
   } catch (err) {
     if (err instanceof ConditionFailed) return answerFor(err.item, run, start);
+    // The lock may have landed all the same (a timeout): release it, or its lease will.
+    await release();
     throw err;
   }
-
-  const ours = {
-    ConditionExpression: "#state = :inProgress AND #token = :token",
-    ExpressionAttributeNames: { "#state": "state", "#token": "token" },
-    ExpressionAttributeValues: { ":inProgress": IN_PROGRESS, ":token": token },
-  };
   try {
     for (let attempt = 1; attempt <= run.attempts; attempt++) {
       const planned = await run.plan();
