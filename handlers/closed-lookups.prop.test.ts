@@ -9,6 +9,7 @@ import { expect } from "chai";
 import fc from "fast-check";
 import type { APIGatewayProxyEvent } from "aws-lambda";
 import { buildProxyEvent } from "../local/proxy-event";
+import { INHERITED_NAMES } from "./core/arbitraries";
 import type { Config } from "./core/config";
 import { RESERVED_KEYS } from "./core/json";
 import { ALLOWED_PARAMETERS, OPERATIONS } from "./core/manager";
@@ -19,14 +20,6 @@ import { ROUTES } from "./routes";
 import { handleRequest } from "./service";
 
 const RUNS = Number(process.env["PROPERTY_RUNS"] ?? 300);
-
-/** Every string-named member of Object.prototype and Function.prototype. */
-export const INHERITED_NAMES: readonly string[] = [
-  ...new Set([
-    ...Object.getOwnPropertyNames(Object.prototype),
-    ...Object.getOwnPropertyNames(Function.prototype),
-  ]),
-].sort();
 
 const config: Config = {
   tableName: "lambda-apigateway",
