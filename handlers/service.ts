@@ -254,6 +254,19 @@ function unkeyable(command: WriteCommand): string | undefined {
   return undefined;
 }
 
+/**
+ * A tutorial write's parameters as TransactWriteItems takes them: without ReturnValues (absent or
+ * NONE here, `unkeyable` refused the rest) and without the legacy AttributeUpdates (likewise).
+ */
+function forTransaction<P extends { ReturnValues?: string; AttributeUpdates?: unknown }>(
+  params: P,
+): Omit<P, "ReturnValues" | "AttributeUpdates"> {
+  const copy = { ...params };
+  delete copy.ReturnValues;
+  delete copy.AttributeUpdates;
+  return copy;
+}
+
 const conditionCheckFailed = () => mapError({ name: "ConditionalCheckFailedException" });
 
 /** A keyed write: its response worked out before writing, and the one write that makes it true. */
@@ -303,16 +316,14 @@ async function planWrite(command: WriteCommand, store: Store, basePath: string):
         onConditionFailed: (item) =>
           item || command.expected ? preconditionFailed(command.id) : notFound(command.id),
       };
-    case "manager.create": {
-      const { ReturnValues: _none, ...put } = command.params;
+    case "manager.create":
       return {
         response: json(200, {}),
-        write: { table: "items", put },
+        write: { table: "items", put: forTransaction(command.params) },
         onConditionFailed: conditionCheckFailed,
       };
-    }
     case "manager.update": {
-      const { ReturnValues: _none, AttributeUpdates: _legacy, ...update } = command.params;
+      const update = forTransaction(command.params);
       return {
         response: json(200, {}),
         write: {
@@ -322,14 +333,12 @@ async function planWrite(command: WriteCommand, store: Store, basePath: string):
         onConditionFailed: conditionCheckFailed,
       };
     }
-    case "manager.delete": {
-      const { ReturnValues: _none, ...del } = command.params;
+    case "manager.delete":
       return {
         response: json(200, {}),
-        write: { table: "items", delete: del },
+        write: { table: "items", delete: forTransaction(command.params) },
         onConditionFailed: conditionCheckFailed,
       };
-    }
   }
 }
 
