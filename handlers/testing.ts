@@ -96,7 +96,11 @@ export async function startHandlerEnvironment(): Promise<HandlerEnvironment> {
     });
     await materialiseTable(client, table);
     if (recordsTable) await materialiseTable(client, recordsTable);
-    const { handler } = await import("./crud");
+    // A fresh adapter per environment: its container caches (config, DynamoDB clients) belong to
+    // this DynamoDB Local. The modules it uses stay shared, so their classes stay one.
+    delete require.cache[require.resolve("./crud")];
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { handler } = require("./crud") as typeof import("./crud");
     let stopped = false;
     return {
       dynamodb,
