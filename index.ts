@@ -5,8 +5,8 @@
  */
 import { RestApi } from "./components/api";
 import { loadConfig } from "./components/config";
-import { CrudFunction } from "./components/function";
-import { Monitoring } from "./components/monitoring";
+import { CrudFunction, RECORD_ACTIONS } from "./components/function";
+import { Monitoring, dynamoDbOperations } from "./components/monitoring";
 import { Table } from "./components/table";
 
 const config = loadConfig();
@@ -27,6 +27,7 @@ const fn = new CrudFunction("crud", {
   logRetentionDays: config.logRetentionDays,
   tracing: config.tracing,
   corsAllowOrigins: config.corsAllowOrigins,
+  idempotencyTtlHours: config.idempotencyTtlHours,
 });
 
 const api = new RestApi("api", {
@@ -45,7 +46,13 @@ const api = new RestApi("api", {
 const monitoring = new Monitoring("monitoring", {
   function: fn,
   api,
-  tables: [table],
+  // The items table, and the Idempotency-Key records table with the only operations sent to it.
+  tables: [
+    table,
+    ...(table.records
+      ? [{ name: table.records.name, operations: dynamoDbOperations(RECORD_ACTIONS) }]
+      : []),
+  ],
   alarmEmails: config.alarmEmails,
   alarmTopicArn: config.alarmTopicArn,
   periodSeconds: config.alarmPeriodSeconds,
@@ -71,6 +78,7 @@ export const apiId = api.id;
 export const stageName = api.stageName;
 export const tableName = table.name;
 export const tableArn = table.arn;
+export const idempotencyTableName = table.records?.name;
 export const functionName = fn.name;
 /** Topic every alarm notifies; subscribe to it to hear about them. */
 export const alarmTopicArn = monitoring.topicArn;

@@ -336,7 +336,10 @@ export interface operations {
     dynamoDbManager: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes this write safe to retry: a repeat with the same key and request gets the first response (with Idempotent-Replayed: true) and writes nothing. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -351,13 +354,15 @@ export interface operations {
             /** @description The operation's result. */
             200: {
                 headers: {
+                    /** @description "true" when this is the stored response of an earlier request with the same Idempotency-Key: nothing was written this time. */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ManagerResult"];
                 };
             };
-            /** @description Malformed or refused input: malformed JSON, an unknown operation or parameter, another table's name, or a request DynamoDB refuses. */
+            /** @description Malformed or refused input: malformed JSON, an unknown operation or parameter, another table's name, or a request DynamoDB refuses. An Idempotency-Key that is empty, too long or not printable ASCII (InvalidIdempotencyKey), or one this request cannot use (IdempotencyKeyNotSupported). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -366,9 +371,11 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The ConditionExpression did not hold (ConditionalCheckFailed), or another writer's transaction holds the item (TransactionConflict). */
+            /** @description The ConditionExpression did not hold (ConditionalCheckFailed), or another writer's transaction holds the item (TransactionConflict). A request with the same Idempotency-Key is still running (IdempotencyKeyInUse): retry after Retry-After seconds. */
             409: {
                 headers: {
+                    /** @description Seconds to wait before retrying (1). */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -386,6 +393,15 @@ export interface operations {
             };
             /** @description Wrong Content-Type (UnsupportedMediaType). */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The Idempotency-Key was used for a different request: method, path or body (IdempotencyKeyMismatch). */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -424,7 +440,7 @@ export interface operations {
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying (1). */
-                    "Retry-After"?: string;
+                    "Retry-After": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -451,7 +467,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Allowed methods (Allow), and for a configured Origin the Access-Control-* headers (allowed request headers: content-type, if-match, x-api-key; exposed: etag, location, retry-after). */
+            /** @description Allowed methods (Allow), and for a configured Origin the Access-Control-* headers (allowed request headers: content-type, if-match, x-api-key, idempotency-key; exposed: etag, location, retry-after, idempotent-replayed). */
             204: {
                 headers: {
                     Allow?: string;
@@ -567,7 +583,7 @@ export interface operations {
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying (1). */
-                    "Retry-After"?: string;
+                    "Retry-After": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -588,7 +604,10 @@ export interface operations {
     createItem: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes this write safe to retry: a repeat with the same key and request gets the first response (with Idempotent-Replayed: true) and writes nothing. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -602,16 +621,18 @@ export interface operations {
             201: {
                 headers: {
                     /** @description The item's version as an entity tag, e.g. "3"; send it back in If-Match. */
-                    ETag?: string;
+                    ETag: string;
                     /** @description Path of the new item, stage included. */
-                    Location?: string;
+                    Location: string;
+                    /** @description "true" when this is the stored response of an earlier request with the same Idempotency-Key: nothing was written this time. */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Item"];
                 };
             };
-            /** @description Malformed or refused input: malformed JSON, a non-object body, an invalid id or value, or a version. */
+            /** @description Malformed or refused input: malformed JSON, a non-object body, an invalid id or value, or a version. An Idempotency-Key that is empty, too long or not printable ASCII (InvalidIdempotencyKey), or one this request cannot use (IdempotencyKeyNotSupported). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -620,9 +641,11 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description An item with this id exists (ItemExists), or another writer's transaction holds the item (TransactionConflict). */
+            /** @description An item with this id exists (ItemExists), or another writer's transaction holds the item (TransactionConflict). A request with the same Idempotency-Key is still running (IdempotencyKeyInUse): retry after Retry-After seconds. */
             409: {
                 headers: {
+                    /** @description Seconds to wait before retrying (1). */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -640,6 +663,15 @@ export interface operations {
             };
             /** @description Wrong Content-Type (UnsupportedMediaType). */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The Idempotency-Key was used for a different request: method, path or body (IdempotencyKeyMismatch). */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -678,7 +710,7 @@ export interface operations {
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying (1). */
-                    "Retry-After"?: string;
+                    "Retry-After": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -705,7 +737,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Allowed methods (Allow), and for a configured Origin the Access-Control-* headers (allowed request headers: content-type, if-match, x-api-key; exposed: etag, location, retry-after). */
+            /** @description Allowed methods (Allow), and for a configured Origin the Access-Control-* headers (allowed request headers: content-type, if-match, x-api-key, idempotency-key; exposed: etag, location, retry-after, idempotent-replayed). */
             204: {
                 headers: {
                     Allow?: string;
@@ -766,7 +798,7 @@ export interface operations {
             200: {
                 headers: {
                     /** @description The item's version as an entity tag, e.g. "3"; send it back in If-Match. */
-                    ETag?: string;
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -831,7 +863,7 @@ export interface operations {
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying (1). */
-                    "Retry-After"?: string;
+                    "Retry-After": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -854,6 +886,8 @@ export interface operations {
             query?: never;
             header?: {
                 "If-Match"?: string;
+                /** @description Makes this write safe to retry: a repeat with the same key and request gets the first response (with Idempotent-Replayed: true) and writes nothing. */
+                "Idempotency-Key"?: string;
             };
             path: {
                 id: string;
@@ -870,7 +904,9 @@ export interface operations {
             200: {
                 headers: {
                     /** @description The item's version as an entity tag, e.g. "3"; send it back in If-Match. */
-                    ETag?: string;
+                    ETag: string;
+                    /** @description "true" when this is the stored response of an earlier request with the same Idempotency-Key: nothing was written this time. */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -881,14 +917,16 @@ export interface operations {
             201: {
                 headers: {
                     /** @description The item's version as an entity tag, e.g. "3"; send it back in If-Match. */
-                    ETag?: string;
+                    ETag: string;
+                    /** @description "true" when this is the stored response of an earlier request with the same Idempotency-Key: nothing was written this time. */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Item"];
                 };
             };
-            /** @description Malformed or refused input: malformed JSON, a non-object body, an invalid id, version or value. */
+            /** @description Malformed or refused input: malformed JSON, a non-object body, an invalid id, version or value. An Idempotency-Key that is empty, too long or not printable ASCII (InvalidIdempotencyKey), or one this request cannot use (IdempotencyKeyNotSupported). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -897,9 +935,11 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Other writers kept changing the item (Conflict), or another writer's transaction holds the item (TransactionConflict). */
+            /** @description Other writers kept changing the item (Conflict), or another writer's transaction holds the item (TransactionConflict). A request with the same Idempotency-Key is still running (IdempotencyKeyInUse): retry after Retry-After seconds. */
             409: {
                 headers: {
+                    /** @description Seconds to wait before retrying (1). */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -933,6 +973,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description The Idempotency-Key was used for a different request: method, path or body (IdempotencyKeyMismatch). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description API Gateway: the stage's or the usage plan's rate is exceeded (THROTTLED, QUOTA_EXCEEDED). */
             429: {
                 headers: {
@@ -964,7 +1013,7 @@ export interface operations {
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying (1). */
-                    "Retry-After"?: string;
+                    "Retry-After": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -987,6 +1036,8 @@ export interface operations {
             query?: never;
             header?: {
                 "If-Match"?: string;
+                /** @description Makes this write safe to retry: a repeat with the same key and request gets the first response (with Idempotent-Replayed: true) and writes nothing. */
+                "Idempotency-Key"?: string;
             };
             path: {
                 id: string;
@@ -998,11 +1049,13 @@ export interface operations {
             /** @description Deleted. */
             204: {
                 headers: {
+                    /** @description "true" when this is the stored response of an earlier request with the same Idempotency-Key: nothing was written this time. */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content?: never;
             };
-            /** @description Malformed or refused input: an invalid id, If-Match or query parameter. */
+            /** @description Malformed or refused input: an invalid id, If-Match or query parameter. An Idempotency-Key that is empty, too long or not printable ASCII (InvalidIdempotencyKey), or one this request cannot use (IdempotencyKeyNotSupported). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1020,9 +1073,11 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The delete conflicts: another writer's transaction holds the item (TransactionConflict). */
+            /** @description The delete conflicts: another writer's transaction holds the item (TransactionConflict). A request with the same Idempotency-Key is still running (IdempotencyKeyInUse): retry after Retry-After seconds. */
             409: {
                 headers: {
+                    /** @description Seconds to wait before retrying (1). */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1047,6 +1102,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description The Idempotency-Key was used for a different request: method, path or body (IdempotencyKeyMismatch). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description API Gateway: the stage's or the usage plan's rate is exceeded (THROTTLED, QUOTA_EXCEEDED). */
             429: {
                 headers: {
@@ -1078,7 +1142,7 @@ export interface operations {
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying (1). */
-                    "Retry-After"?: string;
+                    "Retry-After": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1107,7 +1171,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Allowed methods (Allow), and for a configured Origin the Access-Control-* headers (allowed request headers: content-type, if-match, x-api-key; exposed: etag, location, retry-after). */
+            /** @description Allowed methods (Allow), and for a configured Origin the Access-Control-* headers (allowed request headers: content-type, if-match, x-api-key, idempotency-key; exposed: etag, location, retry-after, idempotent-replayed). */
             204: {
                 headers: {
                     Allow?: string;
@@ -1158,6 +1222,8 @@ export interface operations {
             query?: never;
             header?: {
                 "If-Match"?: string;
+                /** @description Makes this write safe to retry: a repeat with the same key and request gets the first response (with Idempotent-Replayed: true) and writes nothing. */
+                "Idempotency-Key"?: string;
             };
             path: {
                 id: string;
@@ -1175,14 +1241,16 @@ export interface operations {
             200: {
                 headers: {
                     /** @description The item's version as an entity tag, e.g. "3"; send it back in If-Match. */
-                    ETag?: string;
+                    ETag: string;
+                    /** @description "true" when this is the stored response of an earlier request with the same Idempotency-Key: nothing was written this time. */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Item"];
                 };
             };
-            /** @description Malformed or refused input: malformed JSON, an empty or non-object body, an invalid id, version or value. */
+            /** @description Malformed or refused input: malformed JSON, an empty or non-object body, an invalid id, version or value. An Idempotency-Key that is empty, too long or not printable ASCII (InvalidIdempotencyKey), or one this request cannot use (IdempotencyKeyNotSupported). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1200,9 +1268,11 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The change conflicts: another writer's transaction holds the item (TransactionConflict). */
+            /** @description The change conflicts: another writer's transaction holds the item (TransactionConflict). A request with the same Idempotency-Key is still running (IdempotencyKeyInUse): retry after Retry-After seconds. */
             409: {
                 headers: {
+                    /** @description Seconds to wait before retrying (1). */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1229,6 +1299,15 @@ export interface operations {
             };
             /** @description Wrong Content-Type (UnsupportedMediaType). */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The Idempotency-Key was used for a different request: method, path or body (IdempotencyKeyMismatch). */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1267,7 +1346,7 @@ export interface operations {
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying (1). */
-                    "Retry-After"?: string;
+                    "Retry-After": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1359,7 +1438,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Allowed methods (Allow), and for a configured Origin the Access-Control-* headers (allowed request headers: content-type, if-match, x-api-key; exposed: etag, location, retry-after). */
+            /** @description Allowed methods (Allow), and for a configured Origin the Access-Control-* headers (allowed request headers: content-type, if-match, x-api-key, idempotency-key; exposed: etag, location, retry-after, idempotent-replayed). */
             204: {
                 headers: {
                     Allow?: string;

@@ -7,8 +7,9 @@ import * as pulumi from "@pulumi/pulumi";
 import * as v from "valibot";
 import { API_DEFAULTS } from "./api";
 import { FUNCTION_DEFAULTS } from "./function";
+import { IDEMPOTENCY_RECORD } from "../handlers/idempotency";
 import { MAX_EVALUATION_SECONDS, MONITORING_DEFAULTS } from "./monitoring";
-import { TABLE_DEFAULTS } from "./table";
+import { MAX_TABLE_NAME_LENGTH, TABLE_DEFAULTS } from "./table";
 
 /** Namespace of the project's config keys (the project name in `Pulumi.yaml`). */
 export const CONFIG_NAMESPACE = "lambda-apigateway";
@@ -22,6 +23,13 @@ export const LOG_RETENTION_DAYS = [
 // API Gateway stops waiting for an integration after 29 s, so a longer function timeout only hides
 // work that no client will ever see the result of.
 const API_GATEWAY_MAX_TIMEOUT_SECONDS = 29;
+
+// The Idempotency-Key records table is named after the items table, and must fit DynamoDB's limit too.
+const MAX_NAME = MAX_TABLE_NAME_LENGTH - IDEMPOTENCY_RECORD.tableSuffix.length;
+const TABLE_NAME = new RegExp(`^[A-Za-z0-9_.-]{3,${MAX_NAME}}$`);
+
+/** A year: longer would keep records of requests no client still retries. */
+const MAX_IDEMPOTENCY_TTL_HOURS = 8760;
 
 const bool = v.boolean("must be true or false");
 const positive = (what: string) =>
@@ -41,7 +49,10 @@ export const configSchema = (stack: string) =>
     tableName: v.optional(
       v.pipe(
         v.string("must be a string"),
-        v.regex(/^[A-Za-z0-9_.-]{3,255}$/, "must be 3–255 characters of A-Z a-z 0-9 _ . -"),
+        v.regex(
+          TABLE_NAME,
+          `must be 3–${MAX_NAME} characters of A-Z a-z 0-9 _ . - (DynamoDB allows 255, and the records table adds "${IDEMPOTENCY_RECORD.tableSuffix}")`,
+        ),
       ),
       `${CONFIG_NAMESPACE}-${stack}`,
     ),
@@ -197,6 +208,18 @@ export const configSchema = (stack: string) =>
         v.maxValue(100, "must be at most 100 (percent of requests)"),
       ),
       MONITORING_DEFAULTS.dynamoDbUserErrorsPercent,
+    ),
+    idempotencyTtlHours: v.optional(
+      v.pipe(
+        v.number("must be a number of hours"),
+        v.integer("must be a whole number of hours"),
+        v.minValue(1, "must be at least 1 hour"),
+        v.maxValue(
+          MAX_IDEMPOTENCY_TTL_HOURS,
+          `must be at most ${MAX_IDEMPOTENCY_TTL_HOURS} hours (a year)`,
+        ),
+      ),
+      FUNCTION_DEFAULTS.idempotencyTtlHours,
     ),
   });
 

@@ -5,6 +5,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { ENV } from "../handlers/env";
+import { DEFAULT_IDEMPOTENCY_TTL_HOURS } from "../handlers/idempotency";
 import { DEFAULT_METRICS_NAMESPACE } from "../handlers/metrics";
 import { bundleHandler } from "./bundle";
 import { managedPolicyArnFor } from "./partition";
@@ -13,7 +14,8 @@ import { applyTransform, type Transform } from "./transform";
 
 /**
  * DynamoDB actions behind the lib-dynamodb commands the handler sends (Get, Put, Update, Delete,
- * Scan). Nothing else: no batch, no transactions, no table management.
+ * Scan; a keyed write's TransactWriteItems needs only the Put, Update or Delete it holds). Nothing
+ * else: no batch, no table management.
  */
 export const DYNAMODB_ACTIONS = [
   "dynamodb:GetItem",
@@ -22,6 +24,14 @@ export const DYNAMODB_ACTIONS = [
   "dynamodb:DeleteItem",
   "dynamodb:Scan",
 ] as const;
+
+/**
+ * DynamoDB actions on the Idempotency-Key records table: the conditional lock (PutItem, which also
+ * writes the completed record inside TransactWriteItems, whose permissions are those of the writes
+ * it holds) and its release (DeleteItem). The handler never reads records with GetItem: a failed
+ * lock returns the record it found.
+ */
+export const RECORD_ACTIONS = ["dynamodb:PutItem", "dynamodb:DeleteItem"] as const;
 
 /** Actions a function needs to write to its own log group. */
 export const LOG_ACTIONS = ["logs:CreateLogStream", "logs:PutLogEvents"] as const;
@@ -33,6 +43,7 @@ export const FUNCTION_DEFAULTS = {
   logRetentionDays: 30,
   tracing: false,
   architecture: "arm64",
+  idempotencyTtlHours: DEFAULT_IDEMPOTENCY_TTL_HOURS,
 } as const;
 
 /**
@@ -111,6 +122,12 @@ export interface CrudFunctionArgs {
    */
   metricsNamespace?: string;
   /**
+   * Hours a keyed write's response is replayed for a repeat of its `Idempotency-Key`; after that the
+   * key is free again. Needs the table's `idempotencyRecords` (on by default).
+   * @default 24
+   */
+  idempotencyTtlHours?: number;
+  /**
    * Extra environment variables, merged over the ones the component sets.
    * @default {}
    */
@@ -128,7 +145,7 @@ export interface CrudFunctionArgs {
 
 /**
  * The CRUD handler as a Lambda function with its own log group (JSON logs, retention set) and a
- * role that can touch only its table and its log group.
+ * role that can touch only its table (and its Idempotency-Key records) and its log group.
  *
  * @example
  * ```ts
@@ -216,6 +233,16 @@ export class CrudFunction extends pulumi.ComponentResource {
               Action: [...DYNAMODB_ACTIONS],
               Resource: args.table.iamResources,
             },
+            ...(args.table.records
+              ? [
+                  {
+                    Sid: "IdempotencyRecords",
+                    Effect: "Allow",
+                    Action: [...RECORD_ACTIONS],
+                    Resource: [args.table.records.arn],
+                  },
+                ]
+              : []),
             {
               Sid: "OwnLogs",
               Effect: "Allow",
@@ -266,6 +293,14 @@ export class CrudFunction extends pulumi.ComponentResource {
               [ENV.dynamoDbTimeoutMs]: String(budget.timeoutMs),
               [ENV.dynamoDbMaxAttempts]: String(budget.maxAttempts),
               [ENV.metricsNamespace]: metricsNamespace,
+              ...(args.table.records
+                ? {
+                    [ENV.idempotencyTableName]: args.table.records.name,
+                    [ENV.idempotencyTtlSeconds]: String(
+                      (args.idempotencyTtlHours ?? FUNCTION_DEFAULTS.idempotencyTtlHours) * 3600,
+                    ),
+                  }
+                : {}),
               ...args.environment,
             },
           },

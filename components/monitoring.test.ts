@@ -37,8 +37,15 @@ const OPERATORS = [
 ];
 const QUERY_ID = /^[a-z][A-Za-z0-9_]*$/;
 const SNS_ARN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/;
-// The DynamoDB operations the function's role allows are the ones it can be throttled on.
-const FUNCTION_OPERATIONS = ["GetItem", "PutItem", "UpdateItem", "DeleteItem", "Scan"];
+// What the handler sends the items table, keyed writes (TransactWriteItems) included.
+const FUNCTION_OPERATIONS = [
+  "GetItem",
+  "PutItem",
+  "UpdateItem",
+  "DeleteItem",
+  "Scan",
+  "TransactWriteItems",
+];
 
 /** Every reason CloudWatch would refuse (or silently mis-evaluate) this alarm. */
 export function alarmProblems(a: any): string[] {
@@ -157,7 +164,7 @@ for (const stack of ["dev", "prod"]) {
       fnName = one(run, T.function).state.name;
       apiName = inputs(one(run, T.restApi)).name;
       stage = inputs(one(run, T.stage)).stageName;
-      tableName = one(run, T.table).state.name;
+      tableName = one(run, T.table, "table").state.name;
       topicArn = one(run, T.topic).state.arn;
     });
 
@@ -292,6 +299,22 @@ for (const stack of ["dev", "prod"]) {
       }
     });
 
+    it("DynamoDB: the records table's alarms sum only the operations sent to it", () => {
+      const records = run.ofType(T.table).find((t) => t.name === "table-idempotency")!;
+      expect(records, "the records table").to.not.equal(undefined);
+      for (const key of ["dynamodb-throttles-2", "dynamodb-system-errors-2"]) {
+        const metrics = alarm(key)
+          .metricQueries.filter((q: any) => q.metric)
+          .map((q: any) => q.metric.dimensions);
+        expect(metrics, key).to.deep.equal(
+          ["PutItem", "DeleteItem", "TransactWriteItems"].map((Operation) => ({
+            TableName: records.state.name,
+            Operation,
+          })),
+        );
+      }
+    });
+
     it("DynamoDB: UserErrors (account-wide, no dimensions) as a share of requests, when config asks", () => {
       const a = alarms.get(`lambda-apigateway-${stack}-dynamodb-user-errors-rate`);
       if (cfg.alarmDynamoDbUserErrorsPercent === 0) {
@@ -317,7 +340,8 @@ for (const stack of ["dev", "prod"]) {
         FunctionName: [fnName],
         ApiName: [apiName],
         Stage: [stage],
-        TableName: [tableName],
+        // The items table and the Idempotency-Key records table, both this stack's.
+        TableName: run.ofType(T.table).map((t) => t.state.name),
         StatusClass: ["4xx", "5xx"],
       };
       const namespaces = new Set<string>();

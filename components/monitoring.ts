@@ -64,13 +64,15 @@ export interface MonitoringArgs {
   /** The REST API to watch; API Gateway's metrics name it by `ApiName` and `Stage`. */
   api: Pick<RestApi, "name" | "stageName">;
   /**
-   * Tables to watch (the `Table` component, or anything with a `name` output).
+   * Tables to watch (the `Table` component, or anything with a `name` output), each with the
+   * DynamoDB operations the function sends it: its throttle and system-error alarms sum those.
+   * @default operations: `dynamoDbOperations()` (the function's item actions and TransactWriteItems)
    * @example
    * ```ts
-   * { tables: [table] }
+   * { tables: [table, { name: table.records.name, operations: dynamoDbOperations(RECORD_ACTIONS) }] }
    * ```
    */
-  tables: { name: pulumi.Input<string> }[];
+  tables: { name: pulumi.Input<string>; operations?: readonly string[] }[];
   /**
    * Addresses subscribed to the topic this component creates. Each gets a confirmation email from
    * AWS and receives nothing until it confirms. Not allowed with `alarmTopicArn`.
@@ -139,9 +141,13 @@ export function resourceSafeName(name: string): string {
   return name.replace(/[^A-Za-z0-9_-]/g, "-");
 }
 
-/** `dynamodb:GetItem` → `GetItem`: the Operation dimension of DynamoDB's metrics. */
+/**
+ * The Operation dimension of DynamoDB's metrics for what a function sends a table: each action's
+ * name (`dynamodb:GetItem` → `GetItem`), plus `TransactWriteItems`, which keyed writes use and
+ * which has no IAM action of its own.
+ */
 export function dynamoDbOperations(actions: readonly string[] = DYNAMODB_ACTIONS): string[] {
-  return actions.map((a) => a.replace(/^dynamodb:/, ""));
+  return [...actions.map((a) => a.replace(/^dynamodb:/, "")), "TransactWriteItems"];
 }
 
 /**
@@ -355,14 +361,14 @@ export class Monitoring extends pulumi.ComponentResource {
       },
     ];
 
-    const operations = dynamoDbOperations();
-    if (operations.length > MAX_ALARM_METRICS) {
-      throw new Error(
-        `Monitoring: ${operations.length} DynamoDB operations exceed the ${MAX_ALARM_METRICS} ` +
-          "metrics an alarm's math may fetch; alarm on fewer operations",
-      );
-    }
     args.tables.forEach((table, i) => {
+      const operations = table.operations ?? dynamoDbOperations();
+      if (operations.length > MAX_ALARM_METRICS) {
+        throw new Error(
+          `Monitoring: ${operations.length} DynamoDB operations exceed the ${MAX_ALARM_METRICS} ` +
+            "metrics an alarm's math may fetch; alarm on fewer operations",
+        );
+      }
       const suffix = i === 0 ? "" : `-${i + 1}`;
       const perOperation = (metricName: string, threshold: number) => ({
         ...countAlarm,

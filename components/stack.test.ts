@@ -19,7 +19,14 @@ import {
   deploymentTrigger,
 } from "./api";
 import { CONFIG_NAMESPACE, type StackConfig } from "./config";
-import { DYNAMODB_ACTIONS, LOG_ACTIONS, XRAY_POLICY_NAME, dynamoDbClientBudget } from "./function";
+import { IDEMPOTENCY_RECORD } from "../handlers/idempotency";
+import {
+  DYNAMODB_ACTIONS,
+  LOG_ACTIONS,
+  RECORD_ACTIONS,
+  XRAY_POLICY_NAME,
+  dynamoDbClientBudget,
+} from "./function";
 import { managedPolicyArn } from "./partition";
 import { isSecret, permissionPolicies, reveal, stackConfig } from "./testing";
 
@@ -47,6 +54,10 @@ const T = {
 // The tutorial's data contract, pinned here on purpose: clients and saved data depend on it, so
 // changing the key schema must be a deliberate act that also changes this test.
 const TUTORIAL_KEY = { name: "id", type: "S" };
+
+/** Logical names of the items table and of its Idempotency-Key records table. */
+const ITEMS = "table";
+const RECORDS = `table${IDEMPOTENCY_RECORD.tableSuffix}`;
 
 function one(run: ProgramRun, type: string, name?: string): RecordedResource {
   const found = run.ofType(type).filter((r) => name === undefined || r.name === name);
@@ -104,15 +115,44 @@ for (const stack of ["dev", "prod"]) {
     });
 
     describe("table", () => {
+      it("declares two tables: the items and their Idempotency-Key records", () => {
+        expect(
+          run
+            .ofType(T.table)
+            .map((t) => t.name)
+            .sort(),
+        ).to.deep.equal([ITEMS, RECORDS]);
+      });
+
+      it("keeps Idempotency-Key records in their own table, keyed by the key, expiring by TTL", () => {
+        const items = one(run, T.table, ITEMS).inputs;
+        const records = one(run, T.table, RECORDS).inputs;
+        expect(records.name).to.equal(`${cfg.tableName}${IDEMPOTENCY_RECORD.tableSuffix}`);
+        expect(records.name.length, "DynamoDB's table name limit").to.be.at.most(255);
+        expect(records.hashKey).to.equal(IDEMPOTENCY_RECORD.key.name);
+        expect(records.rangeKey).to.equal(undefined);
+        expect(records.attributes).to.deep.equal([IDEMPOTENCY_RECORD.key]);
+        expect(records.ttl).to.deep.equal({
+          attributeName: IDEMPOTENCY_RECORD.ttlAttribute,
+          enabled: true,
+        });
+        // As well kept as the items: the records hold their responses.
+        expect(records.billingMode).to.equal("PAY_PER_REQUEST");
+        expect(records.serverSideEncryption).to.deep.equal(items.serverSideEncryption);
+        expect(records.pointInTimeRecovery).to.deep.equal(items.pointInTimeRecovery);
+        expect(records.deletionProtectionEnabled).to.equal(cfg.production);
+        expect(records.tags).to.deep.equal(items.tags);
+      });
+
       it("has the tutorial's key schema and nothing else", () => {
-        const t = one(run, T.table).inputs;
+        const t = one(run, T.table, ITEMS).inputs;
         expect(t.hashKey).to.equal(TUTORIAL_KEY.name);
         expect(t.rangeKey).to.equal(undefined);
         expect(t.attributes).to.deep.equal([TUTORIAL_KEY]);
       });
 
       it("is on-demand, encrypted, recoverable, named from config", () => {
-        const t = one(run, T.table).inputs;
+        const t = one(run, T.table, ITEMS).inputs;
         expect(t.name).to.equal(cfg.tableName);
         expect(t.billingMode).to.equal("PAY_PER_REQUEST");
         expect(t.serverSideEncryption.enabled).to.equal(true);
@@ -127,11 +167,11 @@ for (const stack of ["dev", "prod"]) {
       });
 
       it("is deletion-protected exactly when the stack is production", () => {
-        const t = one(run, T.table).inputs;
+        const t = one(run, T.table, ITEMS).inputs;
         expect(t.deletionProtectionEnabled).to.equal(cfg.production);
         expect(t.tags.production).to.equal(String(cfg.production));
         // What `pulumi destroy` does to it, as Pulumi sends it to the engine.
-        expect(one(run, T.table).options).to.deep.equal({
+        expect(one(run, T.table, "table").options).to.deep.equal({
           protect: cfg.production,
           retainOnDelete: cfg.production,
         });
@@ -155,7 +195,7 @@ for (const stack of ["dev", "prod"]) {
         const fn = one(run, T.function);
         expect(isSecret(fn.inputs.environment), "environment holds a secret").to.equal(true);
         const vars = reveal(fn.inputs.environment).variables;
-        expect(vars[ENV.tableName]).to.equal(one(run, T.table).state.name);
+        expect(vars[ENV.tableName]).to.equal(one(run, T.table, ITEMS).state.name);
         expect(vars[ENV.cursorSecret]).to.equal(one(run, T.password).state.result);
         expect(vars[ENV.corsAllowOrigins]).to.equal(cfg.corsAllowOrigins.join(","));
         const timeoutMs = Number(vars[ENV.dynamoDbTimeoutMs]);
@@ -167,6 +207,8 @@ for (const stack of ["dev", "prod"]) {
           timeoutMs * attempts,
           "DynamoDB gives up in half the function timeout",
         ).to.be.at.most((cfg.timeout * 1000) / 2);
+        expect(vars[ENV.idempotencyTableName]).to.equal(one(run, T.table, RECORDS).state.name);
+        expect(Number(vars[ENV.idempotencyTtlSeconds])).to.equal(cfg.idempotencyTtlHours * 3600);
         expect(Object.keys(vars).sort()).to.deep.equal(Object.values(ENV).sort());
       });
 
@@ -223,12 +265,12 @@ for (const stack of ["dev", "prod"]) {
         }
       });
 
-      it("lets the function touch only its table (DynamoDB) and its log group (logs)", () => {
+      it("lets the function touch only its tables (DynamoDB) and its log group (logs)", () => {
         const role = one(run, T.role, "crud-role");
-        const tableArn = one(run, T.table).state.arn;
+        const tableArn = one(run, T.table, ITEMS).state.arn;
         const hasIndexes = !!(
-          one(run, T.table).inputs.globalSecondaryIndexes ??
-          one(run, T.table).inputs.localSecondaryIndexes
+          one(run, T.table, ITEMS).inputs.globalSecondaryIndexes ??
+          one(run, T.table, ITEMS).inputs.localSecondaryIndexes
         );
         const tableResources = hasIndexes ? [tableArn, `${tableArn}/index/*`] : [tableArn];
         const logStreams = `${functionLogGroup(run).state.arn}:*`;
@@ -237,12 +279,18 @@ for (const stack of ["dev", "prod"]) {
           (p) => p.resource.inputs.role === role.state.name,
         );
         const statements = policies.flatMap((p) => p.statements);
-        expect(statements).to.have.length(2);
+        expect(statements).to.have.length(3);
+        const recordsArn = one(run, T.table, RECORDS).state.arn;
         for (const s of statements) {
           expect(s.Effect).to.equal("Allow");
           const services = new Set(s.Action.map((a) => a.split(":")[0]));
           expect(services.size, `one service per statement (${s.Sid})`).to.equal(1);
-          if (services.has("dynamodb")) {
+          if (services.has("dynamodb") && s.Resource.includes(recordsArn)) {
+            // The lock and the completed record (PutItem), the release (DeleteItem): no reads.
+            expect(s.Action).to.have.members(["dynamodb:PutItem", "dynamodb:DeleteItem"]);
+            expect(s.Action).to.have.members([...RECORD_ACTIONS]);
+            expect(s.Resource).to.deep.equal([recordsArn]);
+          } else if (services.has("dynamodb")) {
             expect(s.Action).to.have.members([...DYNAMODB_ACTIONS]);
             expect(s.Resource).to.have.members(tableResources);
           } else {
@@ -421,8 +469,9 @@ for (const stack of ["dev", "prod"]) {
         apiUrl: stage.state.invokeUrl,
         apiId: one(run, T.restApi).id,
         stageName: cfg.stageName,
-        tableName: one(run, T.table).state.name,
-        tableArn: one(run, T.table).state.arn,
+        tableName: one(run, T.table, ITEMS).state.name,
+        tableArn: one(run, T.table, ITEMS).state.arn,
+        idempotencyTableName: one(run, T.table, RECORDS).state.name,
         functionName: one(run, T.function).state.name,
         alarmTopicArn: one(run, "aws:sns/topic:Topic").state.arn,
         dashboardName: one(run, "aws:cloudwatch/dashboard:Dashboard").inputs.dashboardName,
@@ -466,6 +515,10 @@ describe("config validation fails the program, naming the key", () => {
     ["production", "yes", /lambda-apigateway:production must be true or false/],
     ["architecture", "arm", /lambda-apigateway:architecture must be arm64 or x86_64/],
     ["tablename", "x", /Unknown config key\(s\) lambda-apigateway:tablename/],
+    ["idempotencyTtlHours", 0, /lambda-apigateway:idempotencyTtlHours must be at least 1 hour/],
+    ["idempotencyTtlHours", 1.5, /lambda-apigateway:idempotencyTtlHours must be a whole number/],
+    // 244 + "-idempotency" would pass DynamoDB's 255-character limit for the records table.
+    ["tableName", "t".repeat(244), /lambda-apigateway:tableName must be 3–243 characters/],
   ];
   for (const [key, value, message] of cases) {
     it(`${key} = ${JSON.stringify(value)}`, async () => {
@@ -491,7 +544,7 @@ describe("config switches reach the resources", () => {
         [`${CONFIG_NAMESPACE}:kmsKeyArn`]: kmsKeyArn,
       },
     });
-    const t = one(run, T.table).inputs as any;
+    const t = one(run, T.table, ITEMS).inputs as any;
     expect(t.pointInTimeRecovery).to.deep.equal({ enabled: false });
     expect(t.serverSideEncryption).to.deep.equal({ enabled: true, kmsKeyArn });
   });

@@ -4,6 +4,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { applyTransform, type Transform } from "./transform";
+import { IDEMPOTENCY_RECORD } from "../handlers/idempotency";
 import { PARTITION_KEY } from "../handlers/schema";
 
 export interface TableArgs {
@@ -50,17 +51,42 @@ export interface TableArgs {
    */
   tags?: Record<string, string>;
   /**
-   * Adjust the underlying `aws.dynamodb.Table` args.
+   * A second table for the handler's `Idempotency-Key` records (the stored response of each keyed
+   * write, kept apart so it never shows up in a scan of the items). It shares the item table's
+   * encryption, recovery and protection, is named `<name>-idempotency`, and DynamoDB's TTL removes
+   * records once their `expiresAt` has passed. Turn it off for a table no API writes with keys;
+   * the function then refuses keyed writes with 400.
+   * @default true
+   * @example
+   * ```ts
+   * { name: "orders", idempotencyRecords: false }
+   * ```
+   */
+  idempotencyRecords?: boolean;
+  /**
+   * Adjust the underlying `aws.dynamodb.Table` args: `table` for the items, `records` for the
+   * Idempotency-Key records.
    * @default undefined
    */
-  transform?: { table?: Transform<aws.dynamodb.TableArgs> };
+  transform?: {
+    table?: Transform<aws.dynamodb.TableArgs>;
+    records?: Transform<aws.dynamodb.TableArgs>;
+  };
 }
 
 /** Defaults of `TableArgs`; the stack config (`config.ts`) falls back to the same values. */
-export const TABLE_DEFAULTS = { production: false, pointInTimeRecovery: true } as const;
+export const TABLE_DEFAULTS = {
+  production: false,
+  pointInTimeRecovery: true,
+  idempotencyRecords: true,
+} as const;
+
+/** DynamoDB's limit on table names; the records table's name must fit it too. */
+export const MAX_TABLE_NAME_LENGTH = 255;
 
 /**
- * An on-demand DynamoDB table with encryption and point-in-time recovery on.
+ * An on-demand DynamoDB table with encryption and point-in-time recovery on, and beside it the
+ * table of the handler's Idempotency-Key records.
  *
  * @example
  * Minimal: the tutorial's table.
@@ -72,6 +98,11 @@ export const TABLE_DEFAULTS = { production: false, pointInTimeRecovery: true } a
  * ```ts
  * new Table("items", { ttlAttribute: "expiresAt", production: true });
  * ```
+ * @example
+ * Without the records table (keyed writes are then refused).
+ * ```ts
+ * new Table("scratch", { idempotencyRecords: false });
+ * ```
  */
 export class Table extends pulumi.ComponentResource {
   /** Physical table name. */
@@ -80,7 +111,10 @@ export class Table extends pulumi.ComponentResource {
   public readonly arn: pulumi.Output<string>;
   /** ARNs IAM statements must name to reach the table and (if any) its indexes. */
   public readonly iamResources: pulumi.Output<string[]>;
+  /** The Idempotency-Key records table, unless `idempotencyRecords` is false. */
+  public readonly records?: { name: pulumi.Output<string>; arn: pulumi.Output<string> };
   private readonly table: aws.dynamodb.Table;
+  private readonly recordsTable?: aws.dynamodb.Table;
 
   constructor(name: string, args: TableArgs = {}, opts?: pulumi.ComponentResourceOptions) {
     super("lambda-apigateway:dynamodb:Table", name, {}, opts);
@@ -113,11 +147,35 @@ export class Table extends pulumi.ComponentResource {
     this.iamResources = this.table.arn.apply((arn) =>
       hasIndexes ? [arn, `${arn}/index/*`] : [arn],
     );
-    this.registerOutputs({ name: this.name, arn: this.arn });
+
+    if (args.idempotencyRecords ?? TABLE_DEFAULTS.idempotencyRecords) {
+      const recordsArgs: aws.dynamodb.TableArgs = {
+        ...tableArgs,
+        name:
+          args.name === undefined
+            ? undefined
+            : pulumi.output(args.name).apply((n) => `${n}${IDEMPOTENCY_RECORD.tableSuffix}`),
+        hashKey: IDEMPOTENCY_RECORD.key.name,
+        attributes: [{ ...IDEMPOTENCY_RECORD.key }],
+        ttl: { attributeName: IDEMPOTENCY_RECORD.ttlAttribute, enabled: true },
+      };
+      const [finalRecordsArgs, recordsOpts] = applyTransform(args.transform?.records, recordsArgs, {
+        parent: this,
+        protect: production,
+        retainOnDelete: production,
+      });
+      this.recordsTable = new aws.dynamodb.Table(
+        `${name}${IDEMPOTENCY_RECORD.tableSuffix}`,
+        finalRecordsArgs,
+        recordsOpts,
+      );
+      this.records = { name: this.recordsTable.name, arn: this.recordsTable.arn };
+    }
+    this.registerOutputs({ name: this.name, arn: this.arn, records: this.records });
   }
 
   /** The underlying resources, for reading any property the component does not re-export. */
-  public get nodes(): { table: aws.dynamodb.Table } {
-    return { table: this.table };
+  public get nodes(): { table: aws.dynamodb.Table; records?: aws.dynamodb.Table } {
+    return { table: this.table, records: this.recordsTable };
   }
 }

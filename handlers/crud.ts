@@ -16,51 +16,79 @@ import {
   type HttpResponse,
 } from "./core/http";
 import { stringifyJson } from "./core/json";
-import type { Store } from "./core/store";
+import type { RecordStore, Store } from "./core/store";
 import { ENV } from "./env";
 import { createLogger } from "./log";
 import { DEFAULT_METRICS_NAMESPACE, emfMembers } from "./metrics";
 import { handleRequest } from "./service";
-import { timedStore } from "./store/timed";
+import { timed } from "./store/timed";
 
 let coldStart = true;
 let config: Config | undefined;
 let store: Promise<Store> | undefined;
 // Read once per container; an empty value turns the metrics off.
 const metricsNamespace = process.env[ENV.metricsNamespace] ?? DEFAULT_METRICS_NAMESPACE;
+let records: Promise<RecordStore> | undefined;
+let clients: import("./store/dynamodb").Clients | undefined;
+
+/** The container's DynamoDB clients, shared by both stores. */
+async function dynamoDb(cfg: Config) {
+  const m = await import("./store/dynamodb");
+  clients ??= m.createClients({
+    timeoutMs: cfg.dynamoDbTimeoutMs,
+    maxAttempts: cfg.dynamoDbMaxAttempts,
+  });
+  return { m, clients };
+}
 
 function getStore(cfg: Config): Promise<Store> {
-  store ??= import("./store/dynamodb").then((m) =>
-    m.createDynamoDbStore({
-      tableName: cfg.tableName,
-      timeoutMs: cfg.dynamoDbTimeoutMs,
-      maxAttempts: cfg.dynamoDbMaxAttempts,
-    }),
+  store ??= dynamoDb(cfg).then(({ m, clients }) =>
+    m.createDynamoDbStore(
+      {
+        tableName: cfg.tableName,
+        timeoutMs: cfg.dynamoDbTimeoutMs,
+        maxAttempts: cfg.dynamoDbMaxAttempts,
+      },
+      clients,
+    ),
   );
   // A failed load (should not happen) is retried on the next request rather than cached.
   store.catch(() => (store = undefined));
   return store;
 }
 
+/** Loaded by the first request with an Idempotency-Key; the others never pay for it. */
+function getRecordStore(cfg: Config, recordsTableName: string): Promise<RecordStore> {
+  records ??= Promise.all([dynamoDb(cfg), import("./store/records")]).then(([{ clients }, m]) =>
+    m.createRecordStore({ tableName: cfg.tableName, recordsTableName }, clients),
+  );
+  records.catch(() => (records = undefined));
+  return records;
+}
+
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
 /** API Gateway proxy event → core request. */
 export function toHttpRequest(event: APIGatewayProxyEvent): HttpRequest {
-  const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(event.headers ?? {})) {
-    if (value !== undefined) headers[name.toLowerCase()] = value;
-  }
-  const query: Record<string, string[]> = {};
+  // Built with fromEntries, so a client's "__proto__" stays a name (own key) and sets no prototype.
+  const headers: Record<string, string> = Object.fromEntries(
+    Object.entries(event.headers ?? {})
+      .filter((entry): entry is [string, string] => entry[1] !== undefined)
+      .map(([name, value]) => [name.toLowerCase(), value]),
+  );
   const multi = event.multiValueQueryStringParameters;
-  for (const [name, value] of Object.entries(multi ?? event.queryStringParameters ?? {})) {
-    if (value !== undefined) query[name] = Array.isArray(value) ? value : [value];
-  }
+  const query: Record<string, string[]> = Object.fromEntries(
+    Object.entries(multi ?? event.queryStringParameters ?? {})
+      .filter((entry): entry is [string, string | string[]] => entry[1] !== undefined)
+      .map(([name, value]) => [name, Array.isArray(value) ? value : [value]]),
+  );
   // REST APIs deliver path parameters exactly as the client sent them, still percent-encoded
   // (`/items/a%2Fb` → "a%2Fb"), so they are decoded here, once.
-  const pathParameters: Record<string, string> = {};
-  for (const [name, value] of Object.entries(event.pathParameters ?? {})) {
-    if (value !== undefined) pathParameters[name] = decodePathParameter(name, value);
-  }
+  const pathParameters: Record<string, string> = Object.fromEntries(
+    Object.entries(event.pathParameters ?? {})
+      .filter((entry): entry is [string, string] => entry[1] !== undefined)
+      .map(([name, value]) => [name, decodePathParameter(name, value)]),
+  );
   let body: string | null = event.body ?? null;
   let bodyBytes = body === null ? 0 : Buffer.byteLength(body, "utf8");
   if (body !== null && event.isBase64Encoded) {
@@ -94,7 +122,7 @@ function toResult(response: HttpResponse): APIGatewayProxyResult {
   return {
     statusCode: response.status,
     headers: response.headers,
-    body: response.body === undefined ? "" : stringifyJson(response.body),
+    body: response.rawBody ?? (response.body === undefined ? "" : stringifyJson(response.body)),
   };
 }
 
@@ -127,13 +155,20 @@ export async function handler(
   try {
     config ??= readConfig(process.env);
     const cfg = config;
+    const recordsTable = cfg.idempotencyTableName;
+    // Every DynamoDB call of the request counts toward its DynamoDBTime metric.
+    const time = (ms: number) => (dynamoDbMs = (dynamoDbMs ?? 0) + ms);
     const outcome = await handleRequest(toHttpRequest(event), {
       config: cfg,
-      store: async () => {
-        const s = await getStore(cfg);
-        return metricsNamespace ? timedStore(s, (ms) => (dynamoDbMs = (dynamoDbMs ?? 0) + ms)) : s;
-      },
+      store: () => getStore(cfg).then((s) => (metricsNamespace ? timed(s, time) : s)),
       generateId: randomUUID,
+      records: recordsTable
+        ? () =>
+            getRecordStore(cfg, recordsTable).then((r) => (metricsNamespace ? timed(r, time) : r))
+        : undefined,
+      remainingMs: context.getRemainingTimeInMillis
+        ? () => context.getRemainingTimeInMillis()
+        : undefined,
     });
     const { status } = outcome.response;
     const error = outcome.error as {

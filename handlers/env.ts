@@ -15,4 +15,8 @@ export const ENV = {
   dynamoDbMaxAttempts: "DYNAMODB_MAX_ATTEMPTS",
   /** CloudWatch namespace of the handler's metrics (handlers/metrics.ts); empty turns them off. */
   metricsNamespace: "METRICS_NAMESPACE",
+  /** Table of Idempotency-Key records; unset or empty: keyed writes are refused with 400. */
+  idempotencyTableName: "IDEMPOTENCY_TABLE_NAME",
+  /** How long a completed Idempotency-Key record is replayed, in seconds. */
+  idempotencyTtlSeconds: "IDEMPOTENCY_TTL_SECONDS",
 } as const;

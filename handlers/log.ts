@@ -9,7 +9,7 @@ export type Level = keyof typeof LEVELS;
 function threshold(): number {
   // Lambda sets AWS_LAMBDA_LOG_LEVEL from the function's logging config.
   const name = (process.env["AWS_LAMBDA_LOG_LEVEL"] ?? "INFO").toUpperCase();
-  return LEVELS[name as Level] ?? LEVELS.INFO;
+  return Object.hasOwn(LEVELS, name) ? LEVELS[name as Level] : LEVELS.INFO;
 }
 
 export interface Logger {

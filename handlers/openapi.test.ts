@@ -15,13 +15,15 @@ import type { AttrMap } from "./core/attributes";
 import type { Config } from "./core/config";
 import type { HttpRequest } from "./core/http";
 import { Num, stringifyJson } from "./core/json";
-import { ConditionFailed, type Store } from "./core/store";
+import { completedRecord, fingerprint } from "./core/idempotency";
+import { ConditionFailed, TransactionCanceled, type RecordStore, type Store } from "./core/store";
 import {
   buildOpenApiDocument,
   GATEWAY_STATUSES,
   OPERATION_SPECS,
   OPENAPI_VERSION,
   operationKey,
+  responsesOf,
 } from "./openapi";
 import { ROUTES } from "./routes";
 import { handleRequest } from "./service";
@@ -34,6 +36,7 @@ const config: Config = {
   corsAllowOrigins: ["http://localhost:5173"],
   dynamoDbTimeoutMs: 1000,
   dynamoDbMaxAttempts: 2,
+  idempotencyTtlSeconds: 86_400,
 };
 
 /** What a store call does, as DynamoDB might. */
@@ -116,6 +119,71 @@ function scriptedStore(fates: readonly number[]): Store {
         Count: items.length,
         LastEvaluatedKey: fate === "ok" ? { id: "a" } : undefined,
       };
+    },
+  };
+}
+
+/** What the Idempotency-Key records table does with a keyed write's lock and commit. */
+const RECORD_FATES = [
+  "free", // the lock lands, the commit lands
+  "running", // another request with the key holds the lock
+  "other-request", // the key was used for another request
+  "completed", // the key's request already ran: its response is replayed
+  "write-condition", // the commit's item write failed its condition
+  "taken-over", // the commit lost the lock to a retry
+  "throttled",
+] as const;
+type RecordFate = (typeof RECORD_FATES)[number];
+
+/**
+ * A records store scripted to one fate. `request` is the keyed request, for the fingerprint a
+ * held record carries; `completed` is the stored response of a completed one.
+ */
+function scriptedRecords(
+  fate: RecordFate,
+  request: HttpRequest,
+  completed: { status: number; body: unknown },
+): RecordStore {
+  const now = Date.now();
+  const same = fingerprint(request);
+  const held = (over: AttrMap): AttrMap => ({
+    key: "k",
+    state: "IN_PROGRESS",
+    fingerprint: same,
+    token: "someone-else",
+    leaseUntil: Num.of(now + 5000),
+    expiresAt: Num.of(Math.floor(now / 1000) + 3600),
+    ...over,
+  });
+  const cancelled = (write: string, record: string) =>
+    new TransactionCanceled([{ code: write }, { code: record }]);
+  return {
+    async putRecord() {
+      if (fate === "running") throw new ConditionFailed(held({}));
+      if (fate === "other-request") throw new ConditionFailed(held({ fingerprint: "other" }));
+      if (fate === "completed") {
+        throw new ConditionFailed(
+          completedRecord(
+            { key: "k", fingerprint: same, token: "earlier" },
+            {
+              status: completed.status,
+              headers: {
+                "content-type": "application/json",
+                etag: '"1"',
+                location: "/test/items/42",
+              },
+              body: completed.body as never,
+            },
+            Math.floor(now / 1000) + 3600,
+          ),
+        );
+      }
+      if (fate === "throttled") throw sdkError("ProvisionedThroughputExceededException");
+    },
+    async deleteRecord() {},
+    async transact() {
+      if (fate === "write-condition") throw cancelled("ConditionalCheckFailed", "None");
+      if (fate === "taken-over") throw cancelled("None", "ConditionalCheckFailed");
     },
   };
 }
@@ -206,13 +274,27 @@ describe("OpenAPI document", function () {
       if (!seen.has(key)) seen.set(key, new Set());
       seen.get(key)!.add(status);
     };
-    const send = async (req: HttpRequest, fates: readonly number[], observedPath = req.path) => {
+    const send = async (
+      req: HttpRequest,
+      fates: readonly number[],
+      observedPath = req.path,
+      recordFate: RecordFate = "free",
+    ) => {
+      const success = Number(
+        Object.keys(OPERATION_SPECS[operationKey(req.method, req.resource)]?.responses ?? {})[0],
+      );
       const { response } = await handleRequest(req, {
         config,
         store: async () => scriptedStore(fates),
+        records: async () =>
+          scriptedRecords(recordFate, req, {
+            status: success,
+            body: success === 200 || success === 201 ? { id: "42", version: 1 } : undefined,
+          }),
         generateId: () => "generated-id",
       });
-      const text = response.body === undefined ? "" : stringifyJson(response.body);
+      const text =
+        response.rawBody ?? (response.body === undefined ? "" : stringifyJson(response.body));
       contract.assert({
         method: req.method,
         path: observedPath,
@@ -293,6 +375,31 @@ describe("OpenAPI document", function () {
         await send(req, [0, fate, 0, 0, 0, 0]);
       }
     }
+    // Every write again with an Idempotency-Key, meeting each fate of its record; and keys the
+    // handler refuses (empty, or on a write whose response DynamoDB only knows afterwards).
+    const keyed = requests.filter(
+      (r) => OPERATION_SPECS[operationKey(r.method, r.resource)]?.idempotencyKey,
+    );
+    for (const req of keyed) {
+      const withKey = (key: string): HttpRequest => ({
+        ...req,
+        headers: { ...req.headers, "idempotency-key": key },
+      });
+      for (const recordFate of RECORD_FATES) {
+        await send(withKey("k"), [0, 0, 0, 0, 0, 0], req.path, recordFate);
+      }
+      await send(withKey(""), [0], req.path);
+    }
+    add(
+      "POST",
+      "/DynamoDBManager",
+      manager({
+        operation: "update",
+        payload: { Key: { id: "1" }, UpdateExpression: "SET n = :n", ReturnValues: "ALL_NEW" },
+      }),
+      { headers: { ...json, "idempotency-key": "k" } },
+    );
+    await send(requests.at(-1)!, [0], "/DynamoDBManager");
 
     let runs = 0;
     await fc.assert(
@@ -330,7 +437,7 @@ describe("OpenAPI document", function () {
     // the document does not promise statuses the handler never gives.
     for (const [key, spec] of Object.entries(OPERATION_SPECS)) {
       const reached = seen.get(key) ?? new Set();
-      const listed = Object.keys(spec.responses)
+      const listed = Object.keys(responsesOf(spec))
         .map(Number)
         .filter((s) => s !== 500);
       const unreached = listed.filter((s) => !reached.has(s));

@@ -16,6 +16,13 @@ import { version as PACKAGE_VERSION } from "../package.json";
 import { ALLOWED_REQUEST_HEADERS, EXPOSED_HEADERS } from "./core/cors";
 import { RETRY_AFTER_SECONDS } from "./core/errors";
 import { anyJson, jsonObject } from "./core/manager";
+import {
+  IDEMPOTENCY_ERRORS,
+  IDEMPOTENCY_KEY_HEADER,
+  IDEMPOTENCY_KEY_MAX_LENGTH,
+  IDEMPOTENCY_KEY_PATTERN,
+  IDEMPOTENT_REPLAYED_HEADER,
+} from "./idempotency";
 import { ROUTES, type HttpMethod, type Route } from "./routes";
 import {
   CursorParameter,
@@ -39,13 +46,16 @@ export const SCHEMA_REF = "#/components/schemas/";
 
 // --- The operation table ---------------------------------------------------------------------
 
-type Header = "ETag" | "Location" | "Retry-After";
+type Header = "ETag" | "Location" | "Retry-After" | "Idempotent-Replayed";
 
 export interface ResponseSpec {
   description: string;
   /** Body schema; none for 204. */
   schema?: SchemaName;
+  /** Headers every such response carries. */
   headers?: readonly Header[];
+  /** Headers only some such responses carry (a replay's marker, a 409's Retry-After). */
+  optionalHeaders?: readonly Header[];
 }
 
 export interface Example {
@@ -63,6 +73,8 @@ export interface OperationSpec {
   query?: Record<string, { schema: v.GenericSchema; description?: string }>;
   /** Takes `If-Match`. */
   ifMatch?: boolean;
+  /** Takes `Idempotency-Key` (a write): `responsesOf` adds the answers the key brings. */
+  idempotencyKey?: boolean;
   body?: {
     /** Media type → schema. */
     content: Record<string, SchemaName>;
@@ -132,6 +144,7 @@ const TUTORIAL_EXAMPLES: Record<string, Example> = {
 export const OPERATION_SPECS: Readonly<Record<string, OperationSpec>> = {
   "POST /DynamoDBManager": {
     operationId: "dynamoDbManager",
+    idempotencyKey: true,
     tag: "Tutorial",
     summary: "Run one of the tutorial's operations",
     description:
@@ -177,6 +190,7 @@ export const OPERATION_SPECS: Readonly<Record<string, OperationSpec>> = {
   },
   "POST /items": {
     operationId: "createItem",
+    idempotencyKey: true,
     tag: "Items",
     summary: "Create an item",
     body: {
@@ -217,6 +231,7 @@ export const OPERATION_SPECS: Readonly<Record<string, OperationSpec>> = {
   },
   "PUT /items/{id}": {
     operationId: "replaceItem",
+    idempotencyKey: true,
     tag: "Items",
     summary: "Create or replace an item",
     pathParameter: ItemIdParameter,
@@ -239,6 +254,7 @@ export const OPERATION_SPECS: Readonly<Record<string, OperationSpec>> = {
   },
   "PATCH /items/{id}": {
     operationId: "updateItem",
+    idempotencyKey: true,
     tag: "Items",
     summary: "Change some attributes of an item",
     pathParameter: ItemIdParameter,
@@ -268,6 +284,7 @@ export const OPERATION_SPECS: Readonly<Record<string, OperationSpec>> = {
   },
   "DELETE /items/{id}": {
     operationId: "deleteItem",
+    idempotencyKey: true,
     tag: "Items",
     summary: "Delete an item",
     pathParameter: ItemIdParameter,
@@ -305,6 +322,10 @@ export const GATEWAY_STATUSES: Readonly<Record<number, string>> = {
 };
 
 const HEADERS: Record<Header, OpenAPIV3.HeaderObject> = {
+  "Idempotent-Replayed": {
+    description: `"true" when this is the stored response of an earlier request with the same ${IDEMPOTENCY_KEY_HEADER}: nothing was written this time.`,
+    schema: { type: "string", enum: ["true"] },
+  },
   ETag: {
     description: 'The item\'s version as an entity tag, e.g. "3"; send it back in If-Match.',
     schema: { type: "string" },
@@ -318,6 +339,45 @@ const HEADERS: Record<Header, OpenAPIV3.HeaderObject> = {
     schema: { type: "string" },
   },
 };
+
+/**
+ * An operation's answers: its own, plus those `Idempotency-Key` brings to a write (any 2xx may be
+ * a replay; a bad key is 400; a key still in use 409 with Retry-After; a key reused for another
+ * request 422). The codes come from `handlers/idempotency.ts`.
+ */
+export function responsesOf(spec: OperationSpec): Record<number, ResponseSpec> {
+  if (!spec.idempotencyKey) return spec.responses;
+  const { invalidKey, notSupported, inUse, mismatch } = IDEMPOTENCY_ERRORS;
+  const out: Record<number, ResponseSpec> = {};
+  for (const [status, r] of Object.entries(spec.responses)) {
+    out[Number(status)] =
+      Number(status) < 300
+        ? { ...r, optionalHeaders: [...(r.optionalHeaders ?? []), "Idempotent-Replayed"] }
+        : r;
+  }
+  const add = (status: number, description: string, optionalHeaders?: readonly Header[]) => {
+    const r = out[status] ?? error("");
+    out[status] = {
+      ...r,
+      description: [r.description, description].filter(Boolean).join(" "),
+      ...(optionalHeaders ? { optionalHeaders } : {}),
+    };
+  };
+  add(
+    invalidKey.status,
+    `An ${IDEMPOTENCY_KEY_HEADER} that is empty, too long or not printable ASCII (${invalidKey.code}), or one this request cannot use (${notSupported.code}).`,
+  );
+  add(
+    inUse.status,
+    `A request with the same ${IDEMPOTENCY_KEY_HEADER} is still running (${inUse.code}): retry after Retry-After seconds.`,
+    ["Retry-After"],
+  );
+  add(
+    mismatch.status,
+    `The ${IDEMPOTENCY_KEY_HEADER} was used for a different request: method, path or body (${mismatch.code}).`,
+  );
+  return out;
+}
 
 const METHODS: Record<HttpMethod, "get" | "post" | "put" | "patch" | "delete"> = {
   GET: "get",
@@ -399,13 +459,28 @@ function operation(route: Route, spec: OperationSpec): OpenAPIV3.OperationObject
       schema: inlineSchema(IfMatchParameter),
     });
   }
+  if (spec.idempotencyKey) {
+    parameters.push({
+      name: IDEMPOTENCY_KEY_HEADER,
+      in: "header",
+      required: false,
+      description: `Makes this write safe to retry: a repeat with the same key and request gets the first response (with ${IDEMPOTENT_REPLAYED_HEADER}: true) and writes nothing.`,
+      schema: {
+        type: "string",
+        minLength: 1,
+        maxLength: IDEMPOTENCY_KEY_MAX_LENGTH,
+        pattern: IDEMPOTENCY_KEY_PATTERN,
+      },
+    });
+  }
+  const own = responsesOf(spec);
   const responses: OpenAPIV3.ResponsesObject = {};
   const statuses = new Set([
-    ...Object.keys(spec.responses).map(Number),
+    ...Object.keys(own).map(Number),
     ...Object.keys(GATEWAY_STATUSES).map(Number),
   ]);
   for (const status of [...statuses].sort((a, b) => a - b)) {
-    responses[String(status)] = response(spec.responses[status], GATEWAY_STATUSES[status]);
+    responses[String(status)] = response(own[status], GATEWAY_STATUSES[status]);
   }
   const op: OpenAPIV3.OperationObject = {
     operationId: spec.operationId,
@@ -434,11 +509,13 @@ function response(
 ): OpenAPIV3.ResponseObject {
   const description = [fn?.description, gateway].filter(Boolean).join(" ");
   const schema = fn ? fn.schema : "Error";
+  const headers: Record<string, OpenAPIV3.HeaderObject> = {
+    ...Object.fromEntries((fn?.headers ?? []).map((h) => [h, { ...HEADERS[h], required: true }])),
+    ...Object.fromEntries((fn?.optionalHeaders ?? []).map((h) => [h, HEADERS[h]])),
+  };
   return {
     description,
-    ...(fn?.headers?.length
-      ? { headers: Object.fromEntries(fn.headers.map((h) => [h, HEADERS[h]])) }
-      : {}),
+    ...(Object.keys(headers).length ? { headers } : {}),
     ...(schema ? { content: { "application/json": { schema: ref(schema) } } } : {}),
   };
 }

@@ -29,17 +29,28 @@ import {
   type ItemsCommand,
 } from "./core/items";
 import { Num, type Serialisable } from "./core/json";
+import type { Planned } from "./core/idempotency";
 import type { ManagerCommand } from "./core/manager";
 import { parseRequest, type Command } from "./core/request";
-import { ConditionFailed, type Store } from "./core/store";
+import { ConditionFailed, type RecordStore, type Store } from "./core/store";
+import { IDEMPOTENCY_KEY_HEADER } from "./idempotency";
 
 /** Attempts of a PUT's read-then-conditional-write before giving up on a busy item. */
 const PUT_ATTEMPTS = 3;
+
+/** Without a deadline from Lambda, a lock's lease: API Gateway gives up on a request after 29 s. */
+const DEFAULT_LEASE_MS = 30_000;
 
 export interface Deps {
   config: Config;
   store: () => Promise<Store>;
   generateId: () => string;
+  /** The Idempotency-Key records; absent when the deployment keeps none. */
+  records?: () => Promise<RecordStore>;
+  /** Epoch milliseconds. @default Date.now */
+  now?: () => number;
+  /** Time this invocation may still run, which bounds a key's lock. @default 30 s */
+  remainingMs?: () => number;
 }
 
 const notFound = (id: string) =>
@@ -55,6 +66,18 @@ const preconditionFailed = (id: string) =>
     "PreconditionFailed",
     `item ${JSON.stringify(id)} is not at the version If-Match names (or no longer exists): GET it for the current ETag, reapply your change, and retry`,
   );
+
+const itemExists = (id: string) =>
+  new ApiError(
+    409,
+    "ItemExists",
+    `an item with id ${JSON.stringify(id)} already exists: use PUT /items/{id} to replace it or PATCH to change it`,
+  );
+
+const CREATE_CONDITION = {
+  ConditionExpression: "attribute_not_exists(#id)",
+  ExpressionAttributeNames: { "#id": KEY },
+};
 
 function itemResponse(status: number, item: AttrMap, extra: Record<string, string> = {}) {
   return json(status, item, { etag: etagOf(item), ...extra });
@@ -131,18 +154,10 @@ async function runItems(
   switch (cmd.kind) {
     case "items.create":
       try {
-        await store.put({
-          Item: cmd.item,
-          ConditionExpression: "attribute_not_exists(#id)",
-          ExpressionAttributeNames: { "#id": KEY },
-        });
+        await store.put({ Item: cmd.item, ...CREATE_CONDITION });
       } catch (err) {
         if (!(err instanceof ConditionFailed)) throw err;
-        throw new ApiError(
-          409,
-          "ItemExists",
-          `an item with id ${JSON.stringify(cmd.id)} already exists: use PUT /items/{id} to replace it or PATCH to change it`,
-        );
+        throw itemExists(cmd.id);
       }
       return itemResponse(201, cmd.item, { location: location(basePath, cmd.id) });
     case "items.get": {
@@ -203,6 +218,166 @@ async function run(command: Command, deps: Deps, basePath: string): Promise<Http
     : runItems(command as ItemsCommand, store, deps.config, basePath);
 }
 
+/** The commands an Idempotency-Key applies to: every write. */
+type WriteCommand = Extract<
+  Command,
+  {
+    kind:
+      | "items.create"
+      | "items.put"
+      | "items.patch"
+      | "items.delete"
+      | "manager.create"
+      | "manager.update"
+      | "manager.delete";
+  }
+>;
+
+const WRITE_KINDS: ReadonlySet<Command["kind"]> = new Set<WriteCommand["kind"]>([
+  "items.create",
+  "items.put",
+  "items.patch",
+  "items.delete",
+  "manager.create",
+  "manager.update",
+  "manager.delete",
+]);
+
+const isWrite = (command: Command): command is WriteCommand => WRITE_KINDS.has(command.kind);
+
+/**
+ * Why a write cannot carry a key, or undefined. Its record is committed in the same transaction
+ * as the change, and TransactWriteItems returns no values: a response built from values DynamoDB
+ * returns (ReturnValues) cannot be recorded, and the legacy AttributeUpdates cannot be sent.
+ */
+function unkeyable(command: WriteCommand): string | undefined {
+  if (!command.kind.startsWith("manager.")) return undefined;
+  const params = (command as Extract<WriteCommand, { kind: `manager.${string}` }>).params;
+  if (params.ReturnValues !== undefined && params.ReturnValues !== "NONE") {
+    return `ReturnValues ${params.ReturnValues} returns values DynamoDB knows only after the write, so the response could not be recorded with it; leave ReturnValues out, or send the request without the key`;
+  }
+  if (command.kind === "manager.update" && command.params.UpdateExpression === undefined) {
+    return "the update needs an UpdateExpression (the legacy AttributeUpdates form cannot run in a transaction with the key's record)";
+  }
+  return undefined;
+}
+
+/**
+ * A tutorial write's parameters as TransactWriteItems takes them: without ReturnValues (absent or
+ * NONE here, `unkeyable` refused the rest) and without the legacy AttributeUpdates (likewise).
+ */
+function forTransaction<P extends { ReturnValues?: string; AttributeUpdates?: unknown }>(
+  params: P,
+): Omit<P, "ReturnValues" | "AttributeUpdates"> {
+  const copy = { ...params };
+  delete copy.ReturnValues;
+  delete copy.AttributeUpdates;
+  return copy;
+}
+
+const conditionCheckFailed = () => mapError({ name: "ConditionalCheckFailedException" });
+
+/** A keyed write: its response worked out before writing, and the one write that makes it true. */
+async function planWrite(command: WriteCommand, store: Store, basePath: string): Promise<Planned> {
+  switch (command.kind) {
+    case "items.create":
+      return {
+        response: itemResponse(201, command.item, { location: location(basePath, command.id) }),
+        write: { table: "items", put: { Item: command.item, ...CREATE_CONDITION } },
+        onConditionFailed: () => itemExists(command.id),
+      };
+    case "items.put":
+    case "items.patch": {
+      const { id, expected } = command;
+      const { Item: current } = await store.get({ Key: { [KEY]: id }, ConsistentRead: true });
+      if (command.kind === "items.patch" && !current) {
+        throw expected ? preconditionFailed(id) : notFound(id);
+      }
+      if (expected && !satisfies(expected, current)) throw preconditionFailed(id);
+      const version = Num.of((current ? versionOf(current) : 0) + 1);
+      let item: AttrMap;
+      if (command.kind === "items.put") {
+        item = { ...command.attributes, [KEY]: id, [VERSION]: version };
+      } else {
+        // PATCH as the whole new item, written only if the item is still as read.
+        item = { ...current, ...command.set, [VERSION]: version };
+        for (const name of command.remove) delete item[name];
+      }
+      return {
+        response: itemResponse(current || command.kind === "items.patch" ? 200 : 201, item),
+        write: { table: "items", put: { Item: item, ...unchangedCondition(current) } },
+        // Changed since the read: a stale If-Match, or (without one) read again and reapply.
+        onConditionFailed: () => (expected ? preconditionFailed(id) : "retry"),
+      };
+    }
+    case "items.delete":
+      return {
+        response: noContent(),
+        write: {
+          table: "items",
+          delete: {
+            Key: { [KEY]: command.id },
+            ...existsCondition(command.expected),
+            ReturnValuesOnConditionCheckFailure: "ALL_OLD",
+          },
+        },
+        onConditionFailed: (item) =>
+          item || command.expected ? preconditionFailed(command.id) : notFound(command.id),
+      };
+    case "manager.create":
+      return {
+        response: json(200, {}),
+        write: { table: "items", put: forTransaction(command.params) },
+        onConditionFailed: conditionCheckFailed,
+      };
+    case "manager.update": {
+      const update = forTransaction(command.params);
+      return {
+        response: json(200, {}),
+        write: {
+          table: "items",
+          update: { ...update, UpdateExpression: update.UpdateExpression! },
+        },
+        onConditionFailed: conditionCheckFailed,
+      };
+    }
+    case "manager.delete":
+      return {
+        response: json(200, {}),
+        write: { table: "items", delete: forTransaction(command.params) },
+        onConditionFailed: conditionCheckFailed,
+      };
+  }
+}
+
+/** A write with an Idempotency-Key: see core/idempotency.ts, loaded only here. */
+async function runKeyed(
+  header: string,
+  command: WriteCommand,
+  req: HttpRequest,
+  deps: Deps,
+): Promise<HttpResponse> {
+  const idempotency = await import("./core/idempotency");
+  const key = idempotency.checkKey(header);
+  const why = deps.records
+    ? unkeyable(command)
+    : "this deployment keeps no idempotency records (its Table has idempotencyRecords: false); send the request without the key";
+  if (why) throw idempotency.notSupported(why);
+  const [store, records] = await Promise.all([deps.store(), deps.records!()]);
+  return idempotency.runKeyedWrite({
+    key,
+    fingerprint: idempotency.fingerprint(req),
+    records,
+    now: deps.now ?? Date.now,
+    leaseMs: deps.remainingMs?.() ?? DEFAULT_LEASE_MS,
+    ttlSeconds: deps.config.idempotencyTtlSeconds,
+    plan: () => planWrite(command, store, req.basePath),
+    attempts: PUT_ATTEMPTS,
+  });
+}
+
+const KEY_HEADER = IDEMPOTENCY_KEY_HEADER.toLowerCase();
+
 export interface Outcome {
   response: HttpResponse;
   /** The command run, for logs. */
@@ -223,7 +398,12 @@ export async function handleRequest(req: HttpRequest, deps: Deps): Promise<Outco
   let error: unknown;
   try {
     command = parseRequest(req, { config: deps.config, generateId: deps.generateId });
-    response = await run(command, deps, req.basePath);
+    // Reads, and writes without the header, run as they always have.
+    const key = Object.hasOwn(req.headers, KEY_HEADER) ? req.headers[KEY_HEADER] : undefined;
+    response =
+      key !== undefined && isWrite(command)
+        ? await runKeyed(key, command, req, deps)
+        : await run(command, deps, req.basePath);
   } catch (err) {
     error = err;
     // A ConditionFailed reaching here came from a tutorial operation's own ConditionExpression.

@@ -22,6 +22,8 @@ export async function declaredFunction(run?: ProgramRun): Promise<{
   fn: FunctionModel;
   env: Record<string, string>;
   table: RecordedResource;
+  /** The Idempotency-Key records table, when the function is given one. */
+  recordsTable?: RecordedResource;
   api: RestApiModel;
   region: string;
 }> {
@@ -34,9 +36,16 @@ export async function declaredFunction(run?: ProgramRun): Promise<{
   const env = fn.environment;
   const table = model.tables.find((t) => t.name === env[ENV.tableName])?.resource;
   if (!table) throw new Error(`the program declares no table named ${env[ENV.tableName]}`);
+  const recordsName = env[ENV.idempotencyTableName];
+  const recordsTable = recordsName
+    ? model.tables.find((t) => t.name === recordsName)?.resource
+    : undefined;
+  if (recordsName && !recordsTable) {
+    throw new Error(`the program declares no table named ${recordsName}`);
+  }
   const api = model.apis[0];
   if (!api) throw new Error("the program declares no REST API");
-  return { fn, env, table, api, region: model.region };
+  return { fn, env, table, recordsTable, api, region: model.region };
 }
 
 export interface Answer {
@@ -58,6 +67,10 @@ export interface HandlerEnvironment {
   tableName: string;
   /** The function's physical name, which the handler's invocations get as `context.functionName`. */
   functionName: string;
+  /** The Idempotency-Key records table. */
+  recordsTableName: string;
+  /** The REST API the program declares, for building events. */
+  api: RestApiModel;
   client: DynamoDBClient;
   invoke(call: ApiCall): Promise<Answer>;
   /** Stops DynamoDB Local and restores process.env. Safe to call twice. */
@@ -65,7 +78,7 @@ export interface HandlerEnvironment {
 }
 
 export async function startHandlerEnvironment(): Promise<HandlerEnvironment> {
-  const { env, table, api, fn } = await declaredFunction();
+  const { env, table, recordsTable, api, fn } = await declaredFunction();
   const dynamodb = await startDynamoDbLocal();
   const saved = { ...process.env };
   try {
@@ -84,13 +97,20 @@ export async function startHandlerEnvironment(): Promise<HandlerEnvironment> {
       credentials: { accessKeyId: "local", secretAccessKey: "local" },
     });
     await materialiseTable(client, table);
-    const { handler } = await import("./crud");
+    if (recordsTable) await materialiseTable(client, recordsTable);
+    // A fresh adapter per environment: its container caches (config, DynamoDB clients) belong to
+    // this DynamoDB Local. The modules it uses stay shared, so their classes stay one.
+    delete require.cache[require.resolve("./crud")];
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { handler } = require("./crud") as typeof import("./crud");
     let stopped = false;
     return {
       dynamodb,
       env,
       tableName: env[ENV.tableName] ?? "",
       functionName: fn.name,
+      recordsTableName: env[ENV.idempotencyTableName] ?? "",
+      api,
       client,
       async invoke(call) {
         const result: APIGatewayProxyResult = await handler(

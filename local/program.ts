@@ -277,11 +277,22 @@ export function reveal(value: any): any {
   return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, reveal(v)]));
 }
 
-/** Forgets the program's own modules so the next run evaluates them afresh with the new config. */
+/**
+ * Forgets the program's own modules so the next run evaluates them afresh with the new config.
+ * The handlers' modules are kept: the program reads only their constant facts, and a test that
+ * already holds the handler would otherwise meet a second copy of its classes (`instanceof` fails
+ * across them) in whatever the handler imports lazily afterwards.
+ */
 function forgetProgramModules(projectDir: string): void {
   const nodeModules = path.join(projectDir, "node_modules");
+  const handlers = path.join(projectDir, "handlers") + path.sep;
   for (const key of Object.keys(require.cache)) {
-    if (key.startsWith(projectDir) && !key.startsWith(nodeModules) && key !== __filename) {
+    if (
+      key.startsWith(projectDir) &&
+      !key.startsWith(nodeModules) &&
+      !key.startsWith(handlers) &&
+      key !== __filename
+    ) {
       delete require.cache[key];
     }
   }

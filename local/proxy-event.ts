@@ -54,16 +54,27 @@ function decodeQueryComponent(s: string): string {
   }
 }
 
+/** Name → values in order, as an object with the client's names as own keys (none inherited). */
+function grouped(pairs: Iterable<[string, string]>): Record<string, string[]> {
+  const byName = new Map<string, string[]>();
+  for (const [name, value] of pairs) {
+    const values = byName.get(name);
+    if (values) values.push(value);
+    else byName.set(name, [value]);
+  }
+  return Object.fromEntries(byName);
+}
+
 function parseQuery(query: string): Record<string, string[]> | null {
   if (!query) return null;
-  const out: Record<string, string[]> = {};
+  const pairs: [string, string][] = [];
   for (const pair of query.split("&")) {
     if (!pair) continue;
     const eq = pair.indexOf("=");
     const key = decodeQueryComponent(eq < 0 ? pair : pair.slice(0, eq));
-    const value = eq < 0 ? "" : decodeQueryComponent(pair.slice(eq + 1));
-    (out[key] ??= []).push(value);
+    pairs.push([key, eq < 0 ? "" : decodeQueryComponent(pair.slice(eq + 1))]);
   }
+  const out = grouped(pairs);
   return Object.keys(out).length ? out : null;
 }
 
@@ -115,11 +126,12 @@ export function buildProxyEvent(req: IncomingRequest, ctx: EventContext): APIGat
     // Headers the client's Connection header lists are hop-by-hop too.
     for (const token of req.rawHeaders[i + 1]!.split(",")) named.add(token.trim().toLowerCase());
   }
-  const multiValueHeaders: Record<string, string[]> = {};
+  const rawPairs: [string, string][] = [];
   for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
     if (named.has(req.rawHeaders[i]!.toLowerCase())) continue;
-    (multiValueHeaders[req.rawHeaders[i]!] ??= []).push(req.rawHeaders[i + 1]!);
+    rawPairs.push([req.rawHeaders[i]!, req.rawHeaders[i + 1]!]);
   }
+  const multiValueHeaders = grouped(rawPairs);
   const existing = (name: string) =>
     Object.keys(multiValueHeaders).find((h) => h.toLowerCase() === name.toLowerCase());
   // A proxy in front of the client may have started X-Forwarded-For: API Gateway appends the
@@ -252,13 +264,17 @@ export function mapProxyResult(
   if (result.isBase64Encoded !== undefined && typeof result.isBase64Encoded !== "boolean") {
     return { malformed: "isBase64Encoded must be a boolean" };
   }
-  const headers: Record<string, string[]> = {};
+  // A Map until it is returned: the function's header names stay names, never inherited members.
+  const headers = new Map<string, string[]>();
   if (result.multiValueHeaders !== undefined && result.multiValueHeaders !== null) {
     if (!isRecord(result.multiValueHeaders))
       return { malformed: "multiValueHeaders must be an object" };
     for (const [k, values] of Object.entries(result.multiValueHeaders)) {
       if (!Array.isArray(values)) return { malformed: `multiValueHeaders.${k} must be an array` };
-      headers[k] = values.map(headerValue).filter((v): v is string => v !== undefined);
+      headers.set(
+        k,
+        values.map(headerValue).filter((v): v is string => v !== undefined),
+      );
     }
   }
   if (result.headers !== undefined && result.headers !== null) {
@@ -268,18 +284,17 @@ export function mapProxyResult(
       if (value === undefined) return { malformed: `headers.${k} must be a string` };
       // Given in both, a header's values are merged into one list; a value both give appears
       // once (the developer guide's rule for the proxy integration's output format).
-      const name = Object.keys(headers).find((h) => h.toLowerCase() === k.toLowerCase()) ?? k;
-      const values = (headers[name] ??= []);
+      const name = [...headers.keys()].find((h) => h.toLowerCase() === k.toLowerCase()) ?? k;
+      const values = headers.get(name) ?? [];
       if (!values.includes(value)) values.push(value);
+      headers.set(name, values);
     }
   }
-  if (!Object.keys(headers).some((k) => k.toLowerCase() === "content-type")) {
-    headers["Content-Type"] = ["application/json"];
+  if (![...headers.keys()].some((k) => k.toLowerCase() === "content-type")) {
+    headers.set("Content-Type", ["application/json"]);
   }
   const text = (result.body as string | null | undefined) ?? "";
-  const contentType = Object.entries(headers).find(
-    ([k]) => k.toLowerCase() === "content-type",
-  )?.[1][0];
+  const contentType = [...headers].find(([k]) => k.toLowerCase() === "content-type")?.[1][0];
   // API Gateway decodes a base64 body only when the response type or the client's Accept is binary.
   const firstAccept = requestAccept?.split(",")[0];
   const decode =
@@ -288,7 +303,7 @@ export function mapProxyResult(
       isBinaryMediaType(firstAccept, binaryMediaTypes));
   return {
     statusCode: status,
-    headers,
+    headers: Object.fromEntries(headers),
     body: decode ? Buffer.from(text, "base64") : Buffer.from(text, "utf8"),
   };
 }

@@ -219,7 +219,7 @@ describe("policy rules", function () {
   });
 
   describe("table-encryption-and-pitr", () => {
-    const table = () => inputsOf(only(runs.dev!, "aws:dynamodb/table:Table"));
+    const table = () => inputsOf(only(runs.dev!, "aws:dynamodb/table:Table", "table"));
     const check = (props: any) =>
       tableEncryptedAndRecoverable.check("aws:dynamodb/table:Table", props);
 
@@ -254,10 +254,10 @@ describe("policy rules", function () {
 
   describe("production-tables-protected", () => {
     it("reports a production table without deletion protection, not a dev one", () => {
-      const prod = inputsOf(only(runs.prod!, "aws:dynamodb/table:Table"));
+      const prod = inputsOf(only(runs.prod!, "aws:dynamodb/table:Table", "table"));
       prod.deletionProtectionEnabled = false;
       expect(productionTablesProtected.check("aws:dynamodb/table:Table", prod)).to.have.length(1);
-      const dev = inputsOf(only(runs.dev!, "aws:dynamodb/table:Table"));
+      const dev = inputsOf(only(runs.dev!, "aws:dynamodb/table:Table", "table"));
       expect(dev.deletionProtectionEnabled).to.equal(false);
       expect(productionTablesProtected.check("aws:dynamodb/table:Table", dev)).to.deep.equal([]);
     });
@@ -329,10 +329,11 @@ describe("policy rules", function () {
       "aws:apigateway/stage:Stage",
       "aws:dynamodb/table:Table",
     ];
+    // Both tables: the items and the Idempotency-Key records.
     const expectedUrns = (run: ProgramRun) =>
-      watchedTypes.map((type) => only(run, type).name).sort();
+      watchedTypes.flatMap((type) => run.ofType(type).map((r) => r.name)).sort();
 
-    it("fails a copy of the stack without alarms: its function, stage and table", () => {
+    it("fails a copy of the stack without alarms: its function, stage and tables", () => {
       for (const stack of ["dev", "prod"]) {
         const view = stackView(runs[stack]!).filter((r) => r.type !== ALARM);
         const violations = resourcesAlarmed.check(view);
@@ -348,11 +349,11 @@ describe("policy rules", function () {
       const silent = view.map((r) =>
         r.type === ALARM ? { ...r, props: { ...r.props, alarmActions: [] } } : r,
       );
-      expect(resourcesAlarmed.check(silent)).to.have.length(3);
+      expect(resourcesAlarmed.check(silent)).to.have.length(4);
       const disabled = view.map((r) =>
         r.type === ALARM ? { ...r, props: { ...r.props, actionsEnabled: false } } : r,
       );
-      expect(resourcesAlarmed.check(disabled)).to.have.length(3);
+      expect(resourcesAlarmed.check(disabled)).to.have.length(4);
     });
 
     it("matches alarms to resources by their dimensions, math included", () => {
@@ -365,7 +366,8 @@ describe("policy rules", function () {
           : r,
       );
       expect(resourcesAlarmed.check(elsewhere).map((v) => v.urn)).to.deep.equal([fn.name]);
-      // Only the DynamoDB throttles alarm left: it watches the table through metric math.
+      // Only the items table's DynamoDB throttles alarm left: it watches that table through metric
+      // math, and nothing else.
       const mathOnly = view.filter(
         (r) => r.type !== ALARM || String(r.props.name).endsWith("-dynamodb-throttles"),
       );
@@ -375,7 +377,13 @@ describe("policy rules", function () {
           .check(mathOnly)
           .map((v) => v.urn)
           .sort(),
-      ).to.deep.equal([fn.name, only(runs.dev!, "aws:apigateway/stage:Stage").name].sort());
+      ).to.deep.equal(
+        [
+          fn.name,
+          only(runs.dev!, "aws:apigateway/stage:Stage").name,
+          "table-idempotency", // the records table's alarms are gone too
+        ].sort(),
+      );
     });
   });
 });

@@ -10,6 +10,17 @@ import { OPERATIONS } from "./manager";
 
 const TABLE = "lambda-apigateway";
 
+/**
+ * Every string-named member of Object.prototype and Function.prototype: what a lookup on a plain
+ * object (or a function) finds although no one put it there.
+ */
+export const INHERITED_NAMES: readonly string[] = [
+  ...new Set([
+    ...Object.getOwnPropertyNames(Object.prototype),
+    ...Object.getOwnPropertyNames(Function.prototype),
+  ]),
+].sort();
+
 /** Numbers DynamoDB stores exactly: ≤ 38 significant digits, within 1E-130..1E+126. */
 export const exactNumber: fc.Arbitrary<Num> = fc
   .tuple(

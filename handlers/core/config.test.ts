@@ -13,6 +13,7 @@ describe("core/config", () => {
       corsAllowOrigins: ["https://a.test", "https://b.test"],
       dynamoDbTimeoutMs: DEFAULT_TIMEOUT_MS,
       dynamoDbMaxAttempts: DEFAULT_MAX_ATTEMPTS,
+      idempotencyTtlSeconds: 24 * 3600,
     });
     const d = readConfig({
       ...base,
@@ -20,6 +21,15 @@ describe("core/config", () => {
       [ENV.dynamoDbMaxAttempts]: "3",
     });
     expect([d.dynamoDbTimeoutMs, d.dynamoDbMaxAttempts]).to.deep.equal([1666, 3]);
+    const keyed = readConfig({
+      ...base,
+      [ENV.idempotencyTableName]: "t-idempotency",
+      [ENV.idempotencyTtlSeconds]: "3600",
+    });
+    expect([keyed.idempotencyTableName, keyed.idempotencyTtlSeconds]).to.deep.equal([
+      "t-idempotency",
+      3600,
+    ]);
   });
 
   it("says which variable is missing or malformed", () => {
@@ -29,6 +39,9 @@ describe("core/config", () => {
     );
     expect(() => readConfig({ ...base, [ENV.dynamoDbTimeoutMs]: "fast" })).to.throw(
       ENV.dynamoDbTimeoutMs,
+    );
+    expect(() => readConfig({ ...base, [ENV.idempotencyTtlSeconds]: "0" })).to.throw(
+      ENV.idempotencyTtlSeconds,
     );
   });
 });

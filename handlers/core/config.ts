@@ -3,6 +3,7 @@
  * program sets (names in ../env.ts).
  */
 import { ENV } from "../env";
+import { DEFAULT_IDEMPOTENCY_TTL_HOURS } from "../idempotency";
 
 export interface Config {
   readonly tableName: string;
@@ -11,6 +12,9 @@ export interface Config {
   readonly corsAllowOrigins: readonly string[];
   readonly dynamoDbTimeoutMs: number;
   readonly dynamoDbMaxAttempts: number;
+  /** Records table for Idempotency-Key; undefined when the deployment keeps none. */
+  readonly idempotencyTableName?: string;
+  readonly idempotencyTtlSeconds: number;
 }
 
 /** Defaults that fail a request on a dead database within ~2 s, well inside any Lambda timeout. */
@@ -47,5 +51,13 @@ export function readConfig(env: Record<string, string | undefined>): Config {
       .filter(Boolean),
     dynamoDbTimeoutMs: positiveInt(env, ENV.dynamoDbTimeoutMs, DEFAULT_TIMEOUT_MS),
     dynamoDbMaxAttempts: positiveInt(env, ENV.dynamoDbMaxAttempts, DEFAULT_MAX_ATTEMPTS),
+    ...(env[ENV.idempotencyTableName]
+      ? { idempotencyTableName: env[ENV.idempotencyTableName] }
+      : {}),
+    idempotencyTtlSeconds: positiveInt(
+      env,
+      ENV.idempotencyTtlSeconds,
+      DEFAULT_IDEMPOTENCY_TTL_HOURS * 3600,
+    ),
   };
 }

@@ -1,8 +1,9 @@
 /** CORS response headers from the configured origins (CORS_ALLOW_ORIGINS). */
+import { IDEMPOTENCY_KEY_HEADER, IDEMPOTENT_REPLAYED_HEADER } from "../idempotency";
 
 // x-api-key: stacks with apiKeyRequired (production) are called from browsers with the key.
-export const ALLOWED_REQUEST_HEADERS = "content-type, if-match, x-api-key";
-export const EXPOSED_HEADERS = "etag, location, retry-after";
+export const ALLOWED_REQUEST_HEADERS = `content-type, if-match, x-api-key, ${IDEMPOTENCY_KEY_HEADER.toLowerCase()}`;
+export const EXPOSED_HEADERS = `etag, location, retry-after, ${IDEMPOTENT_REPLAYED_HEADER.toLowerCase()}`;
 
 /** Headers for an actual (non-preflight) response. */
 export function corsHeaders(

@@ -30,6 +30,8 @@ export interface HttpResponse {
   readonly headers: Record<string, string>;
   /** JSON body; absent for 204. */
   readonly body?: Serialisable;
+  /** The body already serialised, sent as it is (a replayed response); wins over `body`. */
+  readonly rawBody?: string;
 }
 
 /** An error the client can act on. `message` says what to change; it never holds a stack trace. */

@@ -213,7 +213,7 @@ function withoutServerFields(body: Record<string, Json>): Record<string, Json> {
 }
 
 function single(query: Readonly<Record<string, readonly string[]>>, name: string) {
-  const values = query[name];
+  const values = Object.hasOwn(query, name) ? query[name] : undefined;
   if (!values) return undefined;
   if (values.length !== 1) throw badRequest("InvalidQuery", `give ${name} at most once`);
   return values[0];

@@ -52,16 +52,16 @@ export class JsonSyntaxError extends Error {
 const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
 // A lone surrogate cannot be encoded as UTF-8, which DynamoDB requires of every string.
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-const ESCAPES: Record<string, string> = {
-  '"': '"',
-  "\\": "\\",
-  "/": "/",
-  b: "\b",
-  f: "\f",
-  n: "\n",
-  r: "\r",
-  t: "\t",
-};
+const ESCAPES: ReadonlyMap<string, string> = new Map([
+  ['"', '"'],
+  ["\\", "\\"],
+  ["/", "/"],
+  ["b", "\b"],
+  ["f", "\f"],
+  ["n", "\n"],
+  ["r", "\r"],
+  ["t", "\t"],
+]);
 
 export function isJsonObject(value: unknown): value is JsonObject {
   return (
@@ -106,8 +106,8 @@ export function parseJson(text: string): Json {
           if (!/^[0-9a-fA-F]{4}$/.test(hex)) fail("Invalid \\u escape");
           out += String.fromCharCode(parseInt(hex, 16));
           pos += 6;
-        } else if (e !== undefined && e in ESCAPES) {
-          out += ESCAPES[e];
+        } else if (e !== undefined && ESCAPES.has(e)) {
+          out += ESCAPES.get(e);
           pos += 2;
         } else {
           fail("Invalid escape in string");

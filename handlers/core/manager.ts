@@ -135,7 +135,10 @@ function conditionParams<R extends string>(p: {
 }
 
 function checkParameters(operation: string, payload: JsonObject): void {
-  const allowed = ALLOWED_PARAMETERS[operation] ?? [];
+  // Own keys only: "constructor" or "toString" is no operation, whatever objects inherit.
+  const allowed = Object.hasOwn(ALLOWED_PARAMETERS, operation)
+    ? ALLOWED_PARAMETERS[operation]!
+    : [];
   for (const key of Object.keys(payload)) {
     if (allowed.includes(key)) continue;
     if (key === "TableName") {
@@ -168,7 +171,7 @@ export function parseManagerRequest(body: Json, tableName: string): ManagerComma
   const op = envelope.operation;
   if (op === "echo") return { kind: "manager.echo", payload: envelope.payload ?? null };
   if (op === "ping") return { kind: "manager.ping" };
-  if (!(op in PAYLOAD_SCHEMAS)) {
+  if (!Object.hasOwn(PAYLOAD_SCHEMAS, op)) {
     throw badRequest(
       "UnknownOperation",
       `unknown operation ${JSON.stringify(op)}: use one of ${OPERATIONS.join(", ")}`,

@@ -23,6 +23,7 @@ const config: Config = {
   corsAllowOrigins: ["*"],
   dynamoDbTimeoutMs: 1000,
   dynamoDbMaxAttempts: 2,
+  idempotencyTtlSeconds: 86_400,
 };
 
 // --- Properties -------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ const config: Config = {
   corsAllowOrigins: ["http://localhost:5173"],
   dynamoDbTimeoutMs: 1000,
   dynamoDbMaxAttempts: 2,
+  idempotencyTtlSeconds: 86_400,
 };
 
 function request(over: Partial<HttpRequest> & { body?: string | null }): HttpRequest {

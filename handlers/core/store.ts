@@ -64,3 +64,42 @@ export class ConditionFailed extends Error {
     super("The conditional request failed");
   }
 }
+
+/** The table a transaction's write goes to: the items, or the Idempotency-Key records. */
+export type TableRef = "items" | "records";
+
+/** One write of a TransactWriteItems call (which takes no ReturnValues). */
+export type TransactWrite = { table: TableRef } & (
+  | { put: Omit<PutParams, "ReturnValues"> }
+  | {
+      update: Omit<UpdateParams, "ReturnValues" | "AttributeUpdates"> & {
+        UpdateExpression: string;
+      };
+    }
+  | { delete: Omit<DeleteParams, "ReturnValues"> }
+);
+
+/** What the Idempotency-Key path needs beyond the Store: the records table, and transactions. */
+export interface RecordStore {
+  /** PutItem on the records table; a failed condition throws ConditionFailed with the old record. */
+  putRecord(params: Omit<PutParams, "ReturnValues">): Promise<void>;
+  /** DeleteItem on the records table; a failed condition throws ConditionFailed. */
+  deleteRecord(params: Omit<DeleteParams, "ReturnValues">): Promise<void>;
+  /** One TransactWriteItems: every write or none. A cancellation throws TransactionCanceled. */
+  transact(writes: readonly TransactWrite[]): Promise<void>;
+}
+
+/** Why each write of a cancelled transaction failed, in order (`None` for those that did not). */
+export interface CancellationReason {
+  code: string;
+  message?: string;
+  /** The item as it was, when its write asked for it (ReturnValuesOnConditionCheckFailure). */
+  item?: AttrMap;
+}
+
+export class TransactionCanceled extends Error {
+  override name = "TransactionCanceled";
+  constructor(readonly reasons: readonly CancellationReason[]) {
+    super(`Transaction cancelled: ${reasons.map((r) => r.code).join(", ")}`);
+  }
+}

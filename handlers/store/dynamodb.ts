@@ -149,14 +149,14 @@ export function fromAttributeValue(av: AttributeValue): AttrValue {
   throw new Error(`Unsupported attribute type ${Object.keys(av).join(",")}`);
 }
 
-function fromAttributeMap(map: Record<string, AttributeValue>): AttrMap {
+export function fromAttributeMap(map: Record<string, AttributeValue>): AttrMap {
   const out: AttrMap = {};
   for (const [k, v] of Object.entries(map)) out[k] = fromAttributeValue(v);
   return out;
 }
 
 /** Turns DynamoDB's failed-condition error into the core's, with the old item when returned. */
-function conditionFailed(err: unknown): never {
+export function conditionFailed(err: unknown): never {
   const e = err as { name?: string; Item?: Record<string, AttributeValue> };
   if (e?.name === "ConditionalCheckFailedException") {
     throw new ConditionFailed(e.Item ? fromAttributeMap(e.Item) : undefined);
@@ -164,7 +164,15 @@ function conditionFailed(err: unknown): never {
   throw err;
 }
 
-export function createDynamoDbStore(options: DynamoDbStoreOptions): Store {
+/** Document clients, each built on its first use; the item and record stores share them. */
+export interface Clients {
+  /** Standard SDK retries: reads are idempotent. */
+  reads(): DynamoDBDocumentClient;
+  /** Retries only what DynamoDB provably did not apply. */
+  writes(): DynamoDBDocumentClient;
+}
+
+export function createClients(options: Omit<DynamoDbStoreOptions, "tableName">): Clients {
   const clientWith = (retries: Partial<DynamoDBClientConfig>) =>
     DynamoDBDocumentClient.from(
       new DynamoDBClient({
@@ -177,13 +185,24 @@ export function createDynamoDbStore(options: DynamoDbStoreOptions): Store {
       }),
       TRANSLATE_CONFIG,
     );
-  // Reads are idempotent: the SDK's standard retries (timeouts included) are safe. Writes retry
-  // only what DynamoDB provably did not apply. Each client is built on its first use.
   let readClient: DynamoDBDocumentClient | undefined;
   let writeClient: DynamoDBDocumentClient | undefined;
-  const reads = () => (readClient ??= clientWith({ maxAttempts: options.maxAttempts }));
-  const writes = () =>
-    (writeClient ??= clientWith({ retryStrategy: atMostOnceRetryStrategy(options.maxAttempts) }));
+  return {
+    reads: () => (readClient ??= clientWith({ maxAttempts: options.maxAttempts })),
+    writes: () =>
+      (writeClient ??= clientWith({
+        retryStrategy: atMostOnceRetryStrategy(options.maxAttempts),
+      })),
+  };
+}
+
+export function createDynamoDbStore(
+  options: DynamoDbStoreOptions,
+  clients: Clients = createClients(options),
+): Store {
+  // Reads are idempotent: the SDK's standard retries (timeouts included) are safe. Writes retry
+  // only what DynamoDB provably did not apply. Each client is built on its first use.
+  const { reads, writes } = clients;
   const TableName = options.tableName;
 
   return {

@@ -1,11 +1,11 @@
 import { expect } from "chai";
-import type { Store } from "../core/store";
-import { timedStore } from "./timed";
+import type { RecordStore, Store } from "../core/store";
+import { timed } from "./timed";
 
 const after = <T>(ms: number, value: T) =>
   new Promise<T>((resolve) => setTimeout(() => resolve(value), ms));
 
-describe("timedStore", () => {
+describe("timed stores", () => {
   // A store whose every call takes a known time; `delete` fails after its wait.
   const slow: Store = {
     put: () => after(30, {}),
@@ -17,7 +17,7 @@ describe("timedStore", () => {
 
   it("reports each call's duration, failed calls included, and passes results and errors through", async () => {
     const seen: number[] = [];
-    const store = timedStore(slow, (ms) => seen.push(ms));
+    const store = timed(slow, (ms) => seen.push(ms));
     expect(await store.get({ Key: { id: "a" } })).to.deep.equal({ Item: { id: "a" } });
     await store.put({ Item: { id: "a" } });
     let error: unknown;
@@ -30,7 +30,7 @@ describe("timedStore", () => {
 
   it("wraps every method of the Store", async () => {
     const calls: string[] = [];
-    const store = timedStore(slow, () => calls.push("timed"));
+    const store = timed(slow, () => calls.push("timed"));
     await Promise.all([
       store.update({ Key: { id: "a" } }),
       store.scan({}),
@@ -39,5 +39,19 @@ describe("timedStore", () => {
       store.delete({ Key: { id: "a" } }).catch(() => undefined),
     ]);
     expect(calls).to.have.length(5);
+  });
+
+  it("wraps every call of the idempotency record store too", async () => {
+    const calls: string[] = [];
+    const records: RecordStore = {
+      putRecord: () => after(5, undefined),
+      deleteRecord: () => after(5, undefined),
+      transact: () => after(5, undefined),
+    };
+    const timedRecords = timed(records, () => calls.push("timed"));
+    await timedRecords.putRecord({ Item: { key: "k" } });
+    await timedRecords.deleteRecord({ Key: { key: "k" } });
+    await timedRecords.transact([]);
+    expect(calls).to.have.length(3);
   });
 });

@@ -1,25 +1,23 @@
 /**
- * A Store that reports how long each call took, for the request's DynamoDBTime metric. It wraps
- * the real store in the adapter, so the core stays free of clocks; failed calls count too.
+ * A store that reports how long each call took, for the request's DynamoDBTime metric. It wraps
+ * the real store (items or idempotency records) in the adapter, so the core stays free of clocks;
+ * failed calls count too.
  */
-import type { Store } from "../core/store";
 
-export function timedStore(store: Store, record: (ms: number) => void): Store {
-  const timed =
-    <P, R>(call: (params: P) => Promise<R>) =>
-    async (params: P): Promise<R> => {
+/** An object whose every member is an async call, like `Store` and `RecordStore`. */
+type Calls<T> = { [K in keyof T]: (...args: never[]) => Promise<unknown> };
+
+export function timed<T extends Calls<T>>(store: T, record: (ms: number) => void): T {
+  const wrapped: Record<string, unknown> = {};
+  for (const [name, call] of Object.entries(store) as [string, (...a: unknown[]) => unknown][]) {
+    wrapped[name] = async (...args: unknown[]) => {
       const started = performance.now();
       try {
-        return await call(params);
+        return await call(...args);
       } finally {
         record(performance.now() - started);
       }
     };
-  return {
-    put: timed((p) => store.put(p)),
-    get: timed((p) => store.get(p)),
-    update: timed((p) => store.update(p)),
-    delete: timed((p) => store.delete(p)),
-    scan: timed((p) => store.scan(p)),
-  };
+  }
+  return wrapped as T;
 }

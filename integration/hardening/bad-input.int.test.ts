@@ -4,6 +4,8 @@
  * naming what is wrong; none may reach a 5xx or change the table.
  */
 import { expect } from "chai";
+import { INHERITED_NAMES } from "../../handlers/core/arbitraries";
+import { RESERVED_KEYS } from "../../handlers/core/json";
 import { errorOf, scanAll, startTarget, uniqueId, type Reply, type Target } from "./harness";
 
 /** What the cases may refer to: seed items written before the battery runs. */
@@ -926,6 +928,58 @@ const CASES: Case[] = [
     code: "ItemNotFound",
   },
 ];
+
+// Names every JavaScript object or function inherits, wherever a client names something: each must
+// get the answer any unknown name gets, never a lookup's accidental hit.
+for (const name of INHERITED_NAMES) {
+  CASES.push(
+    {
+      category: "inherited name as operation",
+      name: `manager: ${name}`,
+      method: "POST",
+      path: M,
+      body: op(name, {}),
+      status: 400,
+      code: "UnknownOperation",
+    },
+    {
+      category: "inherited name as payload parameter",
+      name: `manager read: ${name}`,
+      method: "POST",
+      path: M,
+      body: `{"operation": "read", "payload": {"Key": {"id": "x"}, ${JSON.stringify(name)}: 1}}`,
+      status: 400,
+      // Keys that would reach a prototype stop at the JSON parser.
+      code: RESERVED_KEYS.has(name) ? "InvalidJson" : "ParameterNotAllowed",
+    },
+    {
+      category: "inherited name as query parameter",
+      name: `items GET: ?${name}=1`,
+      method: "GET",
+      path: `/items?${encodeURIComponent(name)}=1`,
+      status: 400,
+      code: "InvalidQuery",
+    },
+    {
+      category: "inherited name as route",
+      name: `GET /${name}`,
+      method: "GET",
+      path: `/${encodeURIComponent(name)}`,
+      status: 404,
+      code: "RouteNotFound",
+    },
+    {
+      category: "inherited name as header",
+      name: `manager drop with header ${name}`,
+      method: "POST",
+      path: M,
+      headers: { [name]: "1" },
+      body: op("drop", {}),
+      status: 400,
+      code: "UnknownOperation",
+    },
+  );
+}
 
 function allowOf(reply: Reply): string[] {
   const allow = reply.headers.allow;

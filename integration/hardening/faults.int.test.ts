@@ -1,12 +1,19 @@
 /**
  * Faults through the local cloud: DynamoDB going away (stopped, or frozen so it hangs) must turn
  * into quick, retryable 503s within the handler's SDK budget, a restart must keep every write that
- * was acknowledged, and a function that crashes or times out mid-write must leave no partial item.
+ * was acknowledged, and a function that crashes or times out mid-write must leave no partial item,
+ * nor, with an Idempotency-Key, a write without its record or a record without its write.
  */
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { expect } from "chai";
+import {
+  IDEMPOTENCY_KEY_HEADER,
+  IDEMPOTENCY_RECORD,
+  IDEMPOTENT_REPLAYED_HEADER,
+} from "../../handlers/idempotency";
 import {
   errorOf,
   scanAll,
@@ -333,6 +340,114 @@ describe("hardening: function crash or timeout mid-write (fault fixture)", funct
       expect(after.find((i) => i.id === id)).to.deep.equal(c.expected(id, previous));
     });
   }
+
+  describe("with an Idempotency-Key: the write and its record never disagree", () => {
+    const REPLAYED = IDEMPOTENT_REPLAYED_HEADER.toLowerCase();
+    const keyHeader = (key: string, fault?: string) => ({
+      [IDEMPOTENCY_KEY_HEADER]: key,
+      ...(fault ? { "x-fault": fault } : {}),
+    });
+    const recordOf = async (key: string) =>
+      (
+        await target.ddb.send(
+          new GetCommand({
+            TableName: target.facts.recordsTableName,
+            Key: { [IDEMPOTENCY_RECORD.key.name]: key },
+            ConsistentRead: true,
+          }),
+        )
+      ).Item;
+    const itemOf = async (id: string) => (await scanAll(target)).find((i) => i.id === id);
+
+    /** Retries as a client told 409 + Retry-After would, until an answer that is not 409. */
+    async function retryPastLease(method: string, urlPath: string, body: unknown, key: string) {
+      let busy = 0;
+      for (let attempt = 0; attempt < 10; attempt++) {
+        const reply = await target.call(method, urlPath, { body, headers: keyHeader(key) });
+        if (reply.status !== 409) return { reply, busy };
+        expect(errorOf(reply).code).to.equal("IdempotencyKeyInUse");
+        const wait = Number(reply.headers["retry-after"]);
+        expect(wait, "Retry-After: at most the dead run's lease").to.be.within(
+          1,
+          Math.ceil(target.facts.functionTimeoutMs / 1000),
+        );
+        busy++;
+        await sleep(wait * 1000);
+      }
+      throw new Error("still 409 after 10 retries");
+    }
+
+    for (const fault of ["crash-mid-commit", "stall-mid-commit"] as const) {
+      it(`${fault}: neither item nor record; a retry waits out the lease, then runs once`, async function () {
+        const id = uniqueId(fault);
+        const key = uniqueId("key");
+        const body = { id, a: "x".repeat(2000) };
+        const reply = await target.call("POST", "/items", { body, headers: keyHeader(key, fault) });
+        // A crash and a function timeout alike are a function error: 502 (504 is only API
+        // Gateway's own integration timeout).
+        expect(reply.status, reply.text).to.equal(502);
+        expect(await itemOf(id), "no item").to.equal(undefined);
+        expect((await recordOf(key))?.state, "only the dead run's lock").to.equal("IN_PROGRESS");
+        const { reply: retried } = await retryPastLease("POST", "/items", body, key);
+        expect([retried.status, retried.headers[REPLAYED]]).to.deep.equal([201, undefined]);
+        expect(await itemOf(id)).to.deep.equal({ ...body, version: 1 });
+        expect((await recordOf(key))?.state).to.equal("COMPLETED");
+        const again = await target.call("POST", "/items", { body, headers: keyHeader(key) });
+        expect([again.status, again.headers[REPLAYED], again.text]).to.deep.equal([
+          201,
+          "true",
+          retried.text,
+        ]);
+      });
+    }
+
+    it("crash with half the lock sent: nothing at all; a retry runs at once", async function () {
+      const id = uniqueId("lock");
+      const key = uniqueId("key");
+      const reply = await target.call("POST", "/items", {
+        body: { id },
+        headers: keyHeader(key, "crash-mid-write"),
+      });
+      expect(reply.status).to.equal(502);
+      expect(await recordOf(key)).to.equal(undefined);
+      const retried = await target.call("POST", "/items", {
+        body: { id },
+        headers: keyHeader(key),
+      });
+      expect(retried.status, retried.text).to.equal(201);
+    });
+
+    for (const fault of ["crash-after-write", "stall-after-write"] as const) {
+      it(`${fault} on a tutorial ADD: item and record both stored; the retry replays, the counter moved once`, async function () {
+        const id = uniqueId(fault);
+        const key = uniqueId("key");
+        const created = await target.call("POST", M, {
+          body: { operation: "create", payload: { Item: { id, n: 5 } } },
+        });
+        expect(created.status, created.text).to.equal(200);
+        const add = {
+          operation: "update",
+          payload: {
+            Key: { id },
+            UpdateExpression: "ADD #n :one",
+            ExpressionAttributeNames: { "#n": "n" },
+            ExpressionAttributeValues: { ":one": 1 },
+          },
+        };
+        const reply = await target.call("POST", M, { body: add, headers: keyHeader(key, fault) });
+        expect(reply.status, "a function error, crash or timeout").to.equal(502);
+        expect(await itemOf(id)).to.deep.equal({ id, n: 6 });
+        expect((await recordOf(key))?.state).to.equal("COMPLETED");
+        const retried = await target.call("POST", M, { body: add, headers: keyHeader(key) });
+        expect([retried.status, retried.headers[REPLAYED], retried.json]).to.deep.equal([
+          200,
+          "true",
+          {},
+        ]);
+        expect(await itemOf(id)).to.deep.equal({ id, n: 6 });
+      });
+    }
+  });
 
   it("keeps serving after the crashes and timeouts", async function () {
     const id = uniqueId("after-faults");

@@ -16,6 +16,8 @@ export type LocalCloudOptions = Parameters<typeof startLocalCloud>[0];
 /** The facts a suite needs, as the local cloud serves them: never hand-made copies. */
 export interface ProgramFacts {
   tableName: string;
+  /** The Idempotency-Key records table the function is given. */
+  recordsTableName: string;
   /** The table's partition key attribute. */
   hashKey: string;
   /** The CRUD function's configured timeout (Lambda's default is 3 s). */
@@ -30,11 +32,15 @@ export interface ProgramFacts {
 /** Reads the facts from the model the local cloud derived from the program it ran. */
 export function programFacts(cloud: LocalCloud): ProgramFacts {
   const { tables, functions } = cloud.model;
-  expect(tables, "the program declares exactly one DynamoDB table").to.have.length(1);
   expect(functions, "the program declares exactly one Lambda function").to.have.length(1);
-  const table = tables[0]!;
   const fn = functions[0]!;
   const env = fn.environment;
+  const recordsTableName = env[ENV.idempotencyTableName] ?? "";
+  expect(
+    tables.map((t) => t.name).sort(),
+    "the program declares the items table and its Idempotency-Key records table",
+  ).to.deep.equal([env[ENV.tableName], recordsTableName].sort());
+  const table = tables.find((t) => t.name === env[ENV.tableName])!;
   const dynamoDbTimeoutMs = Number(env[ENV.dynamoDbTimeoutMs]);
   const dynamoDbMaxAttempts = Number(env[ENV.dynamoDbMaxAttempts]);
   expect(env[ENV.tableName], `the function's ${ENV.tableName}`).to.equal(table.name);
@@ -42,6 +48,7 @@ export function programFacts(cloud: LocalCloud): ProgramFacts {
   expect(dynamoDbMaxAttempts, `the function's ${ENV.dynamoDbMaxAttempts}`).to.be.above(0);
   return {
     tableName: table.name,
+    recordsTableName,
     hashKey: String(table.resource.state.hashKey),
     functionTimeoutMs: fn.timeoutMs,
     env,
