@@ -11,7 +11,13 @@ import { base } from "./base.mjs";
 export default {
   ...base(
     "service",
-    ["handlers/service.test.ts", "handlers/crud.test.ts", "handlers/metrics.test.ts"],
+    [
+      "handlers/service.test.ts",
+      "handlers/crud.test.ts",
+      "handlers/metrics.test.ts",
+      // The published Idempotency-Key pattern agrees with the keys the handler takes.
+      "handlers/core/idempotency.test.ts",
+    ],
     { reloadInPlace: false },
   ),
   mutate: [

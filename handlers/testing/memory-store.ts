@@ -146,6 +146,14 @@ function parseExpressions(p: Expressions): { condition?: Condition; actions?: Up
   return { condition, actions };
 }
 
+function checkOnFailure(value: string | undefined): void {
+  if (value !== undefined && value !== "ALL_OLD" && value !== "NONE") {
+    throw validationError(
+      `1 validation error detected: Value '${value}' at 'returnValuesOnConditionCheckFailure' failed to satisfy constraint: Member must satisfy enum value set: [ALL_OLD, NONE]`,
+    );
+  }
+}
+
 /** Throws ConditionFailed when the condition does not hold for the stored item (or its absence). */
 function check(
   condition: Condition | undefined,
@@ -158,7 +166,8 @@ function check(
 }
 
 function checkReturnValues(value: string | undefined, allowed: readonly string[]): void {
-  if (value !== undefined && !allowed.includes(value)) {
+  // DynamoDB Local reads an empty ReturnValues as none.
+  if (value !== undefined && value !== "" && !allowed.includes(value)) {
     throw validationError("Return values set to invalid value");
   }
 }
@@ -253,6 +262,7 @@ function planUpdate(
     );
   }
   checkReturnValues(p.ReturnValues, ["NONE", "ALL_OLD", "UPDATED_OLD", "ALL_NEW", "UPDATED_NEW"]);
+  checkOnFailure(p.ReturnValuesOnConditionCheckFailure);
   const id = table.keyOf(p.Key);
   const { condition, actions } = parseExpressions(p);
   for (const action of actions ?? []) {
@@ -284,6 +294,7 @@ function planUpdate(
 
 function planPut(table: Table, p: PutParams): { id: string; current?: AttrMap; item: AttrMap } {
   checkReturnValues(p.ReturnValues, ["NONE", "ALL_OLD"]);
+  checkOnFailure(p.ReturnValuesOnConditionCheckFailure);
   const item = storedMap(p.Item);
   const id = table.keyOfItem(item);
   checkSize(item, "Item size has exceeded the maximum allowed size");
@@ -295,6 +306,7 @@ function planPut(table: Table, p: PutParams): { id: string; current?: AttrMap; i
 
 function planDelete(table: Table, p: DeleteParams): { id: string; current?: AttrMap } {
   checkReturnValues(p.ReturnValues, ["NONE", "ALL_OLD"]);
+  checkOnFailure(p.ReturnValuesOnConditionCheckFailure);
   const id = table.keyOf(p.Key);
   const { condition } = parseExpressions(p);
   const current = table.rows.get(id);

@@ -143,6 +143,37 @@ export function storeContract(name: string, subject: () => ContractSubject): voi
         });
       });
 
+      it("refuses ReturnValues and ReturnValuesOnConditionCheckFailure outside their values", async () => {
+        const id = unique("enums");
+        const odd = "" as "NONE";
+        await validation(
+          store.put({ Item: { id }, ReturnValues: "ALL_NEW" as "NONE" }),
+          /Return values set to invalid value/,
+        );
+        await validation(
+          store.put({ Item: { id }, ReturnValuesOnConditionCheckFailure: odd }),
+          /Value '' at 'returnValuesOnConditionCheckFailure' failed to satisfy constraint: Member must satisfy enum value set: \[ALL_OLD, NONE\]/,
+        );
+        await validation(store.delete({ Key: { id }, ReturnValuesOnConditionCheckFailure: odd }));
+        await validation(
+          store.update({
+            Key: { id },
+            ReturnValues: "ALL" as "NONE",
+            UpdateExpression: "REMOVE #a",
+            ExpressionAttributeNames: { "#a": "a" },
+          }),
+        );
+        await validation(
+          store.update({
+            Key: { id },
+            ReturnValuesOnConditionCheckFailure: odd,
+            UpdateExpression: "REMOVE #a",
+            ExpressionAttributeNames: { "#a": "a" },
+          }),
+        );
+        expect(await get(id)).to.equal(undefined);
+      });
+
       it("answers a missing item with no Item", async () => {
         expect(await store.get({ Key: { id: unique("absent") } })).to.deep.equal({
           Item: undefined,
