@@ -76,10 +76,11 @@ function load(env: Record<string, string | undefined> = ENV_VARS): Loaded {
   return { crud, mem, built, failLoad: (which) => failing.add(which) };
 }
 
-after(() => {
+/** Puts back the environment `load` changed, so later test files see the one they started with. */
+function restoreEnv() {
   for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
   Object.assign(process.env, saved);
-});
+}
 
 function event(over: Partial<APIGatewayProxyEvent> = {}): APIGatewayProxyEvent {
   const path = over.path ?? "/items/a";
@@ -153,7 +154,9 @@ const CORS = {
 };
 
 describe("crud adapter: the event as a request", () => {
-  const { crud } = load();
+  let crud: Crud;
+  before(() => ({ crud } = load()));
+  after(restoreEnv);
 
   it("lower-cases header names, drops absent values, keeps odd names as plain keys", () => {
     const headers = Object.assign(
@@ -263,6 +266,7 @@ describe("crud adapter: the event as a request", () => {
 });
 
 describe("crud adapter: handler", () => {
+  afterEach(restoreEnv);
   it("loads the DynamoDB store modules by default", async () => {
     delete require.cache[require.resolve("./crud")];
     // eslint-disable-next-line @typescript-eslint/no-require-imports
