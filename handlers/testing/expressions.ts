@@ -18,6 +18,7 @@ import {
   setMembers,
   typeOf,
   validationError,
+  type SetType,
   type TypeName,
 } from "./values";
 
@@ -654,7 +655,7 @@ export function applyUpdate(before: AttrMap, actions: UpdateAction[]): AttrMap {
         for (const m of setMembers(action.value)!) {
           if (!members.some((n) => equalValues(m, n))) members.push(m);
         }
-        return [action.path, makeSet(type as "SS", members)];
+        return [action.path, makeSet(type as SetType, members)];
       }
       case "DELETE": {
         const type = typeOf(action.value);
@@ -667,7 +668,7 @@ export function applyUpdate(before: AttrMap, actions: UpdateAction[]): AttrMap {
         if (typeOf(current) !== type) throw wrongType();
         const gone = setMembers(action.value)!;
         const left = setMembers(current)!.filter((m) => !gone.some((g) => equalValues(m, g)));
-        return [action.path, left.length ? makeSet(type as "SS", left) : undefined];
+        return [action.path, left.length ? makeSet(type as SetType, left) : undefined];
       }
     }
   });

@@ -49,6 +49,7 @@ import {
   storedValue,
   typeOf,
   validationError,
+  type SetType,
 } from "./values";
 
 /** DynamoDB's limit for a partition key value. */
@@ -214,7 +215,7 @@ function applyAttributeUpdates(
         throw validationError("Type mismatch for attribute to update");
       }
       const left = setMembers(current)!.filter((m) => !gone.some((g) => equalValues(m, g)));
-      if (left.length) after[name] = makeSet(typeOf(value) as "SS", left);
+      if (left.length) after[name] = makeSet(typeOf(value) as SetType, left);
       else delete after[name];
     } else {
       if (value === undefined || (typeOf(value) !== "N" && !setMembers(value))) {
@@ -233,7 +234,7 @@ function applyAttributeUpdates(
         for (const m of setMembers(value)!) {
           if (!members.some((n) => equalValues(m, n))) members.push(m);
         }
-        after[name] = makeSet(typeOf(value) as "SS", members);
+        after[name] = makeSet(typeOf(value) as SetType, members);
       }
     }
   }

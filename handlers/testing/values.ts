@@ -24,6 +24,7 @@ export function validationError(message: string): Error {
 }
 
 export type TypeName = "S" | "N" | "B" | "BOOL" | "NULL" | "SS" | "NS" | "BS" | "L" | "M";
+export type SetType = "SS" | "NS" | "BS";
 export const TYPE_NAMES: readonly TypeName[] = [
   "S",
   "N",
@@ -171,7 +172,7 @@ export function setMembers(value: AttrValue): AttrValue[] | undefined {
 }
 
 /** A set of `type` from scalar members. */
-export function makeSet(type: "SS" | "NS" | "BS", members: AttrValue[]): AttrValue {
+export function makeSet(type: SetType, members: AttrValue[]): AttrValue {
   if (type === "SS") return new StringSet(members as string[]);
   if (type === "NS") return new NumberSet(members as Num[]);
   return new BinarySet((members as Binary[]).map((b) => b.bytes));
@@ -185,7 +186,7 @@ export function storedValue(value: AttrValue): AttrValue {
   const members = setMembers(value);
   if (members) {
     if (members.length === 0) {
-      const kind = { SS: "string", NS: "number", BS: "binary" }[typeOf(value) as "SS"];
+      const kind = { SS: "string", NS: "number", BS: "binary" }[typeOf(value) as SetType];
       throw validationError(
         `One or more parameter values were invalid: An ${kind} set may not be empty`,
       );
@@ -196,7 +197,7 @@ export function storedValue(value: AttrValue): AttrValue {
         "One or more parameter values were invalid: Input collection contains duplicates",
       );
     }
-    return makeSet(typeOf(value) as "SS" | "NS" | "BS", copy);
+    return makeSet(typeOf(value) as SetType, copy);
   }
   if (Array.isArray(value)) return value.map(storedValue);
   return storedMap(value as AttrMap);
