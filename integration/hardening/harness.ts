@@ -5,9 +5,10 @@
  */
 import * as http from "node:http";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { DynamoDBDocumentClient, ScanCommand } from "@aws-sdk/lib-dynamodb";
+import { DynamoDBDocumentClient, GetCommand, ScanCommand } from "@aws-sdk/lib-dynamodb";
 import { expect } from "chai";
 import { ENV } from "../../handlers/env";
+import { IDEMPOTENCY_RECORD } from "../../handlers/idempotency";
 import { startLocalCloud } from "../../local";
 
 export type LocalCloud = Awaited<ReturnType<typeof startLocalCloud>>;
@@ -222,6 +223,21 @@ export async function scanAll(
     if (!startKey) break;
   }
   return items.sort((a, b) => String(a[hashKey]).localeCompare(String(b[hashKey])));
+}
+
+/** The Idempotency-Key record of `key`, read consistently from the records table. */
+export async function recordOf(
+  target: Pick<Target, "ddb" | "facts">,
+  key: string,
+): Promise<Record<string, unknown> | undefined> {
+  const out = await target.ddb.send(
+    new GetCommand({
+      TableName: target.facts.recordsTableName,
+      Key: { [IDEMPOTENCY_RECORD.key.name]: key },
+      ConsistentRead: true,
+    }),
+  );
+  return out.Item;
 }
 
 /** A fresh id per run, so suites never depend on each other's leftovers. */
