@@ -31,7 +31,7 @@ export const SCHEMES = { apiKey: "api_key", cognito: "cognito", iam: "sigv4" } a
 /** Methods that only read: the "read" group. Every other method writes. */
 export const READ_METHODS: readonly string[] = ["GET", "HEAD"];
 
-/** Paths open to everyone on every method, in any stack. */
+/** Paths whose GET is open to everyone, in any stack. */
 export const OPEN_PATHS: readonly string[] = ["/openapi.json"];
 
 export const OPEN: ApiSecurity = { auth: "none", apiKey: false };
@@ -80,7 +80,7 @@ export function securityRequirement(
   method: string,
   path: string,
 ): Record<string, string[]>[] | undefined {
-  if (method === "OPTIONS" || OPEN_PATHS.includes(path)) return undefined;
+  if (method === "OPTIONS" || (method === "GET" && OPEN_PATHS.includes(path))) return undefined;
   const requirement: Record<string, string[]> = {};
   if (security.auth === "cognito") {
     const { read = [], write = [] } = security.scopes ?? {};
