@@ -76,7 +76,9 @@ describe("auth: cognito, a pool created by the stack (prod's config)", function 
     );
     // Cognito refuses OPTIONAL or ON MFA without an SMS or TOTP configuration.
     if (pool.mfaConfiguration !== "OFF") {
-      expect(pool.softwareTokenMfaConfiguration?.enabled || pool.smsConfiguration).to.be.ok;
+      expect(!!(pool.softwareTokenMfaConfiguration?.enabled || pool.smsConfiguration)).to.equal(
+        true,
+      );
     }
     expect(pool.accountRecoverySetting.recoveryMechanisms).to.deep.equal([
       { name: "verified_email", priority: 1 },
