@@ -102,6 +102,7 @@ describe("gateway errors of an API that declares no gateway responses", () => {
         name: "a",
         root: { id: "r", path: "/", pathPart: "", children: [], methods: new Map() },
         stages: [],
+        usagePlans: [],
         binaryMediaTypes: [],
         apiKeySource: "HEADER",
         securitySchemes: {},
