@@ -10,6 +10,7 @@
  * than 5 minutes away, or a signature that does not match (another host, body, path or secret).
  * Presigned URLs (`X-Amz-Signature` in the query) are not emulated.
  */
+import { createHash } from "node:crypto";
 import { Sha256 } from "@aws-crypto/sha256-js";
 import { SignatureV4 } from "@smithy/signature-v4";
 import type { APIGatewayEventIdentity } from "aws-lambda";
@@ -164,6 +165,14 @@ export async function checkSigV4(
     );
   }
 
+  // The body is what was signed: a payload hash header must be the hash of the body that came.
+  const declaredHash = header("x-amz-content-sha256");
+  if (
+    declaredHash !== undefined &&
+    declaredHash !== createHash("sha256").update(request.body).digest("hex")
+  ) {
+    return invalid(MISMATCH);
+  }
   const names = signedHeaders.toLowerCase().split(";").filter(Boolean);
   const headers: Record<string, string> = {};
   for (const name of names) {
