@@ -15,6 +15,7 @@ import {
   SCHEMES,
   securityRequirement,
   securitySchemes,
+  withSecurity,
   type ApiSecurity,
 } from "../handlers/security";
 import type { CrudFunction } from "./function";
@@ -146,12 +147,13 @@ export function restApiBody(document: Document, options: BodyOptions): Document 
     "x-amazon-apigateway-integration": integration,
   });
   const paths: Record<string, Record<string, unknown>> = {};
-  for (const [path, item] of Object.entries(document.paths)) {
+  // The operations with their security and API Gateway's refusals, as the function serves them.
+  const secured = withSecurity(document, options.security);
+  for (const [path, item] of Object.entries(secured.paths)) {
     const out: Record<string, unknown> = {};
     for (const [method, operation] of Object.entries(item ?? {})) {
       out[method] = {
         ...(operation as object),
-        ...requirement(method.toUpperCase(), path),
         "x-amazon-apigateway-integration": integration,
       };
     }
@@ -168,7 +170,7 @@ export function restApiBody(document: Document, options: BodyOptions): Document 
     info: { ...document.info, title: options.title },
     paths: paths as Document["paths"],
     components: {
-      ...document.components,
+      ...secured.components,
       ...(Object.keys(schemes).length ? { securitySchemes: schemes } : {}),
     },
     "x-amazon-apigateway-api-key-source": "HEADER",

@@ -99,6 +99,28 @@ export function securityRequirement(
 
 const HTTP_METHODS = ["get", "put", "post", "delete", "options", "head", "patch"];
 
+/** API Gateway's refusals a protected operation may answer, in the error shape. */
+function refusals(security: ApiSecurity): Record<string, OpenAPIV3.ResponseObject> {
+  const error = { "application/json": { schema: { $ref: "#/components/schemas/Error" } } };
+  const out: Record<string, OpenAPIV3.ResponseObject> = {};
+  if (security.auth === "cognito") {
+    out["401"] = {
+      description:
+        "API Gateway: no valid token of the user pool (UNAUTHORIZED): missing, expired, from another pool or app client, or without the method's scope.",
+      content: error,
+    };
+  }
+  const forbidden = [
+    security.auth === "iam" &&
+      "no valid SigV4 signature (MISSING_AUTHENTICATION_TOKEN, INVALID_SIGNATURE) or no execute-api:Invoke permission (ACCESS_DENIED)",
+    security.apiKey && "no valid API key in x-api-key (INVALID_API_KEY)",
+  ].filter(Boolean);
+  if (forbidden.length) {
+    out["403"] = { description: `API Gateway: ${forbidden.join("; ")}.`, content: error };
+  }
+  return out;
+}
+
 /** The document with the stack's security schemes and each operation's requirement. */
 export function withSecurity<D extends OpenAPIV3.Document>(document: D, security: ApiSecurity): D {
   const schemes = securitySchemes(security);
@@ -110,7 +132,17 @@ export function withSecurity<D extends OpenAPIV3.Document>(document: D, security
       const operation = (item as Record<string, unknown> | undefined)?.[method];
       if (!operation) continue;
       const requirement = securityRequirement(security, method.toUpperCase(), path);
-      out[method] = requirement ? { ...(operation as object), security: requirement } : operation;
+      if (!requirement) {
+        out[method] = operation;
+        continue;
+      }
+      const op = operation as OpenAPIV3.OperationObject;
+      const responses = Object.fromEntries(
+        Object.entries({ ...op.responses, ...refusals(security) }).sort(([a], [b]) =>
+          a.localeCompare(b),
+        ),
+      );
+      out[method] = { ...op, security: requirement, responses };
     }
     paths[path] = out;
   }

@@ -8,6 +8,7 @@
 import { Sha256 } from "@aws-crypto/sha256-js";
 import { SignatureV4 } from "@smithy/signature-v4";
 import { expect } from "chai";
+import { authorizeWith } from "../integration/flows/credentials";
 import { AccessControl, isRefusal } from "./access";
 import { startLocalCloud, type LocalCloud } from "./index";
 
@@ -52,7 +53,7 @@ describe("local cloud enforces prod's Cognito authorizer and API key", function 
   });
 
   it("refuses an anonymous request with 401 Unauthorized, even with the API key", async () => {
-    for (const headers of [{}, { "x-api-key": key }]) {
+    for (const headers of [{}, { "x-api-key": key }] as Record<string, string>[]) {
       const res = await send(`${cloud.apiUrl}/items`, { headers });
       expect(res.status).to.equal(401);
       expect(res.body).to.deep.equal(gatewayError("UNAUTHORIZED", "Unauthorized"));
@@ -75,7 +76,8 @@ describe("local cloud enforces prod's Cognito authorizer and API key", function 
 
   it("refuses a valid token without the key, or with a wrong key, with 403 INVALID_API_KEY", async () => {
     const token = await cloud.issueToken();
-    for (const extra of [{}, { "x-api-key": `${key}x` }, { "x-api-key": "" }]) {
+    const extras: Record<string, string>[] = [{}, { "x-api-key": `${key}x` }, { "x-api-key": "" }];
+    for (const extra of extras) {
       const res = await send(`${cloud.apiUrl}/items`, {
         headers: { authorization: `Bearer ${token}`, ...extra },
       });
@@ -183,6 +185,24 @@ describe("local cloud enforces an iam stack's SigV4", function () {
     expect((stale.body as { error: { message: string } }).error.message).to.match(
       /^Signature expired/,
     );
+  });
+
+  it("takes a body signed by the flow's signer (what the stack target uses with AWS credentials)", async () => {
+    const authorize = authorizeWith({
+      sigv4: { region: cloud.region, credentials: cloud.iamCaller },
+    })!;
+    const request = await authorize(
+      new Request(`${cloud.apiUrl}/items/signed%20id`, {
+        method: "PUT",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ name: "signed" }),
+      }),
+    );
+    const res = await fetch(request);
+    expect(res.status, await res.clone().text()).to.equal(201);
+    // The same signature over another body is refused.
+    const tampered = new Request(request, { body: JSON.stringify({ name: "changed" }) });
+    expect((await fetch(tampered)).status).to.equal(403);
   });
 
   it("lets a signed request through, with the caller in the event", async () => {

@@ -14,8 +14,7 @@ import { createLocalJWKSet, errors, jwtVerify, type JWTPayload } from "jose";
 import type { LocalUserPool, SigningKey } from "./issuer";
 
 export type CognitoOutcome =
-  | { ok: true; claims: Record<string, string> }
-  | { ok: false; message: string; reason: string };
+  { ok: true; claims: Record<string, string> } | { ok: false; message: string; reason: string };
 
 export interface CognitoCheck {
   /** The Authorization header as received. */

@@ -73,7 +73,11 @@ function parseAmzDate(value: string): Date | undefined {
   return Number.isNaN(date.getTime()) ? undefined : date;
 }
 
-const amzDate = (d: Date) => d.toISOString().replace(/[-:]/g, "").replace(/\.\d{3}/, "");
+const amzDate = (d: Date) =>
+  d
+    .toISOString()
+    .replace(/[-:]/g, "")
+    .replace(/\.\d{3}/, "");
 
 /** `a=1&b=x%20y` → {a: "1", b: "x y"} (repeated names as lists), as the signer takes a query. */
 function parseQuery(query: string): Record<string, string | string[]> {
@@ -129,7 +133,9 @@ export async function checkSigV4(
   }
   const [accessKeyId, day, region, service, terminator, ...rest] = credential.split("/");
   if (!accessKeyId || !day || !region || !service || terminator !== "aws4_request" || rest.length) {
-    return incomplete(`Credential must have the form <key>/<date>/<region>/<service>/aws4_request.`);
+    return incomplete(
+      `Credential must have the form <key>/<date>/<region>/<service>/aws4_request.`,
+    );
   }
   const user = options.users.find((u) => u.accessKeyId === accessKeyId);
   if (!user) {
@@ -147,7 +153,8 @@ export async function checkSigV4(
     return invalid("Credential should be scoped to correct service: 'execute-api'. ");
   }
   const signingDate = parseAmzDate(dateHeader);
-  if (!signingDate) return incomplete(`Date must be in ISO-8601 'basic format'. Got '${dateHeader}'.`);
+  if (!signingDate)
+    return incomplete(`Date must be in ISO-8601 'basic format'. Got '${dateHeader}'.`);
   if (day !== dateHeader.slice(0, 8)) {
     return invalid(
       `Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '${day}' != '${dateHeader.slice(0, 8)}', from '${dateHeader}'.`,
