@@ -78,11 +78,23 @@ export interface Target {
   ddb: DynamoDBDocumentClient;
   /** Sends one request to `apiUrl + path`. */
   call(method: string, path: string, options?: CallOptions): Promise<Reply>;
+  /** The keep-alive agent `call` uses. */
+  agent: http.Agent;
   stop(): Promise<void>;
 }
 
+/**
+ * A local cloud for a hardening suite. Throttling is off unless asked for: the suites drive the
+ * function with bursts far above a stack's stage limits on purpose (local/access.int.test.ts
+ * tests the throttling itself).
+ */
 export async function startTarget(options: LocalCloudOptions = {}): Promise<Target> {
-  const cloud = await startLocalCloud({ port: 0, log: () => undefined, ...options });
+  const cloud = await startLocalCloud({
+    port: 0,
+    log: () => undefined,
+    throttle: false,
+    ...options,
+  });
   try {
     const facts = programFacts(cloud);
     const ddb = DynamoDBDocumentClient.from(
@@ -99,6 +111,7 @@ export async function startTarget(options: LocalCloudOptions = {}): Promise<Targ
       facts,
       ddb,
       call: (method, path, opts) => call(cloud.apiUrl, method, path, { agent, ...opts }),
+      agent,
       stop: async () => {
         agent.destroy();
         ddb.destroy();
