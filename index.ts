@@ -4,10 +4,12 @@
  * Every setting comes from the stack config (see `components/config.ts` and `Pulumi.dev.yaml`).
  */
 import { RestApi } from "./components/api";
+import { CognitoAuth } from "./components/auth";
 import { loadConfig } from "./components/config";
 import { CrudFunction, RECORD_ACTIONS } from "./components/function";
 import { Monitoring, dynamoDbOperations } from "./components/monitoring";
 import { Table } from "./components/table";
+import type { ApiSecurity } from "./handlers/security";
 
 const config = loadConfig();
 
@@ -19,6 +21,28 @@ const table = new Table("table", {
   production: config.production,
 });
 
+// Who may call the API: Cognito tokens, SigV4 (IAM) or anyone, plus the usage plan's API key.
+const cognito =
+  config.auth === "cognito"
+    ? new CognitoAuth("auth", {
+        userPoolArn: config.cognitoUserPoolArn,
+        selfSignUp: config.cognitoSelfSignUp,
+        passwordMinLength: config.cognitoPasswordMinLength,
+        accessTokenMinutes: config.cognitoAccessTokenMinutes,
+        idTokenMinutes: config.cognitoIdTokenMinutes,
+        refreshTokenDays: config.cognitoRefreshTokenDays,
+        resourceServer: config.cognitoResourceServer,
+        domainPrefix: config.cognitoDomainPrefix,
+        callbackUrls: config.corsAllowOrigins.filter((origin) => origin !== "*"),
+        production: config.production,
+      })
+    : undefined;
+const security: ApiSecurity = {
+  auth: config.auth,
+  apiKey: config.apiKeyRequired,
+  ...(cognito?.scopes ? { scopes: cognito.scopes } : {}),
+};
+
 const fn = new CrudFunction("crud", {
   table,
   memorySize: config.memorySize,
@@ -28,6 +52,7 @@ const fn = new CrudFunction("crud", {
   tracing: config.tracing,
   corsAllowOrigins: config.corsAllowOrigins,
   idempotencyTtlHours: config.idempotencyTtlHours,
+  apiSecurity: security,
 });
 
 const api = new RestApi("api", {
@@ -39,6 +64,8 @@ const api = new RestApi("api", {
   logRetentionDays: config.logRetentionDays,
   tracing: config.tracing,
   apiKeyRequired: config.apiKeyRequired,
+  security,
+  cognitoUserPoolArns: cognito ? [cognito.userPoolArn] : [],
   corsAllowOrigins: config.corsAllowOrigins,
   accessLogs: config.apiGatewayCloudWatchRoleSet,
 });
@@ -83,3 +110,11 @@ export const functionName = fn.name;
 /** Topic every alarm notifies; subscribe to it to hear about them. */
 export const alarmTopicArn = monitoring.topicArn;
 export const dashboardName = monitoring.dashboardName;
+/** How callers authenticate: none, cognito or iam. */
+export const auth = config.auth;
+/** Cognito stacks: the user pool, its token issuer and the app client this stack created. */
+export const userPoolId = cognito?.userPoolId;
+export const userPoolIssuer = cognito?.issuer;
+export const userPoolClientId = cognito?.clientId;
+/** IAM stacks: the resource callers' policies allow `execute-api:Invoke` on. */
+export const invokeResourceArn = config.auth === "iam" ? api.invokeResourceArn : undefined;

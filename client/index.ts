@@ -20,7 +20,9 @@ export type Schemas = components["schemas"];
 
 /**
  * A client for the API at `baseUrl` (the stage's invoke URL). `options` go to openapi-fetch: e.g.
- * `headers: { "x-api-key": KEY }` for a stack with `apiKeyRequired`.
+ * `headers: { Authorization: \`Bearer ${idToken}\`, "x-api-key": KEY }` for a cognito stack with
+ * `apiKeyRequired` (the served document's `securitySchemes` say what a stack needs); for an iam
+ * stack, a `fetch` that signs each request with SigV4 (integration/flows/credentials.ts does).
  */
 export function createApiClient(
   baseUrl: string,

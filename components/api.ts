@@ -11,6 +11,13 @@ import { EXPOSED_HEADERS } from "../handlers/core/cors";
 import { RETRY_AFTER_SECONDS } from "../handlers/core/errors";
 import { API_TITLE, buildOpenApiDocument, type Document } from "../handlers/openapi";
 import { CATCH_ALL_PATH } from "../handlers/routes";
+import {
+  SCHEMES,
+  securityRequirement,
+  securitySchemes,
+  withSecurity,
+  type ApiSecurity,
+} from "../handlers/security";
 import type { CrudFunction } from "./function";
 import { applyTransform, type Transform } from "./transform";
 
@@ -35,7 +42,7 @@ export const ACCESS_LOG_FORMAT = {
 } as const;
 
 /** The name of the API key scheme in the body (`x-api-key` header, API Gateway's only key source here). */
-export const API_KEY_SCHEME = "api_key";
+export const API_KEY_SCHEME = SCHEMES.apiKey;
 
 /** Gateway responses' body: the function's error shape, with API Gateway's response type as code. */
 export const GATEWAY_RESPONSE_TEMPLATE =
@@ -96,7 +103,10 @@ export interface BodyOptions {
   title: string;
   /** The function every method integrates with (Lambda proxy). */
   invokeArn: string;
-  apiKeyRequired: boolean;
+  /** Who may call which method (the API key included). */
+  security: ApiSecurity;
+  /** The user pools a `cognito` stack's authorizer trusts. */
+  cognitoUserPoolArns?: readonly string[];
   corsAllowOrigins: readonly string[];
   catchAllPath: string;
 }
@@ -117,7 +127,10 @@ export function restApiBody(document: Document, options: BodyOptions): Document 
     uri: options.invokeArn,
     passthroughBehavior: "when_no_match",
   };
-  const security = options.apiKeyRequired ? [{ [API_KEY_SCHEME]: [] }] : undefined;
+  const requirement = (method: string, path: string) => {
+    const security = securityRequirement(options.security, method, path);
+    return security ? { security } : {};
+  };
   const anyMethod = (path: string) => ({
     ...(pathParameterNames(path).length
       ? {
@@ -130,18 +143,17 @@ export function restApiBody(document: Document, options: BodyOptions): Document 
         }
       : {}),
     responses: {},
-    ...(security ? { security } : {}),
+    ...requirement("ANY", path),
     "x-amazon-apigateway-integration": integration,
   });
   const paths: Record<string, Record<string, unknown>> = {};
-  for (const [path, item] of Object.entries(document.paths)) {
+  // The operations with their security and API Gateway's refusals, as the function serves them.
+  const secured = withSecurity(document, options.security);
+  for (const [path, item] of Object.entries(secured.paths)) {
     const out: Record<string, unknown> = {};
     for (const [method, operation] of Object.entries(item ?? {})) {
-      // Browsers send preflights without custom headers, so they cannot carry the key.
-      const keyed = security && method !== "options";
       out[method] = {
         ...(operation as object),
-        ...(keyed ? { security } : {}),
         "x-amazon-apigateway-integration": integration,
       };
     }
@@ -152,23 +164,43 @@ export function restApiBody(document: Document, options: BodyOptions): Document 
     "x-amazon-apigateway-any-method": anyMethod(options.catchAllPath),
   };
   paths["/"] = { "x-amazon-apigateway-any-method": anyMethod("/") };
+  const schemes = gatewaySecuritySchemes(options);
   return {
     ...document,
     info: { ...document.info, title: options.title },
     paths: paths as Document["paths"],
     components: {
-      ...document.components,
-      ...(security
-        ? {
-            securitySchemes: {
-              [API_KEY_SCHEME]: { type: "apiKey", name: "x-api-key", in: "header" },
-            },
-          }
-        : {}),
+      ...secured.components,
+      ...(Object.keys(schemes).length ? { securitySchemes: schemes } : {}),
     },
     "x-amazon-apigateway-api-key-source": "HEADER",
     "x-amazon-apigateway-gateway-responses": gatewayResponses(options.corsAllowOrigins),
   } as Document;
+}
+
+/**
+ * The public security schemes plus what API Gateway needs to enforce them: a Cognito user pool
+ * authorizer (`cognito_user_pools` with the pools' ARNs), or SigV4 (`awsSigv4`, AWS_IAM).
+ */
+export function gatewaySecuritySchemes(options: BodyOptions): Record<string, unknown> {
+  const schemes: Record<string, unknown> = { ...securitySchemes(options.security) };
+  const cognito = schemes[SCHEMES.cognito];
+  if (cognito) {
+    const providerARNs = [...(options.cognitoUserPoolArns ?? [])];
+    if (!providerARNs.length) {
+      throw new Error(
+        "A cognito API needs the user pool ARNs its authorizer trusts (cognitoUserPoolArns)",
+      );
+    }
+    schemes[SCHEMES.cognito] = {
+      ...cognito,
+      "x-amazon-apigateway-authtype": "cognito_user_pools",
+      "x-amazon-apigateway-authorizer": { type: "cognito_user_pools", providerARNs },
+    };
+  }
+  const iam = schemes[SCHEMES.iam];
+  if (iam) schemes[SCHEMES.iam] = { ...iam, "x-amazon-apigateway-authtype": "awsSigv4" };
+  return schemes;
 }
 
 /** Deployment trigger: a new Deployment whenever the body (the whole API) changes. */
@@ -233,6 +265,18 @@ export interface ApiArgs {
    */
   apiKeyRequired?: boolean;
   /**
+   * Who may call which method (`handlers/security.ts`): Cognito tokens or SigV4 on every method
+   * but CORS preflights and `GET /openapi.json`, with OAuth scopes per method group. Its `apiKey`
+   * must agree with `apiKeyRequired`. Give the CrudFunction the same value.
+   * @default no authentication; the API key as `apiKeyRequired` says
+   */
+  security?: ApiSecurity;
+  /**
+   * The user pools the Cognito authorizer trusts (`security.auth: "cognito"`).
+   * @default []
+   */
+  cognitoUserPoolArns?: pulumi.Input<string>[];
+  /**
    * Write one JSON access-log line per request to a CloudWatch log group. API Gateway refuses a
    * stage with access logs ("CloudWatch Logs role ARN must be set in account settings") until the
    * account has its CloudWatch role in this region, which `bootstrap/` sets once per account and
@@ -289,6 +333,13 @@ export class RestApi extends pulumi.ComponentResource {
   public readonly executionArn: pulumi.Output<string>;
   /** Id of the API key, when `apiKeyRequired`; read its value from `nodes.apiKey`. */
   public readonly apiKeyId: pulumi.Output<string | undefined>;
+  /**
+   * What IAM callers' policies allow `execute-api:Invoke` on: every method and path of this stage
+   * (`arn:<partition>:execute-api:<region>:<account>:<api id>/<stage>/<method>/<path>` with both wildcards).
+   */
+  public readonly invokeResourceArn: pulumi.Output<string>;
+  /** Who may call which method. */
+  public readonly security: ApiSecurity;
   private readonly resources: {
     restApi: aws.apigateway.RestApi;
     deployment: aws.apigateway.Deployment;
@@ -309,19 +360,28 @@ export class RestApi extends pulumi.ComponentResource {
     const rateLimit = args.throttleRateLimit ?? API_DEFAULTS.throttleRateLimit;
     const burstLimit = args.throttleBurstLimit ?? API_DEFAULTS.throttleBurstLimit;
     const fn = args.function;
+    const security: ApiSecurity = args.security ?? { auth: "none", apiKey: apiKeyRequired };
+    if (security.apiKey !== apiKeyRequired) {
+      throw new Error(
+        `RestApi ${name}: security.apiKey (${security.apiKey}) and apiKeyRequired (${apiKeyRequired}) disagree`,
+      );
+    }
 
     const document = args.document ?? buildOpenApiDocument();
-    const body = fn.invokeArn.apply((invokeArn) =>
-      JSON.stringify(
-        restApiBody(document, {
-          title: apiName,
-          invokeArn,
-          apiKeyRequired,
-          corsAllowOrigins: args.corsAllowOrigins ?? [],
-          catchAllPath: args.catchAllPath ?? CATCH_ALL_PATH,
-        }),
-      ),
-    );
+    const body = pulumi
+      .all([fn.invokeArn, pulumi.all(args.cognitoUserPoolArns ?? [])])
+      .apply(([invokeArn, cognitoUserPoolArns]) =>
+        JSON.stringify(
+          restApiBody(document, {
+            title: apiName,
+            invokeArn,
+            security,
+            cognitoUserPoolArns,
+            corsAllowOrigins: args.corsAllowOrigins ?? [],
+            catchAllPath: args.catchAllPath ?? CATCH_ALL_PATH,
+          }),
+        ),
+      );
 
     const restApi = new aws.apigateway.RestApi(
       name,
@@ -458,6 +518,8 @@ export class RestApi extends pulumi.ComponentResource {
     this.url = stage.invokeUrl;
     this.executionArn = restApi.executionArn;
     this.apiKeyId = apiKey ? apiKey.id : pulumi.output(undefined);
+    this.invokeResourceArn = pulumi.interpolate`${stage.executionArn}/*/*`;
+    this.security = security;
     this.registerOutputs({ id: this.id, stageName: this.stageName, url: this.url });
   }
 

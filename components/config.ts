@@ -8,6 +8,8 @@ import * as v from "valibot";
 import { API_DEFAULTS } from "./api";
 import { FUNCTION_DEFAULTS } from "./function";
 import { IDEMPOTENCY_RECORD } from "../handlers/idempotency";
+import { AUTH_MODES } from "../handlers/security";
+import { COGNITO_DEFAULTS, COGNITO_LIMITS } from "./auth";
 import { MAX_EVALUATION_SECONDS, MONITORING_DEFAULTS } from "./monitoring";
 import { MAX_TABLE_NAME_LENGTH, TABLE_DEFAULTS } from "./table";
 
@@ -32,6 +34,19 @@ const TABLE_NAME = new RegExp(`^[A-Za-z0-9_.-]{3,${MAX_NAME}}$`);
 const MAX_IDEMPOTENCY_TTL_HOURS = 8760;
 
 const bool = v.boolean("must be true or false");
+const tokenMinutes = (what: string) =>
+  v.pipe(
+    v.number(`must be a number of minutes (${what})`),
+    v.integer(`must be a whole number of minutes (${what})`),
+    v.minValue(
+      COGNITO_LIMITS.tokenMinutes.min,
+      `must be at least ${COGNITO_LIMITS.tokenMinutes.min} minutes (Cognito's limit for the ${what})`,
+    ),
+    v.maxValue(
+      COGNITO_LIMITS.tokenMinutes.max,
+      `must be at most ${COGNITO_LIMITS.tokenMinutes.max} minutes, one day (Cognito's limit for the ${what})`,
+    ),
+  );
 const positive = (what: string) =>
   v.pipe(v.number(`must be a number (${what})`), v.minValue(1, `must be at least 1 (${what})`));
 const wholeAtLeast1 = (what: string) =>
@@ -221,6 +236,72 @@ export const configSchema = (stack: string) =>
       ),
       FUNCTION_DEFAULTS.idempotencyTtlHours,
     ),
+    // Authentication (components/auth.ts, handlers/security.ts).
+    auth: v.optional(
+      v.picklist(AUTH_MODES, `must be one of ${AUTH_MODES.join(", ")}`),
+      COGNITO_DEFAULTS.auth,
+    ),
+    cognitoUserPoolArn: v.optional(
+      v.pipe(
+        v.string("must be a string"),
+        v.regex(
+          /^arn:aws[a-z-]*:cognito-idp:[a-z0-9-]+:\d{12}:userpool\/[a-z0-9-]+_[0-9a-zA-Z]+$/,
+          "must be a Cognito user pool ARN (arn:aws:cognito-idp:<region>:<account>:userpool/<region>_<id>)",
+        ),
+      ),
+    ),
+    cognitoSelfSignUp: v.optional(bool, COGNITO_DEFAULTS.selfSignUp),
+    cognitoPasswordMinLength: v.optional(
+      v.pipe(
+        v.number("must be a number of characters"),
+        v.integer("must be a whole number of characters"),
+        v.minValue(
+          COGNITO_LIMITS.passwordMinLength.min,
+          `must be at least ${COGNITO_LIMITS.passwordMinLength.min} (a strong password policy; Cognito allows 6)`,
+        ),
+        v.maxValue(COGNITO_LIMITS.passwordMinLength.max, "must be at most 99 (Cognito's limit)"),
+      ),
+      COGNITO_DEFAULTS.passwordMinLength,
+    ),
+    cognitoAccessTokenMinutes: v.optional(
+      tokenMinutes("access token"),
+      COGNITO_DEFAULTS.accessTokenMinutes,
+    ),
+    cognitoIdTokenMinutes: v.optional(tokenMinutes("ID token"), COGNITO_DEFAULTS.idTokenMinutes),
+    cognitoRefreshTokenDays: v.optional(
+      v.pipe(
+        v.number("must be a number of days"),
+        v.integer("must be a whole number of days"),
+        v.minValue(1, "must be at least 1 day"),
+        v.maxValue(
+          COGNITO_LIMITS.refreshTokenDays.max,
+          "must be at most 3650 days (Cognito's limit: ten years)",
+        ),
+      ),
+      COGNITO_DEFAULTS.refreshTokenDays,
+    ),
+    cognitoResourceServer: v.optional(
+      v.pipe(
+        v.string("must be a string"),
+        v.regex(
+          /^[\x21\x23-\x5B\x5D-\x7E]{1,256}$/,
+          "must be 1–256 printable characters without spaces, quotes or backslashes (Cognito's rule for resource server identifiers)",
+        ),
+      ),
+    ),
+    cognitoDomainPrefix: v.optional(
+      v.pipe(
+        v.string("must be a string"),
+        v.regex(
+          /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/,
+          "must be 1–63 lower-case letters, digits and hyphens, not starting or ending with a hyphen",
+        ),
+        v.check(
+          (prefix) => !/aws|amazon|cognito/.test(prefix),
+          'must not contain "aws", "amazon" or "cognito" (Cognito refuses such domains)',
+        ),
+      ),
+    ),
   });
 
 export type StackConfig = v.InferOutput<ReturnType<typeof configSchema>>;
@@ -236,6 +317,10 @@ const STRING_KEYS: ReadonlySet<ConfigKey> = new Set<ConfigKey>([
   "apiName",
   "stageName",
   "alarmTopicArn",
+  "auth",
+  "cognitoUserPoolArn",
+  "cognitoResourceServer",
+  "cognitoDomainPrefix",
 ]);
 
 // Optional keys an empty string switches off, so a stack file can list them without a value.
@@ -243,6 +328,9 @@ const EMPTY_MEANS_UNSET: ReadonlySet<ConfigKey> = new Set<ConfigKey>([
   "kmsKeyArn",
   "ttlAttribute",
   "alarmTopicArn",
+  "cognitoUserPoolArn",
+  "cognitoResourceServer",
+  "cognitoDomainPrefix",
 ]);
 
 function decode(key: ConfigKey, raw: string): unknown {
@@ -323,12 +411,59 @@ function crossKeyProblems(cfg: StackConfig): { key: string; message: string; got
       got: cfg.alarmEmails,
     });
   }
+  problems.push(...authProblems(cfg));
   const seen = new Set<string>();
   for (const email of cfg.alarmEmails) {
     if (seen.has(email.toLowerCase())) {
       problems.push({ key: "alarmEmails", message: "must not list an address twice", got: email });
     }
     seen.add(email.toLowerCase());
+  }
+  return problems;
+}
+
+/** What Cognito refuses, or what leaves a cognito stack without a way to get the tokens it needs. */
+function authProblems(cfg: StackConfig): { key: string; message: string; got: unknown }[] {
+  if (cfg.auth !== "cognito" || cfg.cognitoUserPoolArn) return [];
+  const problems: { key: string; message: string; got: unknown }[] = [];
+  const refreshMinutes = cfg.cognitoRefreshTokenDays * 24 * 60;
+  for (const key of ["cognitoAccessTokenMinutes", "cognitoIdTokenMinutes"] as const) {
+    if (cfg[key] >= refreshMinutes) {
+      problems.push({
+        key: "cognitoRefreshTokenDays",
+        message: `must outlast ${key} (${cfg[key]} minutes): Cognito refuses a refresh token that expires first`,
+        got: cfg.cognitoRefreshTokenDays,
+      });
+    }
+  }
+  if (cfg.cognitoResourceServer) {
+    if (!cfg.cognitoDomainPrefix) {
+      problems.push({
+        key: "cognitoDomainPrefix",
+        message:
+          "must be set with cognitoResourceServer: access tokens with custom scopes come only from the user pool's OAuth endpoints, on its domain",
+        got: cfg.cognitoDomainPrefix,
+      });
+    }
+    const callbacks = cfg.corsAllowOrigins.filter((o) => o !== "*");
+    if (!callbacks.length) {
+      problems.push({
+        key: "corsAllowOrigins",
+        message:
+          "must name the browser app's origin with cognitoResourceServer: it is the app client's OAuth callback URL (Cognito takes no wildcard)",
+        got: cfg.corsAllowOrigins,
+      });
+    }
+    for (const origin of callbacks) {
+      if (!/^https:\/\//.test(origin) && !/^http:\/\/localhost(:\d+)?$/.test(origin)) {
+        problems.push({
+          key: "corsAllowOrigins",
+          message:
+            "must be https (or http://localhost) with cognitoResourceServer: Cognito refuses other callback URLs",
+          got: origin,
+        });
+      }
+    }
   }
   return problems;
 }

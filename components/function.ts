@@ -7,6 +7,7 @@ import * as random from "@pulumi/random";
 import { ENV } from "../handlers/env";
 import { DEFAULT_IDEMPOTENCY_TTL_HOURS } from "../handlers/idempotency";
 import { DEFAULT_METRICS_NAMESPACE } from "../handlers/metrics";
+import { OPEN, type ApiSecurity } from "../handlers/security";
 import { bundleHandler } from "./bundle";
 import { managedPolicyArnFor } from "./partition";
 import type { Table } from "./table";
@@ -127,6 +128,12 @@ export interface CrudFunctionArgs {
    * @default 24
    */
   idempotencyTtlHours?: number;
+  /**
+   * Who may call which method (`handlers/security.ts`): the function states it in the OpenAPI
+   * document it serves. Give the same value as the RestApi's `security`.
+   * @default no authentication, no API key
+   */
+  apiSecurity?: ApiSecurity;
   /**
    * Extra environment variables, merged over the ones the component sets.
    * @default {}
@@ -293,6 +300,7 @@ export class CrudFunction extends pulumi.ComponentResource {
               [ENV.dynamoDbTimeoutMs]: String(budget.timeoutMs),
               [ENV.dynamoDbMaxAttempts]: String(budget.maxAttempts),
               [ENV.metricsNamespace]: metricsNamespace,
+              [ENV.apiSecurity]: JSON.stringify(args.apiSecurity ?? OPEN),
               ...(args.table.records
                 ? {
                     [ENV.idempotencyTableName]: args.table.records.name,

@@ -49,6 +49,8 @@ const T = {
   apiKey: "aws:apigateway/apiKey:ApiKey",
   usagePlan: "aws:apigateway/usagePlan:UsagePlan",
   usagePlanKey: "aws:apigateway/usagePlanKey:UsagePlanKey",
+  userPool: "aws:cognito/userPool:UserPool",
+  userPoolClient: "aws:cognito/userPoolClient:UserPoolClient",
 };
 
 // The tutorial's data contract, pinned here on purpose: clients and saved data depend on it, so
@@ -360,20 +362,22 @@ for (const stack of ["dev", "prod"]) {
         expect(JSON.stringify(shown)).not.to.match(/x-amazon-apigateway|arn:aws/);
       });
 
-      it("requires the API key on every method but CORS preflights when config asks", () => {
+      it("requires the API key on every method but CORS preflights and the document when config asks", () => {
         const body = bodyOf(run);
         expect((body as any)["x-amazon-apigateway-api-key-source"]).to.equal("HEADER");
         for (const { path, method, op } of operationsOf(body)) {
-          const keyed = cfg.apiKeyRequired && method !== "options";
-          expect(op.security, `${method} ${path}`).to.deep.equal(
-            keyed ? [{ [API_KEY_SCHEME]: [] }] : undefined,
-          );
+          const open = method === "options" || (method === "get" && path === "/openapi.json");
+          const keyed = cfg.apiKeyRequired && !open;
+          const requirement = op.security?.[0] ?? {};
+          expect(Object.hasOwn(requirement, API_KEY_SCHEME), `${method} ${path}`).to.equal(keyed);
+          if (keyed) expect(requirement[API_KEY_SCHEME]).to.deep.equal([]);
+          // One requirement object: API Gateway needs every scheme in it (key and identity).
+          expect(op.security?.length ?? 0, `${method} ${path}`).to.be.at.most(1);
         }
-        expect(body.components?.securitySchemes).to.deep.equal(
-          cfg.apiKeyRequired
-            ? { [API_KEY_SCHEME]: { type: "apiKey", name: "x-api-key", in: "header" } }
-            : undefined,
-        );
+        const key = body.components?.securitySchemes?.[API_KEY_SCHEME] as any;
+        if (cfg.apiKeyRequired) {
+          expect(key).to.include({ type: "apiKey", name: "x-api-key", in: "header" });
+        } else expect(key).to.equal(undefined);
         const keys = run.ofType(T.apiKey);
         const plans = run.ofType(T.usagePlan);
         expect(keys).to.have.length(cfg.apiKeyRequired ? 1 : 0);
@@ -475,6 +479,15 @@ for (const stack of ["dev", "prod"]) {
         functionName: one(run, T.function).state.name,
         alarmTopicArn: one(run, "aws:sns/topic:Topic").state.arn,
         dashboardName: one(run, "aws:cloudwatch/dashboard:Dashboard").inputs.dashboardName,
+        auth: cfg.auth,
+        userPoolId: cfg.auth === "cognito" ? one(run, T.userPool).id : undefined,
+        userPoolIssuer:
+          cfg.auth === "cognito"
+            ? `https://cognito-idp.us-east-1.amazonaws.com/${one(run, T.userPool).id}`
+            : undefined,
+        userPoolClientId: cfg.auth === "cognito" ? one(run, T.userPoolClient).id : undefined,
+        invokeResourceArn:
+          cfg.auth === "iam" ? `${one(run, T.stage).state.executionArn}/*/*` : undefined,
       });
       expect(run.outputs.apiUrl).to.match(new RegExp(`^https://.+/${cfg.stageName}$`));
     });

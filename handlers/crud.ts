@@ -132,6 +132,42 @@ export function toHttpRequest(event: APIGatewayProxyEvent): HttpRequest {
   };
 }
 
+/**
+ * Who API Gateway says is calling, for the request line: a Cognito token's subject, user name and
+ * app client (`requestContext.authorizer.claims`), or an IAM caller (`requestContext.identity`).
+ * Undefined for anonymous requests. Nothing else depends on it.
+ */
+export function callerOf(event: APIGatewayProxyEvent): Record<string, string> | undefined {
+  const claims = (event.requestContext?.authorizer as { claims?: unknown } | null | undefined)
+    ?.claims;
+  const text = (v: unknown) => (typeof v === "string" && v ? v : undefined);
+  if (claims && typeof claims === "object") {
+    const c = claims as Record<string, unknown>;
+    const fields = {
+      sub: text(c["sub"]),
+      username: text(c["cognito:username"]) ?? text(c["username"]),
+      // ID tokens name the app client in aud, access tokens in client_id.
+      clientId: text(c["client_id"]) ?? text(c["aud"]),
+      tokenUse: text(c["token_use"]),
+    };
+    const present = Object.entries(fields).filter(([, v]) => v !== undefined);
+    if (present.length) return Object.fromEntries(present) as Record<string, string>;
+  }
+  const identity = event.requestContext?.identity;
+  const userArn = text(identity?.userArn);
+  if (userArn) {
+    return Object.fromEntries(
+      Object.entries({
+        userArn,
+        accountId: text(identity?.accountId),
+        caller: text(identity?.caller),
+        accessKey: text(identity?.accessKey),
+      }).filter(([, v]) => v !== undefined),
+    ) as Record<string, string>;
+  }
+  return undefined;
+}
+
 function toResult(response: HttpResponse): APIGatewayProxyResult {
   return {
     statusCode: response.status,
@@ -152,7 +188,12 @@ export async function handler(
     coldStart,
   });
   coldStart = false;
-  const fields = { method: event.httpMethod, resource: event.resource };
+  const caller = callerOf(event);
+  const fields = {
+    method: event.httpMethod,
+    resource: event.resource,
+    ...(caller ? { caller } : {}),
+  };
   let dynamoDbMs: number | undefined;
   const metrics = (status: number, operation: string | undefined) =>
     metricsNamespace

@@ -19,4 +19,6 @@ export const ENV = {
   idempotencyTableName: "IDEMPOTENCY_TABLE_NAME",
   /** How long a completed Idempotency-Key record is replayed, in seconds. */
   idempotencyTtlSeconds: "IDEMPOTENCY_TTL_SECONDS",
+  /** Who may call which method (handlers/security.ts, as JSON), for the served OpenAPI document. */
+  apiSecurity: "API_SECURITY",
 } as const;

@@ -3,7 +3,7 @@
  * below and the valibot schemas of the handler (`shapes.ts`, `core/manager.ts`). Nothing in it is
  * written as JSON Schema by hand. `npm run openapi` writes it to `handlers/openapi.json` (which
  * the function serves at `GET /openapi.json`) and its TypeScript types to
- * `integration/client/openapi.d.ts`; the RestApi component deploys it as the REST API's body,
+ * `client/schema.d.ts`; the RestApi component deploys it as the REST API's body,
  * with the `x-amazon-apigateway-*` extensions added (components/api.ts).
  *
  * This module is for the program and the tools, never for the function's bundle: the function

@@ -202,16 +202,26 @@ async function runItems(
   }
 }
 
-/** The public OpenAPI document, with this deployment's base path as its server. */
-async function openApiResponse(basePath: string): Promise<HttpResponse> {
-  // A chunk of its own in the bundle: loaded on the first request for it, never at cold start.
-  const { default: document } = await import("./openapi.json");
-  return json(200, { ...document, servers: [{ url: basePath || "/" }] } as Serialisable);
+/**
+ * The public OpenAPI document with this deployment's security (who may call what, from the
+ * program's `API_SECURITY`) and its base path as the server.
+ */
+async function openApiResponse(basePath: string, config: Config): Promise<HttpResponse> {
+  // Chunks of their own in the bundle: loaded on the first request for them, never at cold start.
+  const [{ default: document }, security] = await Promise.all([
+    import("./openapi.json"),
+    import("./security"),
+  ]);
+  const secured = security.withSecurity(
+    document as unknown as Parameters<typeof security.withSecurity>[0],
+    security.parseApiSecurity(config.apiSecurity),
+  );
+  return json(200, { ...secured, servers: [{ url: basePath || "/" }] } as unknown as Serialisable);
 }
 
 async function run(command: Command, deps: Deps, basePath: string): Promise<HttpResponse> {
   if (command.kind === "respond") return command.response;
-  if (command.kind === "openapi") return openApiResponse(basePath);
+  if (command.kind === "openapi") return openApiResponse(basePath, deps.config);
   const store = await deps.store();
   return command.kind.startsWith("manager.")
     ? runManager(command as ManagerCommand, store, deps.config)

@@ -7,7 +7,8 @@ import * as crypto from "node:crypto";
 import type * as http from "node:http";
 import type { APIGatewayProxyEvent } from "aws-lambda";
 import { MAX_INVOKE_PAYLOAD_BYTES, type FunctionHost } from "./functions";
-import type { MethodModel, RestApiModel } from "./model";
+import { isRefusal, type AccessControl } from "./access";
+import type { MethodModel, RestApiModel, StageModel } from "./model";
 import {
   buildProxyEvent,
   mapProxyResult,
@@ -31,6 +32,8 @@ export interface ApiGatewayOptions {
   functions: Map<string, FunctionHost>;
   integrationTimeoutMs: number;
   log: (line: string) => void;
+  /** Authorization, API keys and throttling; without it every method is open and unthrottled. */
+  access?: AccessControl;
 }
 
 const json = (
@@ -85,7 +88,7 @@ function readBody(req: http.IncomingMessage): Promise<Buffer | "too-large"> {
 export type Routed =
   | { kind: "no-stage" }
   | { kind: "no-method" }
-  | { kind: "routed"; method: MethodModel; event: APIGatewayProxyEvent };
+  | { kind: "routed"; method: MethodModel; stage: StageModel; event: APIGatewayProxyEvent };
 
 /**
  * What API Gateway does before it calls a function: find the stage and the route for
@@ -118,7 +121,7 @@ export function routeRequest(
       requestId,
     },
   );
-  return { kind: "routed", method: match.method, event };
+  return { kind: "routed", method: match.method, stage, event };
 }
 
 /** A request to an API, as a test or benchmark states it. */
@@ -225,6 +228,27 @@ export function apiGatewayHandler(options: ApiGatewayOptions): http.RequestListe
             "MissingAuthenticationTokenException",
           ),
         );
+      }
+      if (options.access) {
+        const outcome = await options.access.check({
+          method: routed.method,
+          stage: routed.stage,
+          resourcePath: routed.event.resource,
+          httpMethod: method,
+          rawPath,
+          query,
+          headers: req.headers,
+          body,
+        });
+        if (isRefusal(outcome)) {
+          return finish(
+            gatewayError(outcome.type, outcome.status, outcome.message, outcome.errorType),
+            outcome.note,
+          );
+        }
+        const context = routed.event.requestContext;
+        if (outcome.authorizer) context.authorizer = outcome.authorizer;
+        if (outcome.identity) Object.assign(context.identity, outcome.identity);
       }
       const host = routed.method.functionName
         ? functions.get(routed.method.functionName)

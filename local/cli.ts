@@ -5,7 +5,10 @@
  * `Docs http://127.0.0.1:<port>/<stage>/docs` when the API is defined by an OpenAPI body.
  *
  *   npm start -- [--stack NAME] [--data DIR] [--project DIR] [--inspect[=PORT]] [--no-watch]
- *                  [--metrics-every SECONDS]
+ *                  [--no-throttle] [--metrics-every SECONDS]
+ *
+ * A stack whose methods require an API key also prints `API key <value>` (send it as
+ * `x-api-key`), and the banner says what the API enforces (tokens, signatures, keys, throttling).
  *
  * While it serves, a `metrics` line sums up what the functions' Embedded Metric Format lines
  * reported (the numbers CloudWatch would chart), every 10 s when there were requests.
@@ -18,12 +21,13 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 
 const USAGE =
   "Usage: npm start -- [--stack NAME] [--data DIR] [--project DIR] [--inspect[=PORT]] [--no-watch]\n" +
-  "                    [--metrics-every SECONDS]\n" +
+  "                    [--no-throttle] [--metrics-every SECONDS]\n" +
   "  --stack NAME             config from Pulumi.NAME.yaml (default dev)\n" +
   "  --data DIR               keep DynamoDB data in DIR across restarts (default in memory)\n" +
   "  --project DIR            the Pulumi project to run (default this repository)\n" +
   "  --inspect[=PORT]         let a debugger attach to the functions (first on PORT, default 9229)\n" +
   "  --no-watch               do not rebuild a function when its sources change\n" +
+  "  --no-throttle            do not enforce stage or usage plan throttling and quotas (load tests)\n" +
   "  --metrics-every SECONDS  sum up the functions' metrics this often (default 10; 0: after each request)\n" +
   "  PORT=3000 sets the API port, LAMBDA_PORT the Lambda API's (default a free one)";
 
@@ -48,6 +52,7 @@ async function main(): Promise<void> {
     project?: string;
     inspect?: string;
     "no-watch"?: boolean;
+    "no-throttle"?: boolean;
     "metrics-every"?: string;
     help?: boolean;
   };
@@ -61,6 +66,7 @@ async function main(): Promise<void> {
         project: { type: "string" },
         inspect: { type: "string" },
         "no-watch": { type: "boolean" },
+        "no-throttle": { type: "boolean" },
         "metrics-every": { type: "string" },
         help: { type: "boolean", short: "h" },
       },
@@ -125,6 +131,7 @@ async function main(): Promise<void> {
       lambdaPort,
       inspectPort,
       watch: !values["no-watch"],
+      throttle: !values["no-throttle"],
       log: (line) => console.log(`  ${line}`),
     });
   } catch (err) {
@@ -137,7 +144,21 @@ async function main(): Promise<void> {
   console.log(`DynamoDB ${cloud.dynamoDbEndpoint}`);
   console.log(`Lambda ${cloud.lambdaEndpoint}`);
   if (cloud.apiUrl) console.log(`API ${cloud.apiUrl}`);
+  for (const key of cloud.apiKeys) console.log(`API key ${key}`);
   if (cloud.docsUrl) console.log(`Docs ${cloud.docsUrl}`);
+  const first = cloud.apis.find((a) => a.urls.includes(cloud.apiUrl));
+  console.log(`Enforced ${first?.enforced.join("; ") || "nothing: the API is open"}`);
+  const stack = values.stack ? ` --stack ${values.stack}` : "";
+  if (first?.enforced.some((e) => e.startsWith("Cognito"))) {
+    console.log(
+      `Token npm run -s token --${stack || " --stack dev"}   (send: Authorization: Bearer <token>)`,
+    );
+  }
+  if (first?.enforced.some((e) => e.startsWith("SigV4"))) {
+    console.log(
+      `AWS credentials AWS_ACCESS_KEY_ID=${cloud.iamCaller.accessKeyId} AWS_SECRET_ACCESS_KEY=${cloud.iamCaller.secretAccessKey} AWS_REGION=${cloud.region} (service execute-api)`,
+    );
+  }
 }
 
 void main();

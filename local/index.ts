@@ -17,7 +17,10 @@ import * as http from "node:http";
 import * as os from "node:os";
 import * as path from "node:path";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { PROJECT_DIR, runProgram, type ProgramRun } from "./program";
+import { ACCOUNT_ID, PROJECT_DIR, runProgram, type ProgramRun } from "./program";
+import { AccessControl } from "./access";
+import { issueToken, loadSigningKey, type SigningKey, type TokenRequest } from "./auth/issuer";
+import type { LocalIamUser } from "./auth/sigv4";
 import { apiGatewayHandler, INTEGRATION_TIMEOUT_MS } from "./api-gateway";
 import { startDynamoDbLocal, type StartedDynamoDbLocal } from "./dynamodb-local";
 import { docsSite } from "./docs";
@@ -33,6 +36,28 @@ export { JAVA_MISSING } from "./dynamodb-local";
 
 /** Credentials the functions and tools use locally; DynamoDB Local (-sharedDb) accepts any. */
 export const LOCAL_CREDENTIALS = { accessKeyId: "local", secretAccessKey: "local" } as const;
+
+/**
+ * The IAM user whose SigV4 signatures `AWS_IAM` methods accept locally (printed at startup). Its
+ * keys are made up and local: they exist in no AWS account.
+ */
+export const LOCAL_CALLER = {
+  accessKeyId: "AKIALOCALCLOUDCALLER",
+  secretAccessKey: "local/cloud/caller/secret/not/for/aws/00",
+  userName: "local-caller",
+  userId: "AIDALOCALCLOUDCALLER",
+} as const;
+
+/** The local caller as the IAM user of this program's partition. */
+export function localIamUser(partition: string): LocalIamUser {
+  return {
+    accessKeyId: LOCAL_CALLER.accessKeyId,
+    secretAccessKey: LOCAL_CALLER.secretAccessKey,
+    accountId: ACCOUNT_ID,
+    userArn: `arn:${partition}:iam::${ACCOUNT_ID}:user/${LOCAL_CALLER.userName}`,
+    userId: LOCAL_CALLER.userId,
+  };
+}
 
 export interface LocalCloudOptions {
   /** Stack whose `Pulumi.<stack>.yaml` configures the program. @default "dev" */
@@ -68,6 +93,12 @@ export interface LocalCloudOptions {
    * from the next request (only for bundles built by `components/bundle.ts`). @default false
    */
   watch?: boolean;
+  /**
+   * Enforce the stage's throttling and the usage plans' throttles and quotas (429s), as API
+   * Gateway does. Off for load tests. Authorization and API keys are enforced either way.
+   * @default true
+   */
+  throttle?: boolean;
 }
 
 /** DynamoDB Local as the fault tests drive it: stop it mid-run, start it again on the same port. */
@@ -88,6 +119,10 @@ export interface LocalApi {
   urls: string[];
   /** `http://127.0.0.1:<port>/<stage>/docs` for each stage, when the API has an OpenAPI body. */
   docsUrls: string[];
+  /** The values of the API keys of the usage plans covering its stages. */
+  apiKeys: string[];
+  /** What is enforced on it, e.g. `Cognito tokens (1 user pool)`, `API keys`, `stage throttling`. */
+  enforced: string[];
 }
 
 export interface LocalCloud {
@@ -110,6 +145,17 @@ export interface LocalCloud {
   readonly watching: Promise<void>;
   /** The functions' Embedded Metric Format datapoints, as CloudWatch would extract them. */
   readonly metrics: MetricsCollector;
+  /** The first API's API keys (`x-api-key`), when its methods require one. */
+  readonly apiKeys: string[];
+  /** The IAM credentials `AWS_IAM` methods accept. */
+  readonly iamCaller: LocalIamUser;
+  /**
+   * A token the first Cognito user pool's authorizer accepts (`Authorization: Bearer <token>`),
+   * signed by the local issuer; `pool` defaults to the first pool the program's APIs trust.
+   */
+  issueToken(
+    request?: Omit<TokenRequest, "pool"> & { pool?: TokenRequest["pool"] },
+  ): Promise<string>;
   /** Process ids of a function's live environments, by physical or logical name. */
   functionPids(name: string): number[];
   /** Stops the API, the functions and DynamoDB Local. Safe to call twice. */
@@ -150,6 +196,46 @@ async function closeServer(server: http.Server): Promise<void> {
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   server.closeAllConnections();
   await closed;
+}
+
+/** What API Gateway checks on an API's requests, as the startup says it. */
+export function enforcedOn(api: LocalModel["apis"][number], throttle: boolean): string[] {
+  const kinds = new Set<string>();
+  let keyed = false;
+  const visit = (r: LocalModel["apis"][number]["root"]): void => {
+    for (const m of r.methods.values()) {
+      if (m.authorization === "COGNITO_USER_POOLS") {
+        kinds.add(
+          m.authorizationScopes.length ? "Cognito access tokens with scopes" : "Cognito ID tokens",
+        );
+      }
+      if (m.authorization === "AWS_IAM") kinds.add("SigV4 (IAM)");
+      keyed ||= m.apiKeyRequired;
+    }
+    r.children.forEach(visit);
+  };
+  visit(api.root);
+  const out = [...kinds].sort();
+  if (keyed) out.push("API keys (x-api-key)");
+  const limits = api.stages.flatMap((s) =>
+    s.throttle.default
+      ? [`${s.name} ${s.throttle.default.rate}/s burst ${s.throttle.default.burst} per method`]
+      : [],
+  );
+  const plans = api.usagePlans.filter((p) => p.throttle || p.quota);
+  if (!throttle) {
+    if (limits.length || plans.length) out.push("no throttling (--no-throttle)");
+  } else {
+    if (limits.length) out.push(`stage throttling (${limits.join(", ")})`);
+    for (const p of plans) {
+      const what = [
+        p.throttle && `${p.throttle.rate}/s burst ${p.throttle.burst} per key`,
+        p.quota && `quota ${p.quota.limit} per ${p.quota.period.toLowerCase()}`,
+      ].filter(Boolean);
+      out.push(`usage plan ${p.name} (${what.join(", ")})`);
+    }
+  }
+  return out;
 }
 
 export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<LocalCloud> {
@@ -284,10 +370,24 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     const lambdaEndpoint = `http://127.0.0.1:${lambdaPort}`;
     log(`Lambda API for ${hosts.size} function${hosts.size === 1 ? "" : "s"} on ${lambdaEndpoint}`);
 
+    const usesCognito = model.userPools.length > 0;
+    const signingKey: SigningKey | undefined = usesCognito
+      ? await loadSigningKey(projectDir)
+      : undefined;
+    const iamCaller = localIamUser(program.partition);
+    const throttle = options.throttle ?? true;
     const apis: LocalApi[] = [];
     for (const [i, api] of model.apis.entries()) {
       const handler = apiGatewayHandler({
         api,
+        access: new AccessControl({
+          api,
+          userPools: model.userPools,
+          signingKey,
+          iamUsers: [iamCaller],
+          region: program.region,
+          throttle,
+        }),
         functions: hosts,
         // A debugger may hold an invocation for as long as it likes.
         integrationTimeoutMs:
@@ -306,7 +406,13 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       }
       const urls = api.stages.map((s) => `http://127.0.0.1:${port}/${s.name}`);
       const docsUrls = (docsSite(api)?.paths ?? []).map((p) => `http://127.0.0.1:${port}${p}`);
-      apis.push({ name: api.name, id: api.id, urls, docsUrls });
+      const enforced = enforcedOn(api, throttle);
+      const apiKeys = [
+        ...new Set(
+          api.usagePlans.flatMap((p) => p.keys.filter((k) => k.enabled).map((k) => k.value)),
+        ),
+      ];
+      apis.push({ name: api.name, id: api.id, urls, docsUrls, apiKeys, enforced });
       let methods = 0;
       const count = (r: typeof api.root): void => {
         methods += r.methods.size;
@@ -316,6 +422,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       log(
         `REST API ${api.name}: ${methods} methods, stage${urls.length === 1 ? "" : "s"} ${urls.join(", ") || "(none)"}`,
       );
+      log(`REST API ${api.name} enforces: ${enforced.join("; ") || "nothing (open)"}`);
     }
     const firstApi = apis.find((a) => a.urls.length);
     const apiUrl = firstApi?.urls[0] ?? "";
@@ -345,6 +452,17 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
 
     let stopping: Promise<void> | undefined;
     return {
+      apiKeys: firstApi?.apiKeys ?? [],
+      iamCaller,
+      async issueToken(request = {}) {
+        const pool = request.pool ?? model.userPools[0];
+        if (!pool || !signingKey) {
+          throw new Error(
+            "The program's APIs trust no Cognito user pool: there is no token to issue",
+          );
+        }
+        return issueToken(signingKey, { ...request, pool });
+      },
       apiUrl,
       docsUrl,
       apis,

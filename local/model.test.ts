@@ -53,17 +53,24 @@ for (const stack of ["dev", "prod"]) {
       const api = model.apis[0]!;
       expect(api.apiKeySource).to.equal("HEADER");
       expect(api.gatewayResponses).to.have.keys("DEFAULT_4XX", "DEFAULT_5XX", "THROTTLED");
-      const keyed = stack === "prod";
+      // prod: a Cognito token and the API key on every method but preflights and the document.
+      const prod = stack === "prod";
+      const poolArn = prod ? String(model.userPools.find(() => true)?.arn) : undefined;
       const visit = (r: ResourceModel): void => {
         for (const m of r.methods.values()) {
-          const expected = keyed && m.httpMethod !== "OPTIONS";
-          expect(m.apiKeyRequired, `${m.httpMethod} ${r.path}`).to.equal(expected);
-          expect(m.security).to.deep.equal(expected ? [{ api_key: [] }] : []);
+          const open =
+            m.httpMethod === "OPTIONS" || (m.httpMethod === "GET" && r.path === "/openapi.json");
+          const guarded = prod && !open;
+          const where = `${m.httpMethod} ${r.path}`;
+          expect(m.apiKeyRequired, where).to.equal(guarded);
+          expect(m.authorization, where).to.equal(guarded ? "COGNITO_USER_POOLS" : "NONE");
+          expect(m.providerArns, where).to.deep.equal(guarded ? [poolArn] : []);
+          expect(m.security, where).to.deep.equal(guarded ? [{ cognito: [], api_key: [] }] : []);
         }
         r.children.forEach(visit);
       };
       visit(api.root);
-      if (keyed) expect(api.securitySchemes.api_key).to.include({ type: "apiKey", in: "header" });
+      if (prod) expect(api.securitySchemes.api_key).to.include({ type: "apiKey", in: "header" });
     });
 
     it("renders API Gateway's own errors in the declared shape, with the CORS headers", () => {
@@ -102,6 +109,7 @@ describe("gateway errors of an API that declares no gateway responses", () => {
         name: "a",
         root: { id: "r", path: "/", pathPart: "", children: [], methods: new Map() },
         stages: [],
+        usagePlans: [],
         binaryMediaTypes: [],
         apiKeySource: "HEADER",
         securitySchemes: {},

@@ -9,8 +9,11 @@ import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
+import { issuerOf, parseUserPoolArn } from "../components/auth";
+import type { LocalUserPool } from "./auth/issuer";
 import { reveal, type ProgramRun, type RecordedResource } from "./program";
 import { TABLE_TYPE } from "./tables";
+import type { Quota, ThrottleLimit } from "./throttle";
 
 export const FUNCTION_TYPE = "aws:lambda/function:Function";
 const REST_API = "aws:apigateway/restApi:RestApi";
@@ -20,6 +23,15 @@ const INTEGRATION = "aws:apigateway/integration:Integration";
 const STAGE = "aws:apigateway/stage:Stage";
 const GATEWAY_RESPONSE = "aws:apigateway/response:Response";
 const DEPLOYMENT = "aws:apigateway/deployment:Deployment";
+const METHOD_SETTINGS = "aws:apigateway/methodSettings:MethodSettings";
+const API_KEY = "aws:apigateway/apiKey:ApiKey";
+const USAGE_PLAN = "aws:apigateway/usagePlan:UsagePlan";
+const USAGE_PLAN_KEY = "aws:apigateway/usagePlanKey:UsagePlanKey";
+const AUTHORIZER = "aws:apigateway/authorizer:Authorizer";
+const USER_POOL = "aws:cognito/userPool:UserPool";
+const USER_POOL_CLIENT = "aws:cognito/userPoolClient:UserPoolClient";
+/** The app client of a user pool the program trusts but does not declare (given by ARN). */
+export const LOCAL_CLIENT_ID = "local-client";
 
 /** Types the local cloud turns into something running. */
 const EMULATED = new Set([
@@ -32,6 +44,16 @@ const EMULATED = new Set([
   STAGE,
   DEPLOYMENT,
   GATEWAY_RESPONSE,
+  METHOD_SETTINGS,
+  API_KEY,
+  USAGE_PLAN,
+  USAGE_PLAN_KEY,
+  AUTHORIZER,
+  USER_POOL,
+  USER_POOL_CLIENT,
+  // The pool's scopes and domain shape the tokens callers get; the local issuer mints those.
+  "aws:cognito/resourceServer:ResourceServer",
+  "aws:cognito/userPoolDomain:UserPoolDomain",
 ]);
 
 /** Why a type that is recorded but not emulated makes no difference locally (or does). */
@@ -39,10 +61,7 @@ const NOT_EMULATED_BECAUSE: [RegExp, string][] = [
   [/^aws:iam\//, "IAM is not enforced locally; the policy is checked by the unit tests"],
   [/^aws:lambda\/permission:/, "invoke permissions are not enforced locally"],
   [/^aws:cloudwatch\/logGroup:/, "function logs go to this terminal"],
-  [
-    /^aws:apigateway\/(methodSettings|usagePlan|usagePlanKey|apiKey|account):/,
-    "throttling, usage plans and API keys are not enforced locally",
-  ],
+  [/^aws:apigateway\/account:/, "the account's CloudWatch role has no local counterpart"],
   [/^aws:kms\//, "encryption at rest is not emulated"],
 ];
 
@@ -81,13 +100,18 @@ export interface MethodModel {
   httpMethod: string;
   /**
    * The operation's OpenAPI security requirements (body-defined APIs), e.g. `[{api_key: []}]`;
-   * for Method resources, `[{api_key: []}]` when `apiKeyRequired`. Not enforced locally yet.
+   * for Method resources, `[{api_key: []}]` when `apiKeyRequired`.
    */
   security: Record<string, string[]>[];
+  /** `COGNITO_USER_POOLS`: the method's OAuth scopes (any one suffices); empty: ID tokens. */
+  authorizationScopes: string[];
+  /** `COGNITO_USER_POOLS`: the user pools whose tokens the authorizer takes. */
+  providerArns: string[];
   /** The function an AWS_PROXY integration invokes; undefined for integrations not emulated. */
   functionName?: string;
   /** Set when the integration cannot be served locally, with the reason. */
   unsupported?: string;
+  /** `NONE`, `COGNITO_USER_POOLS`, `AWS_IAM` (or `CUSTOM`, not enforced). */
   authorization: string;
   apiKeyRequired: boolean;
 }
@@ -107,6 +131,27 @@ export interface StageModel {
   variables: Record<string, string> | null;
   /** The Deployment the stage serves (`requestContext.deploymentId`). */
   deploymentId: string;
+  /** Throttling from MethodSettings: `*\/*` for every method, and methods' own (`/items GET`). */
+  throttle: { default?: ThrottleLimit; methods: Record<string, ThrottleLimit> };
+}
+
+/** An API key and the usage plans it belongs to. */
+export interface ApiKeyModel {
+  id: string;
+  name: string;
+  value: string;
+  enabled: boolean;
+}
+
+/** A usage plan: the stages it covers, its throttle and quota per key, and its keys. */
+export interface UsagePlanModel {
+  id: string;
+  name: string;
+  /** Stage names of this API the plan covers, with per-method throttles (`/items GET`). */
+  stages: { name: string; methods: Record<string, ThrottleLimit> }[];
+  throttle?: ThrottleLimit;
+  quota?: Quota;
+  keys: ApiKeyModel[];
 }
 
 /** A gateway response (`x-amazon-apigateway-gateway-responses` or an `aws.apigateway.Response`). */
@@ -135,6 +180,8 @@ export interface RestApiModel {
   gatewayResponses: Record<string, GatewayResponseModel>;
   /** The OpenAPI body the API was defined with, when it was (parsed). */
   body?: Record<string, any>;
+  /** The usage plans covering a stage of this API. */
+  usagePlans: UsagePlanModel[];
 }
 
 export interface LocalModel {
@@ -142,6 +189,8 @@ export interface LocalModel {
   tables: TableModel[];
   functions: FunctionModel[];
   apis: RestApiModel[];
+  /** The Cognito user pools methods' authorizers trust, as the local issuer serves them. */
+  userPools: LocalUserPool[];
   /** One line per recorded type the local cloud does not emulate: `type ×n (reason)`. */
   notEmulated: string[];
   /** Things declared but served differently from AWS (e.g. an authorizer that is not enforced). */
@@ -269,7 +318,15 @@ export async function buildModel(
       fromBody(body, root, byInvokeArn, warnings);
     }
     // Resources and methods declared beside (or instead of) a body, as API Gateway merges them.
-    fromResources(ofApi(RESOURCE), ofApi(METHOD), ofApi(INTEGRATION), root, byInvokeArn, warnings);
+    fromResources(
+      ofApi(RESOURCE),
+      ofApi(METHOD),
+      ofApi(INTEGRATION),
+      ofApi(AUTHORIZER),
+      root,
+      byInvokeArn,
+      warnings,
+    );
 
     const gatewayResponses: Record<string, GatewayResponseModel> = {};
     for (const [type, r] of Object.entries<any>(
@@ -281,9 +338,13 @@ export async function buildModel(
       gatewayResponses[asString(r.inputs.responseType)] = gatewayResponse(r.inputs);
     }
 
+    const settings = ofApi(METHOD_SETTINGS);
     const stages = ofApi(STAGE).map((s) => ({
       name: asString(s.inputs.stageName),
       deploymentId: asString(s.inputs.deployment),
+      throttle: stageThrottle(
+        settings.filter((m) => asString(m.inputs.stageName) === asString(s.inputs.stageName)),
+      ),
       variables:
         s.inputs.variables && Object.keys(s.inputs.variables).length
           ? Object.fromEntries(
@@ -313,8 +374,10 @@ export async function buildModel(
       securitySchemes: body?.components?.securitySchemes ?? {},
       gatewayResponses,
       body,
+      usagePlans: usagePlansOf(run, api.id),
     });
   }
+  const userPools = userPoolsOf(run, apis);
 
   const counts = new Map<string, number>();
   for (const r of run.resources) {
@@ -328,7 +391,120 @@ export async function buildModel(
     return `${type} ×${n} (${reason})`;
   });
 
-  return { region: run.region, tables, functions, apis, notEmulated, warnings };
+  return { region: run.region, tables, functions, apis, userPools, notEmulated, warnings };
+}
+
+const limitOf = (rate: unknown, burst: unknown): ThrottleLimit | undefined => {
+  const r = Number(rate);
+  const b = Number(burst);
+  return Number.isFinite(r) &&
+    r >= 0 &&
+    Number.isFinite(b) &&
+    b >= 0 &&
+    (rate !== undefined || burst !== undefined)
+    ? { rate: r, burst: b }
+    : undefined;
+};
+
+/** `items/{id}/GET`, `~1items~1{id}/GET` or `*\/*` → `/items/{id} GET` (or "*"). */
+function methodKey(methodPath: string): string {
+  if (methodPath === "*/*") return "*";
+  const decoded = methodPath.replace(/~1/g, "/");
+  const slash = decoded.lastIndexOf("/");
+  const path = decoded.slice(0, slash).replace(/^\/*/, "/");
+  return `${path} ${decoded.slice(slash + 1).toUpperCase()}`;
+}
+
+function stageThrottle(settings: RecordedResource[]): StageModel["throttle"] {
+  const out: StageModel["throttle"] = { methods: {} };
+  for (const m of settings) {
+    const limit = limitOf(
+      m.inputs.settings?.throttlingRateLimit,
+      m.inputs.settings?.throttlingBurstLimit,
+    );
+    if (!limit) continue;
+    const key = methodKey(asString(m.inputs.methodPath));
+    if (key === "*") out.default = limit;
+    else out.methods[key] = limit;
+  }
+  return out;
+}
+
+function usagePlansOf(run: ProgramRun, apiId: string): UsagePlanModel[] {
+  const all = (type: string) =>
+    run.ofType(type).map((r) => ({ ...r, inputs: reveal(r.inputs), state: reveal(r.state) }));
+  const keys = all(API_KEY);
+  const links = all(USAGE_PLAN_KEY);
+  return all(USAGE_PLAN)
+    .filter((p) => (p.inputs.apiStages ?? []).some((s: any) => s?.apiId === apiId))
+    .map((p) => {
+      const quota = p.inputs.quotaSettings;
+      return {
+        id: p.id,
+        name: asString(p.inputs.name || p.name),
+        stages: (p.inputs.apiStages as any[])
+          .filter((s) => s?.apiId === apiId)
+          .map((s) => ({
+            name: asString(s.stage),
+            methods: Object.fromEntries(
+              (s.throttles ?? []).flatMap((t: any) => {
+                const limit = limitOf(t.rateLimit, t.burstLimit);
+                return limit ? [[methodKey(asString(t.path)), limit]] : [];
+              }),
+            ),
+          })),
+        throttle: limitOf(
+          p.inputs.throttleSettings?.rateLimit,
+          p.inputs.throttleSettings?.burstLimit,
+        ),
+        quota:
+          quota && Number(quota.limit) > 0
+            ? {
+                limit: Number(quota.limit),
+                period: quota.period,
+                offset: Number(quota.offset ?? 0),
+              }
+            : undefined,
+        keys: links
+          .filter(
+            (l) => l.inputs.usagePlanId === p.id && (l.inputs.keyType ?? "API_KEY") === "API_KEY",
+          )
+          .flatMap((l) => keys.filter((k) => k.id === l.inputs.keyId))
+          .map((k) => ({
+            id: k.id,
+            name: asString(k.inputs.name || k.name),
+            value: asString(k.inputs.value ?? k.state.value),
+            enabled: k.inputs.enabled !== false,
+          })),
+      };
+    });
+}
+
+/** The pools the program declares (with their app clients), and those its authorizers name. */
+function userPoolsOf(run: ProgramRun, apis: RestApiModel[]): LocalUserPool[] {
+  const clients = run.ofType(USER_POOL_CLIENT).map((c) => reveal(c.inputs));
+  const pools: LocalUserPool[] = run.ofType(USER_POOL).map((p) => ({
+    id: p.id,
+    arn: asString(reveal(p.state).arn),
+    issuer: issuerOf(run.region, p.id),
+    clientIds: run
+      .ofType(USER_POOL_CLIENT)
+      .filter((_, i) => clients[i]?.userPoolId === p.id)
+      .map((c) => c.id),
+  }));
+  const named = new Set<string>();
+  const visit = (r: ResourceModel): void => {
+    for (const m of r.methods.values()) m.providerArns.forEach((a) => named.add(a));
+    r.children.forEach(visit);
+  };
+  apis.forEach((a) => visit(a.root));
+  for (const arn of named) {
+    if (pools.some((p) => p.arn === arn)) continue;
+    // An existing pool, given by ARN: the local issuer stands in for it with one app client.
+    const { region, id } = parseUserPoolArn(arn);
+    pools.push({ id, arn, issuer: issuerOf(region, id), clientIds: [LOCAL_CLIENT_ID] });
+  }
+  return pools;
 }
 
 function gatewayResponse(r: any): GatewayResponseModel {
@@ -381,10 +557,9 @@ function integrationTarget(
 function addMethod(resource: ResourceModel, method: MethodModel, warnings: string[]): void {
   const where = `${method.httpMethod} ${resource.path}`;
   if (method.unsupported) warnings.push(`${where} answers 500: ${method.unsupported}`);
-  if (method.authorization !== "NONE") {
+  if (!["NONE", "COGNITO_USER_POOLS", "AWS_IAM"].includes(method.authorization)) {
     warnings.push(`${where}: ${method.authorization} authorization is not enforced locally`);
   }
-  if (method.apiKeyRequired) warnings.push(`${where}: API keys are not enforced locally`);
   resource.methods.set(method.httpMethod, method);
 }
 
@@ -410,15 +585,38 @@ function fromBody(
       if (!httpMethod) continue;
       const security: Record<string, string[]>[] = op?.security ?? [];
       const auth = op?.["x-amazon-apigateway-auth"]?.type;
+      // API Gateway applies the first requirement object: every scheme in it.
+      const requirement = security[0] ?? {};
+      let authorization = auth ? asString(auth).toUpperCase() : "NONE";
+      let authorizationScopes: string[] = [];
+      let providerArns: string[] = [];
+      let apiKeyRequired = false;
+      for (const [name, scopes] of Object.entries(requirement)) {
+        const scheme = schemes[name];
+        const authType = scheme?.["x-amazon-apigateway-authtype"];
+        if (authType === "cognito_user_pools") {
+          authorization = "COGNITO_USER_POOLS";
+          authorizationScopes = [...(scopes ?? [])];
+          providerArns = (scheme["x-amazon-apigateway-authorizer"]?.providerARNs ?? []).map(
+            asString,
+          );
+        } else if (authType === "awsSigv4") {
+          authorization = "AWS_IAM";
+        } else if (authType) {
+          authorization = "CUSTOM";
+        } else if (scheme?.type === "apiKey") {
+          apiKeyRequired = true;
+        }
+      }
       addMethod(
         resource,
         {
           httpMethod,
           security,
-          authorization: auth ? asString(auth).toUpperCase() : "NONE",
-          apiKeyRequired: security.some((req) =>
-            Object.keys(req).some((name) => schemes[name]?.type === "apiKey"),
-          ),
+          authorization,
+          authorizationScopes,
+          providerArns,
+          apiKeyRequired,
           ...integrationTarget(op?.["x-amazon-apigateway-integration"], byInvokeArn),
         },
         warnings,
@@ -432,6 +630,7 @@ function fromResources(
   records: RecordedResource[],
   methods: RecordedResource[],
   integrations: RecordedResource[],
+  authorizers: RecordedResource[],
   root: ResourceModel,
   byInvokeArn: Map<string, FunctionModel>,
   warnings: string[],
@@ -462,12 +661,15 @@ function fromResources(
         asString(i.inputs.httpMethod).toUpperCase() === httpMethod,
     );
     const apiKeyRequired = !!m.inputs.apiKeyRequired;
+    const authorizer = authorizers.find((a) => a.id === m.inputs.authorizerId);
     addMethod(
       resource,
       {
         httpMethod,
         security: apiKeyRequired ? [{ api_key: [] }] : [],
-        authorization: asString(m.inputs.authorization || "NONE"),
+        authorization: asString(m.inputs.authorization || "NONE").toUpperCase(),
+        authorizationScopes: (m.inputs.authorizationScopes ?? []).map(asString),
+        providerArns: (authorizer?.inputs.providerArns ?? []).map(asString),
         apiKeyRequired,
         ...integrationTarget(integration?.inputs, byInvokeArn),
       },

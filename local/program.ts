@@ -186,6 +186,17 @@ export class MockCloud implements pulumi.runtime.Mocks {
       .digest("hex")
       .slice(0, 7);
     if (args.type.startsWith("aws:apigateway/")) return suffix + "abc"; // API Gateway ids are short
+    // Cognito's formats: pools `<region>_<9 characters>`, app clients 26 lower-case characters.
+    if (args.type === "aws:cognito/userPool:UserPool") {
+      return `${this.region}_${crypto.createHash("sha1").update(args.name).digest("base64url").replace(/[-_]/g, "x").slice(0, 9)}`;
+    }
+    if (args.type === "aws:cognito/userPoolClient:UserPoolClient") {
+      return crypto
+        .createHash("sha1")
+        .update(args.type + args.name)
+        .digest("hex")
+        .slice(0, 26);
+    }
     return args.inputs?.name ?? `${args.name}-${suffix}`;
   }
 
@@ -235,6 +246,17 @@ export class MockCloud implements pulumi.runtime.Mocks {
         return {
           value: crypto.randomBytes(20).toString("hex"),
           arn: `${prefix}:apigateway:${r}::/apikeys/${id}`,
+        };
+      case "aws:cognito/userPool:UserPool":
+        return {
+          arn: `${prefix}:cognito-idp:${r}:${ACCOUNT_ID}:userpool/${id}`,
+          endpoint: `cognito-idp.${r}.${dns}/${id}`,
+        };
+      case "aws:cognito/resourceServer:ResourceServer":
+        return {
+          scopeIdentifiers: (inputs.scopes ?? []).map(
+            (scope: { scopeName: string }) => `${inputs.identifier}/${scope.scopeName}`,
+          ),
         };
       case "aws:sns/topic:Topic":
         return { name: id, arn: `${prefix}:sns:${r}:${ACCOUNT_ID}:${id}` };

@@ -185,6 +185,8 @@ describe("local cloud: events compared with captured API Gateway events", () => 
           authorization: "NONE",
           apiKeyRequired: false,
           security: [],
+          authorizationScopes: [],
+          providerArns: [],
         },
       ],
     ]),
@@ -194,10 +196,11 @@ describe("local cloud: events compared with captured API Gateway events", () => 
     id: "5h7pqvr9u4",
     name: "probe",
     root: { id: "root", path: "/", pathPart: "", children: [proxy], methods: new Map() },
-    stages: [{ name: "live", variables: null, deploymentId: "dep123" }],
+    stages: [{ name: "live", variables: null, deploymentId: "dep123", throttle: { methods: {} } }],
     binaryMediaTypes: [],
     apiKeySource: "HEADER",
     securitySchemes: {},
+    usagePlans: [],
     gatewayResponses: {},
   };
   const captured = capturedEvent("voker-apigwv1-request.json");

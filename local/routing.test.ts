@@ -39,6 +39,8 @@ function tree(paths: Record<string, string[]>): ResourceModel {
         authorization: "NONE",
         apiKeyRequired: false,
         security: [],
+        authorizationScopes: [],
+        providerArns: [],
       } satisfies MethodModel);
     }
   }

@@ -22,6 +22,7 @@ import {
   noIamWildcard,
   onlyAllowedManagedPolicies,
   productionTablesProtected,
+  productionWritesAuthenticated,
   resourcesAlarmed,
   stageThrottlingSet,
   tableEncryptedAndRecoverable,
@@ -319,6 +320,26 @@ describe("policy rules", function () {
         const [v] = apiNotOpenWithoutThrottling.check(view);
         expect(v?.urn, String(sourceArn)).to.equal(only(runs.dev!, permission).name);
       }
+    });
+  });
+
+  describe("production-writes-authenticated", () => {
+    it("passes prod (cognito) and dev (open, but not production data)", () => {
+      expect(productionWritesAuthenticated.check(stackView(runs.prod!))).to.deep.equal([]);
+      expect(productionWritesAuthenticated.check(stackView(runs.dev!))).to.deep.equal([]);
+    });
+
+    it("reports prod with auth none, even with its API key, and passes it with iam", async () => {
+      const open = await runProgram({
+        stack: "prod",
+        config: { "lambda-apigateway:auth": "none" },
+      });
+      const [v, ...more] = productionWritesAuthenticated.check(stackView(open));
+      expect(more).to.deep.equal([]);
+      expect(v?.urn).to.equal(only(open, "aws:apigateway/restApi:RestApi").name);
+      expect(v?.message).to.match(/POST.*PUT.*PATCH.*DELETE.*ANY|anonymous/);
+      const iam = await runProgram({ stack: "prod", config: { "lambda-apigateway:auth": "iam" } });
+      expect(productionWritesAuthenticated.check(stackView(iam))).to.deep.equal([]);
     });
   });
 

@@ -384,17 +384,69 @@ export function apiMethods(api: StackResource, resources: readonly StackResource
       const httpMethod = key === "x-amazon-apigateway-any-method" ? "ANY" : key.toUpperCase();
       if (!/^(ANY|GET|PUT|POST|DELETE|OPTIONS|HEAD|PATCH)$/.test(httpMethod)) continue;
       const requirements: Props[] = op?.security ?? [];
+      // API Gateway's own key scheme is `x-api-key` in a header; other apiKey-typed schemes are
+      // authorizers (Cognito, SigV4, Lambda) marked by x-amazon-apigateway-authtype.
+      const isKey = (name: string) =>
+        schemes[name]?.type === "apiKey" && !schemes[name]?.["x-amazon-apigateway-authtype"];
       const keyed =
-        requirements.length > 0 &&
-        requirements.every((req) =>
-          Object.keys(req).some((name) => schemes[name]?.type === "apiKey"),
-        );
-      const authorizer = op?.["x-amazon-apigateway-auth"]?.type ?? "NONE";
-      methods.push({ httpMethod, authorization: authorizer, apiKeyRequired: keyed });
+        requirements.length > 0 && requirements.every((req) => Object.keys(req).some(isKey));
+      const authTypes = requirements.map((req) =>
+        Object.keys(req)
+          .map((name) => AUTH_TYPES[schemes[name]?.["x-amazon-apigateway-authtype"]])
+          .find(Boolean),
+      );
+      const authorizer =
+        authTypes.length > 0 && authTypes.every(Boolean)
+          ? authTypes[0]!
+          : (op?.["x-amazon-apigateway-auth"]?.type ?? "NONE");
+      methods.push({
+        httpMethod,
+        authorization: String(authorizer).toUpperCase(),
+        apiKeyRequired: keyed,
+      });
     }
   }
   return methods;
 }
+
+/** API Gateway's `x-amazon-apigateway-authtype` values → the method's authorization type. */
+const AUTH_TYPES: Record<string, string> = {
+  cognito_user_pools: "COGNITO_USER_POOLS",
+  awsSigv4: "AWS_IAM",
+  custom: "CUSTOM",
+};
+
+const WRITE_METHODS = new Set(["POST", "PUT", "PATCH", "DELETE", "ANY"]);
+
+export const productionWritesAuthenticated: StackRule = {
+  name: "production-writes-authenticated",
+  description:
+    "In a stack whose tables are protected as production data, no REST method that can change " +
+    "data (POST, PUT, PATCH, DELETE, ANY) is open to anonymous callers: an API key identifies a " +
+    "usage plan, not a caller.",
+  check(resources) {
+    const production = resources.some(
+      (r) => r.type === TYPES.table && r.props.deletionProtectionEnabled === true,
+    );
+    if (!production) return [];
+    const violations: Violation[] = [];
+    for (const api of resources.filter((r) => r.type === TYPES.restApi)) {
+      const open = apiMethods(api, resources).filter(
+        (m) => WRITE_METHODS.has(String(m.httpMethod)) && (m.authorization ?? "NONE") === "NONE",
+      );
+      if (open.length) {
+        violations.push({
+          urn: api.urn,
+          message:
+            `${open.length} method(s) that can change production data take anonymous requests ` +
+            `(${[...new Set(open.map((m) => m.httpMethod))].join(", ")}): set ` +
+            "lambda-apigateway:auth to cognito or iam.",
+        });
+      }
+    }
+    return violations;
+  },
+};
 
 export const apiNotOpenWithoutThrottling: StackRule = {
   name: "api-not-open-without-throttling",
@@ -527,6 +579,7 @@ export const RESOURCE_RULES: readonly ResourceRule[] = [
 export const STACK_RULES: readonly StackRule[] = [
   stageThrottlingSet,
   apiNotOpenWithoutThrottling,
+  productionWritesAuthenticated,
   resourcesAlarmed,
   managedPoliciesOnTheirRoles,
 ];

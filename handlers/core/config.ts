@@ -15,6 +15,8 @@ export interface Config {
   /** Records table for Idempotency-Key; undefined when the deployment keeps none. */
   readonly idempotencyTableName?: string;
   readonly idempotencyTtlSeconds: number;
+  /** Who may call which method, as JSON (handlers/security.ts); read only for the served document. */
+  readonly apiSecurity?: string;
 }
 
 /** Defaults that fail a request on a dead database within ~2 s, well inside any Lambda timeout. */
@@ -54,6 +56,7 @@ export function readConfig(env: Record<string, string | undefined>): Config {
     ...(env[ENV.idempotencyTableName]
       ? { idempotencyTableName: env[ENV.idempotencyTableName] }
       : {}),
+    ...(env[ENV.apiSecurity] ? { apiSecurity: env[ENV.apiSecurity] } : {}),
     idempotencyTtlSeconds: positiveInt(
       env,
       ENV.idempotencyTtlSeconds,

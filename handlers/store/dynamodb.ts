@@ -26,7 +26,13 @@ import {
   type AttrValue,
 } from "../core/attributes";
 import { Num } from "../core/json";
-import { ConditionFailed, type Store } from "../core/store";
+import {
+  ConditionFailed,
+  type DeleteParams,
+  type PutParams,
+  type Store,
+  type UpdateParams,
+} from "../core/store";
 
 export interface DynamoDbStoreOptions {
   tableName: string;
@@ -132,6 +138,47 @@ const optionalResult = (map: Record<string, Native> | undefined) =>
   map ? fromNativeMap(map) : undefined;
 
 /**
+ * A write's parameters as lib-dynamodb takes them, on `TableName`: the item, key and expression
+ * values in its native form. The items store, the records store and TransactWriteItems all send
+ * writes through these.
+ */
+export function putInput<P extends PutParams>(TableName: string, p: P) {
+  return {
+    ...p,
+    TableName,
+    Item: toNativeMap(p.Item),
+    ExpressionAttributeValues: optionalMap(p.ExpressionAttributeValues),
+  };
+}
+
+export function updateInput<P extends UpdateParams>(TableName: string, p: P) {
+  const updates = p.AttributeUpdates
+    ? Object.fromEntries(
+        Object.entries(p.AttributeUpdates).map(([name, u]) => [
+          name,
+          { Action: u.Action, Value: u.Value === undefined ? undefined : toNative(u.Value) },
+        ]),
+      )
+    : undefined;
+  return {
+    ...p,
+    TableName,
+    Key: toNativeMap(p.Key),
+    AttributeUpdates: updates,
+    ExpressionAttributeValues: optionalMap(p.ExpressionAttributeValues),
+  };
+}
+
+export function deleteInput<P extends DeleteParams>(TableName: string, p: P) {
+  return {
+    ...p,
+    TableName,
+    Key: toNativeMap(p.Key),
+    ExpressionAttributeValues: optionalMap(p.ExpressionAttributeValues),
+  };
+}
+
+/**
  * Raw AttributeValue → core value. Only for the old item on a failed condition, which
  * lib-dynamodb leaves unconverted on the error.
  */
@@ -208,14 +255,7 @@ export function createDynamoDbStore(
   return {
     async put(p) {
       const out = await writes()
-        .send(
-          new PutCommand({
-            ...p,
-            TableName,
-            Item: toNativeMap(p.Item),
-            ExpressionAttributeValues: optionalMap(p.ExpressionAttributeValues),
-          }),
-        )
+        .send(new PutCommand(putInput(TableName, p)))
         .catch(conditionFailed);
       return { Attributes: optionalResult(out.Attributes) };
     },
@@ -224,37 +264,14 @@ export function createDynamoDbStore(
       return { Item: optionalResult(out.Item) };
     },
     async update(p) {
-      const updates = p.AttributeUpdates
-        ? Object.fromEntries(
-            Object.entries(p.AttributeUpdates).map(([name, u]) => [
-              name,
-              { Action: u.Action, Value: u.Value === undefined ? undefined : toNative(u.Value) },
-            ]),
-          )
-        : undefined;
       const out = await writes()
-        .send(
-          new UpdateCommand({
-            ...p,
-            TableName,
-            Key: toNativeMap(p.Key),
-            AttributeUpdates: updates,
-            ExpressionAttributeValues: optionalMap(p.ExpressionAttributeValues),
-          }),
-        )
+        .send(new UpdateCommand(updateInput(TableName, p)))
         .catch(conditionFailed);
       return { Attributes: optionalResult(out.Attributes) };
     },
     async delete(p) {
       const out = await writes()
-        .send(
-          new DeleteCommand({
-            ...p,
-            TableName,
-            Key: toNativeMap(p.Key),
-            ExpressionAttributeValues: optionalMap(p.ExpressionAttributeValues),
-          }),
-        )
+        .send(new DeleteCommand(deleteInput(TableName, p)))
         .catch(conditionFailed);
       return { Attributes: optionalResult(out.Attributes) };
     },

@@ -11,7 +11,14 @@ import {
   type TableRef,
   type TransactWrite,
 } from "../core/store";
-import { conditionFailed, fromAttributeMap, toNativeMap, type Clients } from "./dynamodb";
+import {
+  conditionFailed,
+  deleteInput,
+  fromAttributeMap,
+  putInput,
+  updateInput,
+  type Clients,
+} from "./dynamodb";
 
 export interface RecordStoreOptions {
   /** The items table. */
@@ -19,9 +26,6 @@ export interface RecordStoreOptions {
   /** The records table. */
   recordsTableName: string;
 }
-
-const optionalMap = (map: Parameters<typeof toNativeMap>[0] | undefined) =>
-  map ? toNativeMap(map) : undefined;
 
 /** TransactWriteItems' cancellation, with each write's reason and old item (when asked for). */
 function transactionCanceled(err: unknown): never {
@@ -54,64 +58,22 @@ export function createRecordStore(options: RecordStoreOptions, clients: Clients)
 
   const transactItem = (w: TransactWrite) => {
     const table = tables[w.table];
-    if ("put" in w) {
-      const p = w.put;
-      return {
-        Put: {
-          ...p,
-          TableName: table,
-          Item: toNativeMap(p.Item),
-          ExpressionAttributeValues: optionalMap(p.ExpressionAttributeValues),
-        },
-      };
-    }
-    if ("update" in w) {
-      const p = w.update;
-      return {
-        Update: {
-          ...p,
-          TableName: table,
-          Key: toNativeMap(p.Key),
-          ExpressionAttributeValues: optionalMap(p.ExpressionAttributeValues),
-        },
-      };
-    }
-    const p = w.delete;
-    return {
-      Delete: {
-        ...p,
-        TableName: table,
-        Key: toNativeMap(p.Key),
-        ExpressionAttributeValues: optionalMap(p.ExpressionAttributeValues),
-      },
-    };
+    if ("put" in w) return { Put: putInput(table, w.put) };
+    if ("update" in w) return { Update: updateInput(table, w.update) };
+    return { Delete: deleteInput(table, w.delete) };
   };
 
   return {
     async putRecord(p) {
       await clients
         .writes()
-        .send(
-          new PutCommand({
-            ...p,
-            TableName,
-            Item: toNativeMap(p.Item),
-            ExpressionAttributeValues: optionalMap(p.ExpressionAttributeValues),
-          }),
-        )
+        .send(new PutCommand(putInput(TableName, p)))
         .catch(conditionFailed);
     },
     async deleteRecord(p) {
       await clients
         .writes()
-        .send(
-          new DeleteCommand({
-            ...p,
-            TableName,
-            Key: toNativeMap(p.Key),
-            ExpressionAttributeValues: optionalMap(p.ExpressionAttributeValues),
-          }),
-        )
+        .send(new DeleteCommand(deleteInput(TableName, p)))
         .catch(conditionFailed);
     },
     async transact(writes) {

@@ -6,6 +6,7 @@
 import * as crypto from "node:crypto";
 import { expect } from "chai";
 import type { Schemas } from "../../client/index";
+import type { Authorize } from "./credentials";
 import { Api, expectError, expectJson, expectStatus, type ApiResponse } from "./http";
 
 export interface FlowTarget {
@@ -13,6 +14,8 @@ export interface FlowTarget {
   baseUrl: string;
   /** The configured table, sent as the tutorial's `tableName` when known. */
   tableName?: string;
+  /** Adds the target's credentials (token, API key, signature) to each request. */
+  authorize?: Authorize;
 }
 
 /** A fresh run id: time-ordered and unique enough for concurrent runs against one table. */
@@ -97,7 +100,7 @@ function flowSuites(getTarget: () => FlowTarget, runId: string, prefix: string):
   };
 
   before(function () {
-    api = new Api(getTarget().baseUrl);
+    api = new Api(getTarget().baseUrl, undefined, getTarget().authorize);
   });
 
   // Runs even when tests fail: first the ids we know, then a sweep for anything else we made.

@@ -9,6 +9,7 @@ import { expect } from "chai";
 import { Contract } from "../../client/contract";
 import { createApiClient, type ApiClient, type Schemas } from "../../client/index";
 import { buildOpenApiDocument } from "../../handlers/openapi";
+import type { Authorize } from "./credentials";
 
 export interface ApiResponse {
   status: number;
@@ -44,10 +45,13 @@ export class Api {
   constructor(
     readonly baseUrl: string,
     readonly contract: Contract = apiContract(),
+    /** The target's credentials, added to every request (typed or raw). */
+    private readonly authorize: Authorize = async (request) => request,
   ) {
     this.basePath = new URL(baseUrl).pathname.replace(/\/$/, "");
     this.client = createApiClient(baseUrl, {
-      fetch: (request) => fetch(request, { signal: AbortSignal.timeout(TIMEOUT_MS) }),
+      fetch: async (request) =>
+        fetch(await this.authorize(request), { signal: AbortSignal.timeout(TIMEOUT_MS) }),
     });
     this.client.use({
       onResponse: async ({ request, response }) => {
@@ -86,12 +90,8 @@ export class Api {
       body = typeof options.body === "string" ? options.body : JSON.stringify(options.body);
       headers["content-type"] ??= "application/json";
     }
-    const response = await fetch(this.url(path), {
-      method,
-      headers,
-      body,
-      signal: AbortSignal.timeout(TIMEOUT_MS),
-    });
+    const request = await this.authorize(new Request(this.url(path), { method, headers, body }));
+    const response = await fetch(request, { signal: AbortSignal.timeout(TIMEOUT_MS) });
     const text = await response.text();
     this.check(method, this.url(path), response.status, response.headers, text);
     return { status: response.status, headers: response.headers, text, body: parse(text) };

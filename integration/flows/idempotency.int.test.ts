@@ -2,7 +2,7 @@
  * The Idempotency-Key contract over HTTP, through the local cloud running the real program (its
  * gateway, function workers, and both tables in DynamoDB Local), for both APIs.
  */
-import { GetCommand, ScanCommand } from "@aws-sdk/lib-dynamodb";
+import { ScanCommand } from "@aws-sdk/lib-dynamodb";
 import { expect } from "chai";
 import {
   IDEMPOTENCY_KEY_HEADER,
@@ -11,6 +11,7 @@ import {
 } from "../../handlers/idempotency";
 import {
   errorOf,
+  recordOf,
   scanAll,
   startTarget,
   uniqueId,
@@ -176,15 +177,7 @@ describe("Idempotency-Key over HTTP through the local cloud (dev stack)", functi
         expect([first.status, first.json]).to.deep.equal([200, {}]);
         expectReplayOf(await send("POST", M, key, body), first);
         expect(await itemOf(id)).to.deep.equal(after);
-        const stored = (
-          await target.ddb.send(
-            new GetCommand({
-              TableName: target.facts.recordsTableName,
-              Key: { [IDEMPOTENCY_RECORD.key.name]: key },
-              ConsistentRead: true,
-            }),
-          )
-        ).Item;
+        const stored = await recordOf(target, key);
         expect(stored?.state).to.equal("COMPLETED");
       }
     });

@@ -19,12 +19,21 @@ export const ENV = {
   apiUrl: "API_URL",
   /** "1" prints the targets' progress (container start, pulumi up) to stderr. */
   verbose: "INTEGRATION_VERBOSE",
+  /** Stack target: a Cognito token (`Authorization: Bearer`), for a cognito stack. */
+  token: "API_TOKEN",
+  /** Stack target: the usage plan's API key (`x-api-key`), for a keyed stack. */
+  apiKey: "API_KEY",
+  /** Stack target: "iam" signs every request with the caller's AWS credentials (SigV4). */
+  auth: "API_AUTH",
 } as const;
 
 export function targetOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): TargetOptions {
   return {
     stack: env[ENV.stack] || undefined,
     apiUrl: env[ENV.apiUrl] || undefined,
+    token: env[ENV.token] || undefined,
+    apiKey: env[ENV.apiKey] || undefined,
+    auth: env[ENV.auth] === "iam" ? "iam" : undefined,
     log:
       env[ENV.verbose] === "1" ? (line) => process.stderr.write(`${line.trimEnd()}\n`) : undefined,
   };
@@ -41,13 +50,14 @@ export const START_TIMEOUT_MS: Record<TargetName, number> = {
   stack: 60_000,
 };
 
-export function targetSuite(name: TargetName): void {
-  describe(`CRUD flow against the ${name} target`, function () {
+export function targetSuite(name: TargetName, overrides: Partial<TargetOptions> = {}): void {
+  const label = overrides.stack ? ` (stack ${overrides.stack})` : "";
+  describe(`CRUD flow against the ${name} target${label}`, function () {
     let started: StartedTarget | undefined;
 
     before(async function () {
       this.timeout(START_TIMEOUT_MS[name]);
-      const target = await loadTarget(name, targetOptionsFromEnv());
+      const target = await loadTarget(name, { ...targetOptionsFromEnv(), ...overrides });
       const reason = await target.skipReason();
       if (reason) {
         // Chosen explicitly (a CI step, a promotion gate): not running is a failure, not a pass.

@@ -7,15 +7,11 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { expect } from "chai";
-import {
-  IDEMPOTENCY_KEY_HEADER,
-  IDEMPOTENCY_RECORD,
-  IDEMPOTENT_REPLAYED_HEADER,
-} from "../../handlers/idempotency";
+import { IDEMPOTENCY_KEY_HEADER, IDEMPOTENT_REPLAYED_HEADER } from "../../handlers/idempotency";
 import {
   errorOf,
+  recordOf,
   scanAll,
   sdkTimeoutBudgetMs,
   startTarget,
@@ -347,16 +343,7 @@ describe("hardening: function crash or timeout mid-write (fault fixture)", funct
       [IDEMPOTENCY_KEY_HEADER]: key,
       ...(fault ? { "x-fault": fault } : {}),
     });
-    const recordOf = async (key: string) =>
-      (
-        await target.ddb.send(
-          new GetCommand({
-            TableName: target.facts.recordsTableName,
-            Key: { [IDEMPOTENCY_RECORD.key.name]: key },
-            ConsistentRead: true,
-          }),
-        )
-      ).Item;
+    const recordOfKey = (key: string) => recordOf(target, key);
     const itemOf = async (id: string) => (await scanAll(target)).find((i) => i.id === id);
 
     /** Retries as a client told 409 + Retry-After would, until an answer that is not 409. */
@@ -387,11 +374,11 @@ describe("hardening: function crash or timeout mid-write (fault fixture)", funct
         // Gateway's own integration timeout).
         expect(reply.status, reply.text).to.equal(502);
         expect(await itemOf(id), "no item").to.equal(undefined);
-        expect((await recordOf(key))?.state, "only the dead run's lock").to.equal("IN_PROGRESS");
+        expect((await recordOfKey(key))?.state, "only the dead run's lock").to.equal("IN_PROGRESS");
         const { reply: retried } = await retryPastLease("POST", "/items", body, key);
         expect([retried.status, retried.headers[REPLAYED]]).to.deep.equal([201, undefined]);
         expect(await itemOf(id)).to.deep.equal({ ...body, version: 1 });
-        expect((await recordOf(key))?.state).to.equal("COMPLETED");
+        expect((await recordOfKey(key))?.state).to.equal("COMPLETED");
         const again = await target.call("POST", "/items", { body, headers: keyHeader(key) });
         expect([again.status, again.headers[REPLAYED], again.text]).to.deep.equal([
           201,
@@ -409,7 +396,7 @@ describe("hardening: function crash or timeout mid-write (fault fixture)", funct
         headers: keyHeader(key, "crash-mid-write"),
       });
       expect(reply.status).to.equal(502);
-      expect(await recordOf(key)).to.equal(undefined);
+      expect(await recordOfKey(key)).to.equal(undefined);
       const retried = await target.call("POST", "/items", {
         body: { id },
         headers: keyHeader(key),
@@ -437,7 +424,7 @@ describe("hardening: function crash or timeout mid-write (fault fixture)", funct
         const reply = await target.call("POST", M, { body: add, headers: keyHeader(key, fault) });
         expect(reply.status, "a function error, crash or timeout").to.equal(502);
         expect(await itemOf(id)).to.deep.equal({ id, n: 6 });
-        expect((await recordOf(key))?.state).to.equal("COMPLETED");
+        expect((await recordOfKey(key))?.state).to.equal("COMPLETED");
         const retried = await target.call("POST", M, { body: add, headers: keyHeader(key) });
         expect([retried.status, retried.headers[REPLAYED], retried.json]).to.deep.equal([
           200,

@@ -5,9 +5,10 @@
  */
 import * as http from "node:http";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { DynamoDBDocumentClient, ScanCommand } from "@aws-sdk/lib-dynamodb";
+import { DynamoDBDocumentClient, GetCommand, ScanCommand } from "@aws-sdk/lib-dynamodb";
 import { expect } from "chai";
 import { ENV } from "../../handlers/env";
+import { IDEMPOTENCY_RECORD } from "../../handlers/idempotency";
 import { startLocalCloud } from "../../local";
 
 export type LocalCloud = Awaited<ReturnType<typeof startLocalCloud>>;
@@ -77,11 +78,23 @@ export interface Target {
   ddb: DynamoDBDocumentClient;
   /** Sends one request to `apiUrl + path`. */
   call(method: string, path: string, options?: CallOptions): Promise<Reply>;
+  /** The keep-alive agent `call` uses. */
+  agent: http.Agent;
   stop(): Promise<void>;
 }
 
+/**
+ * A local cloud for a hardening suite. Throttling is off unless asked for: the suites drive the
+ * function with bursts far above a stack's stage limits on purpose (local/access.int.test.ts
+ * tests the throttling itself).
+ */
 export async function startTarget(options: LocalCloudOptions = {}): Promise<Target> {
-  const cloud = await startLocalCloud({ port: 0, log: () => undefined, ...options });
+  const cloud = await startLocalCloud({
+    port: 0,
+    log: () => undefined,
+    throttle: false,
+    ...options,
+  });
   try {
     const facts = programFacts(cloud);
     const ddb = DynamoDBDocumentClient.from(
@@ -98,6 +111,7 @@ export async function startTarget(options: LocalCloudOptions = {}): Promise<Targ
       facts,
       ddb,
       call: (method, path, opts) => call(cloud.apiUrl, method, path, { agent, ...opts }),
+      agent,
       stop: async () => {
         agent.destroy();
         ddb.destroy();
@@ -222,6 +236,21 @@ export async function scanAll(
     if (!startKey) break;
   }
   return items.sort((a, b) => String(a[hashKey]).localeCompare(String(b[hashKey])));
+}
+
+/** The Idempotency-Key record of `key`, read consistently from the records table. */
+export async function recordOf(
+  target: Pick<Target, "ddb" | "facts">,
+  key: string,
+): Promise<Record<string, unknown> | undefined> {
+  const out = await target.ddb.send(
+    new GetCommand({
+      TableName: target.facts.recordsTableName,
+      Key: { [IDEMPOTENCY_RECORD.key.name]: key },
+      ConsistentRead: true,
+    }),
+  );
+  return out.Item;
 }
 
 /** A fresh id per run, so suites never depend on each other's leftovers. */

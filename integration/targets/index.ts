@@ -6,6 +6,8 @@
  * Targets are loaded lazily: the LocalStack target pulls in testcontainers and the Automation API,
  * the local one the local cloud, and a run needs only one of them.
  */
+import { authorizeWith, type Authorize } from "../flows/credentials";
+
 export const TARGET_NAMES = ["local", "localstack", "stack"] as const;
 export type TargetName = (typeof TARGET_NAMES)[number];
 
@@ -23,9 +25,17 @@ export interface TargetOptions {
   apiUrl?: string;
   /** Progress lines (deploys take minutes); silent by default. */
   log?: (line: string) => void;
+  /** Stack target: a Cognito token for a cognito stack (`API_TOKEN`). */
+  token?: string;
+  /** Stack target: the usage plan's API key (`API_KEY`). */
+  apiKey?: string;
+  /** Stack target: `iam` signs requests with the caller's AWS credentials (`API_AUTH=iam`). */
+  auth?: "iam";
 }
 
 export interface StartedTarget {
+  /** Adds the credentials the target's stack asks for (token, API key, signature) to a request. */
+  readonly authorize?: Authorize;
   /** Invoke URL including the stage, without a trailing slash: requests go to `${baseUrl}/items`. */
   readonly baseUrl: string;
   /** The table the function serves, when the target knows it (the tutorial's `tableName`). */
@@ -105,12 +115,30 @@ export class LocalTarget implements Target {
       stack: this.options.stack ?? "dev",
       port: 0,
       log: this.options.log,
+      // The flow checks CRUD semantics; throttling has tests of its own (local/access.int.test.ts).
+      throttle: false,
     });
-    const tableName = cloud.program.outputs.tableName;
-    return {
-      baseUrl: cloud.apiUrl.replace(/\/+$/, ""),
-      tableName: typeof tableName === "string" ? tableName : undefined,
-      stop: () => cloud.stop(),
-    };
+    try {
+      const tableName = cloud.program.outputs.tableName;
+      const auth = cloud.program.outputs.auth;
+      return {
+        baseUrl: cloud.apiUrl.replace(/\/+$/, ""),
+        tableName: typeof tableName === "string" ? tableName : undefined,
+        // What a caller of this stack holds: a token of its pool, its API key, or IAM credentials.
+        authorize: authorizeWith({
+          token:
+            cloud.model.userPools.length > 0
+              ? await cloud.issueToken({ lifetimeSeconds: 3600 })
+              : undefined,
+          apiKey: cloud.apiKeys[0],
+          sigv4:
+            auth === "iam" ? { region: cloud.region, credentials: cloud.iamCaller } : undefined,
+        }),
+        stop: () => cloud.stop(),
+      };
+    } catch (err) {
+      await cloud.stop();
+      throw err;
+    }
   }
 }

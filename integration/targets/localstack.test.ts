@@ -136,6 +136,7 @@ describe("LocalStack target: pure parts", function () {
     const prod = readRawStackConfig(PROJECT_DIR, "prod");
     expect(prod["lambda-apigateway:production"], "prod protects its table").to.equal(true);
     expect(prod["lambda-apigateway:apiKeyRequired"], "prod requires a key").to.equal(true);
+    expect(prod["lambda-apigateway:auth"], "prod takes Cognito tokens").to.equal("cognito");
     const { config, changes } = throwawayStackConfig(
       { ...prod, "lambda-apigateway:kmsKeyArn": "arn:aws:kms:us-east-1:123456789012:key/k" },
       ENDPOINT,
@@ -144,11 +145,13 @@ describe("LocalStack target: pure parts", function () {
     expect(config["lambda-apigateway:production"]).to.equal(false);
     expect(config["lambda-apigateway:apiKeyRequired"]).to.equal(false);
     expect(config["lambda-apigateway:kmsKeyArn"]).to.equal("");
-    expect(changes).to.have.length(3);
+    expect(config["lambda-apigateway:auth"]).to.equal("none");
+    expect(changes).to.have.length(4);
     expect(changes.join("\n"))
       .to.include("lambda-apigateway:production: true → false, because")
       .and.include("destroy")
-      .and.include("API keys");
+      .and.include("API keys")
+      .and.include(`lambda-apigateway:auth: "cognito" → "none", because`);
     // dev already is a throwaway-shaped stack: nothing to say.
     expect(
       throwawayStackConfig(readRawStackConfig(PROJECT_DIR, "dev"), ENDPOINT, []).changes,

@@ -135,6 +135,11 @@ export const THROWAWAY_OVERRIDES: readonly { key: string; value: unknown; why: s
     why: "LocalStack checks API keys and the CRUD flow sends none",
   },
   {
+    key: "lambda-apigateway:auth",
+    value: "none",
+    why: "Cognito is not in LocalStack's free image and LocalStack does not check SigV4 on APIs; the local cloud tests the authorizers",
+  },
+  {
     key: "lambda-apigateway:kmsKeyArn",
     value: "",
     why: "a customer KMS key of a real account does not exist in LocalStack",

@@ -7,6 +7,7 @@
 import { PROJECT_DIR } from "../../local/program";
 import { skipLine, type Requirement, type StartedTarget, type Target, type TargetOptions } from ".";
 import { PULUMI_MISSING, pulumiAvailable } from "./localstack";
+import { authorizeWith, regionOfApiUrl, type Credentials } from "../flows/credentials";
 
 /** Where the deployed API's URL comes from. */
 export type StackSource =
@@ -100,7 +101,7 @@ export class DeployedStackTarget implements Target {
   private readonly source: StackSource;
 
   constructor(
-    options: TargetOptions,
+    private readonly options: TargetOptions,
     private readonly probes: StackProbes = { pulumi: pulumiAvailable, loggedIn: backendLoggedIn },
   ) {
     this.source = resolveStackSource(options);
@@ -119,12 +120,36 @@ export class DeployedStackTarget implements Target {
     const source = this.source;
     if (source.kind === "missing") throw new Error(source.message);
     const stop = async (): Promise<void> => undefined; // a deployed stack outlives the test
-    if (source.kind === "url") return { baseUrl: source.url, stop };
+    if (source.kind === "url") {
+      return { baseUrl: source.url, authorize: await this.authorize(source.url), stop };
+    }
     const { LocalWorkspace } = await import("@pulumi/pulumi/automation");
     const stack = await LocalWorkspace.selectStack({
       stackName: source.stack,
       workDir: PROJECT_DIR,
     });
-    return { ...targetFromOutputs(source.stack, await stack.outputs()), stop };
+    const outputs = await stack.outputs();
+    const target = targetFromOutputs(source.stack, outputs);
+    const auth = outputs.auth?.value === "iam" ? "iam" : this.options.auth;
+    return { ...target, authorize: await this.authorize(target.baseUrl, auth), stop };
+  }
+
+  /**
+   * The caller's credentials: `API_TOKEN` and `API_KEY` as headers, and for an iam stack a SigV4
+   * signature with the AWS credentials the SDK finds (environment, profile, SSO, role).
+   */
+  private async authorize(baseUrl: string, auth = this.options.auth) {
+    let sigv4: Credentials["sigv4"];
+    if (auth === "iam") {
+      const region = regionOfApiUrl(baseUrl) ?? process.env["AWS_REGION"];
+      if (!region) {
+        throw new Error(
+          `Cannot tell the region of ${baseUrl} to sign requests for: set AWS_REGION`,
+        );
+      }
+      const { defaultProvider } = await import("@aws-sdk/credential-provider-node");
+      sigv4 = { region, credentials: defaultProvider() };
+    }
+    return authorizeWith({ token: this.options.token, apiKey: this.options.apiKey, sigv4 });
   }
 }

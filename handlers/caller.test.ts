@@ -1,0 +1,45 @@
+/**
+ * The caller the handler logs, read from captured API Gateway events (local/fixtures/events):
+ * a Cognito authorizer's claims, an IAM caller's identity, and nothing for an anonymous one.
+ */
+import { expect } from "chai";
+import { capturedEvent } from "../local/fixtures/events";
+import { callerOf } from "./crud";
+
+describe("handler: the caller in the request line", () => {
+  it("a Cognito ID token: sub, user name, app client", () => {
+    expect(callerOf(capturedEvent("powertools-apigw-rest-cognito.json"))).to.deep.equal({
+      sub: "d2f50444-0041-7036-aea2-a955fca33d37",
+      username: "aamorosi",
+      clientId: "3nkoep4151b7umeggnottc30u9",
+      tokenUse: "id",
+    });
+  });
+
+  it("a Cognito access token: username and client_id", () => {
+    const event = capturedEvent("powertools-apigw-rest-cognito.json");
+    event.requestContext.authorizer = {
+      claims: { sub: "s", username: "u", client_id: "c", token_use: "access", scope: "items/read" },
+    };
+    expect(callerOf(event)).to.deep.equal({
+      sub: "s",
+      username: "u",
+      clientId: "c",
+      tokenUse: "access",
+    });
+  });
+
+  it("an IAM caller: user ARN, account, caller and access key", () => {
+    expect(callerOf(capturedEvent("powertools-apigw-rest-iam.json"))).to.deep.equal({
+      userArn: "arn:aws:sts::123456789012:assumed-role/Admin/aamorosi",
+      accountId: "123456789012",
+      caller: "ABCAXZWZ5ZDPNIH6C6ODK:aamorosi",
+      accessKey: "ABCAXZWZ5ZDPIFV7JHWH",
+    });
+  });
+
+  it("nobody, for an API without authorization", () => {
+    expect(callerOf(capturedEvent("powertools-apigw-rest-no-auth.json"))).to.equal(undefined);
+    expect(callerOf(capturedEvent("voker-apigwv1-request.json"))).to.equal(undefined);
+  });
+});
