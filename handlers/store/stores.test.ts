@@ -513,6 +513,7 @@ describe("store/records: the RecordStore", () => {
                 ExpressionAttributeNames: { "#n": "n" },
                 ExpressionAttributeValues: { ":n": new NumberValue("1") },
                 TableName: "items-table",
+                AttributeUpdates: undefined,
               },
             },
             {
