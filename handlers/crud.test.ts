@@ -453,6 +453,20 @@ describe("crud adapter: handler", () => {
     expect(off.mem.calls).to.have.length(1);
   });
 
+  it("logs the caller API Gateway names beside the method, and no caller key for anonymous ones", async () => {
+    const { crud } = load();
+    const signedIn = ping();
+    signedIn.requestContext = {
+      ...signedIn.requestContext,
+      authorizer: { claims: { sub: "user-1", token_use: "id" } },
+    };
+    const named = await invoke(crud, signedIn);
+    expect(named.lines[0]).to.include({ method: "POST", resource: "/DynamoDBManager" });
+    expect(named.lines[0]!["caller"]).to.deep.equal({ sub: "user-1", tokenUse: "id" });
+    const anonymous = await invoke(crud, ping());
+    expect(anonymous.lines[0]).to.not.have.property("caller");
+  });
+
   it("logs a 4xx as INFO with the error's name and code, never its message", async () => {
     const { crud } = load();
     const got = await invoke(crud, event({ pathParameters: { id: "missing" } }));

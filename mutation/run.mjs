@@ -42,6 +42,8 @@ let failed = false;
 for (const run of summaryOnly ? [] : selected) {
   const config = path.join("mutation", `${run}.config.mjs`);
   console.log(`\n=== stryker run ${config} ${strykerArgs.join(" ")}`);
+  // A failed run must not leave the last run's scores to be read as this one's.
+  fs.rmSync(path.join(ROOT, "reports", "mutation", `${run}.json`), { force: true });
   const started = Date.now();
   const result = spawnSync(process.execPath, [stryker, "run", config, ...strykerArgs], {
     cwd: ROOT,

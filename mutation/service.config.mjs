@@ -15,6 +15,9 @@ export default {
       "handlers/service.test.ts",
       "handlers/crud.test.ts",
       "handlers/metrics.test.ts",
+      // The caller the adapter logs, read from captured Cognito and IAM events.
+      "handlers/caller.test.ts",
+      "handlers/security.test.ts",
       // The published Idempotency-Key pattern agrees with the keys the handler takes.
       "handlers/core/idempotency.test.ts",
     ],
@@ -27,5 +30,6 @@ export default {
     "handlers/log.ts",
     "handlers/idempotency.ts",
     "handlers/routes.ts",
+    "handlers/security.ts",
   ],
 };

@@ -81,6 +81,12 @@ describe("core/config: both sides of each rule", () => {
     );
   });
 
+  it("passes the stack's security through as it is set, and none when it is empty", () => {
+    const security = '{"auth":"iam","apiKey":false}';
+    expect(readConfig({ ...base, [ENV.apiSecurity]: security }).apiSecurity).to.equal(security);
+    expect(readConfig({ ...base, [ENV.apiSecurity]: "" })).to.not.have.property("apiSecurity");
+  });
+
   it("keeps no records table when the variable is empty", () => {
     expect(readConfig({ ...base, [ENV.idempotencyTableName]: "" })).to.not.have.property(
       "idempotencyTableName",
