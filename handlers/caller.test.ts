@@ -38,6 +38,32 @@ describe("handler: the caller in the request line", () => {
     });
   });
 
+  it("leaves out claims that are not non-empty strings, and falls back to aud and username", () => {
+    const event = capturedEvent("powertools-apigw-rest-cognito.json");
+    event.requestContext.authorizer = {
+      claims: { sub: 42, "cognito:username": "", username: "plain", aud: "app", token_use: "id" },
+    };
+    expect(callerOf(event)).to.deep.equal({ username: "plain", clientId: "app", tokenUse: "id" });
+  });
+
+  it("an IAM caller when the claims are null or name nobody; empty identity fields left out", () => {
+    const iam = capturedEvent("powertools-apigw-rest-iam.json");
+    iam.requestContext.identity = {
+      ...iam.requestContext.identity,
+      userArn: "arn:aws:iam::111122223333:user/ci",
+      accountId: "",
+      caller: null,
+      accessKey: "AKIDEXAMPLE",
+    };
+    for (const authorizer of [{ claims: null }, { claims: {} }, { claims: { sub: "" } }]) {
+      iam.requestContext.authorizer = authorizer as never;
+      expect(callerOf(iam)).to.deep.equal({
+        userArn: "arn:aws:iam::111122223333:user/ci",
+        accessKey: "AKIDEXAMPLE",
+      });
+    }
+  });
+
   it("nobody, for an API without authorization", () => {
     expect(callerOf(capturedEvent("powertools-apigw-rest-no-auth.json"))).to.equal(undefined);
     expect(callerOf(capturedEvent("voker-apigwv1-request.json"))).to.equal(undefined);

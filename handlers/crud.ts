@@ -31,9 +31,23 @@ const metricsNamespace = process.env[ENV.metricsNamespace] ?? DEFAULT_METRICS_NA
 let records: Promise<RecordStore> | undefined;
 let clients: import("./store/dynamodb").Clients | undefined;
 
+/**
+ * The DynamoDB stores' modules, each loaded by the first request that needs it. Unit tests load
+ * in-memory stand-ins here instead (handlers/crud.test.ts).
+ */
+export const storeModules: {
+  dynamoDb(): Promise<
+    Pick<typeof import("./store/dynamodb"), "createClients" | "createDynamoDbStore">
+  >;
+  records(): Promise<Pick<typeof import("./store/records"), "createRecordStore">>;
+} = {
+  dynamoDb: () => import("./store/dynamodb"),
+  records: () => import("./store/records"),
+};
+
 /** The container's DynamoDB clients, shared by both stores. */
 async function dynamoDb(cfg: Config) {
-  const m = await import("./store/dynamodb");
+  const m = await storeModules.dynamoDb();
   clients ??= m.createClients({
     timeoutMs: cfg.dynamoDbTimeoutMs,
     maxAttempts: cfg.dynamoDbMaxAttempts,
@@ -59,7 +73,7 @@ function getStore(cfg: Config): Promise<Store> {
 
 /** Loaded by the first request with an Idempotency-Key; the others never pay for it. */
 function getRecordStore(cfg: Config, recordsTableName: string): Promise<RecordStore> {
-  records ??= Promise.all([dynamoDb(cfg), import("./store/records")]).then(([{ clients }, m]) =>
+  records ??= Promise.all([dynamoDb(cfg), storeModules.records()]).then(([{ clients }, m]) =>
     m.createRecordStore({ tableName: cfg.tableName, recordsTableName }, clients),
   );
   records.catch(() => (records = undefined));

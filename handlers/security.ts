@@ -97,7 +97,8 @@ export function securityRequirement(
   return Object.keys(requirement).length ? [requirement] : undefined;
 }
 
-const HTTP_METHODS = ["get", "put", "post", "delete", "options", "head", "patch"];
+/** The methods a path item may protect; its preflight (`options`) is copied as it is: always open. */
+const PROTECTABLE_METHODS = ["get", "put", "post", "delete", "head", "patch"];
 
 /** API Gateway's refusals a protected operation may answer, in the error shape. */
 function refusals(security: ApiSecurity): Record<string, OpenAPIV3.ResponseObject> {
@@ -128,7 +129,7 @@ export function withSecurity<D extends OpenAPIV3.Document>(document: D, security
   const paths: Record<string, unknown> = {};
   for (const [path, item] of Object.entries(document.paths)) {
     const out: Record<string, unknown> = { ...item };
-    for (const method of HTTP_METHODS) {
+    for (const method of PROTECTABLE_METHODS) {
       const operation = (item as Record<string, unknown> | undefined)?.[method];
       if (!operation) continue;
       const requirement = securityRequirement(security, method.toUpperCase(), path);
@@ -137,11 +138,8 @@ export function withSecurity<D extends OpenAPIV3.Document>(document: D, security
         continue;
       }
       const op = operation as OpenAPIV3.OperationObject;
-      const responses = Object.fromEntries(
-        Object.entries({ ...op.responses, ...refusals(security) }).sort(([a], [b]) =>
-          a.localeCompare(b),
-        ),
-      );
+      // Status codes are integer-like keys: JavaScript keeps them in ascending order.
+      const responses = { ...op.responses, ...refusals(security) };
       out[method] = { ...op, security: requirement, responses };
     }
     paths[path] = out;

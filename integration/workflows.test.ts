@@ -54,6 +54,7 @@ export const NODE24_MAJORS: Record<string, number> = {
   "actions/cache": 5,
   "aws-actions/configure-aws-credentials": 6,
   "pulumi/actions": 7,
+  "actions/upload-artifact": 6,
 };
 
 const POLICY_DIR = path.join(PROJECT_DIR, "policy");
@@ -372,6 +373,22 @@ describe("CI/CD workflows (.github/workflows)", function () {
       expect(envName(prod)).to.equal("production");
       expect(wf().concurrency).to.deep.include({ "cancel-in-progress": false });
     });
+  });
+
+  it("runs the mutation tests weekly and on demand, keeping the reports even when they fail", function () {
+    const wf = workflows.get("mutation.yml");
+    expect(wf, "mutation.yml").not.to.equal(undefined);
+    expect(wf!.on).to.have.property("schedule");
+    expect(wf!.on).to.have.property("workflow_dispatch");
+    const steps = Object.values(wf!.jobs!).flatMap((j) => j.steps ?? []);
+    const run = steps.findIndex((s) =>
+      npmCalls(s.run ?? "").some((c) => c.script === "test:mutation"),
+    );
+    const upload = steps.findIndex((s) => !!s.uses?.startsWith("actions/upload-artifact@"));
+    expect(run, "npm run test:mutation").to.be.at.least(0);
+    expect(upload, "an upload after it").to.be.greaterThan(run);
+    expect((steps[upload] as Step & { if?: string }).if).to.equal("always()");
+    expect(steps[upload]!.with?.path).to.equal("reports/mutation/");
   });
 
   it("the LocalStack workflow chooses its target explicitly, so it fails rather than skips", function () {

@@ -45,3 +45,51 @@ describe("core/config", () => {
     );
   });
 });
+
+describe("core/config: both sides of each rule", () => {
+  it("reads no CORS origins when the variable is unset", () => {
+    expect(readConfig(base).corsAllowOrigins).to.deep.equal([]);
+  });
+
+  it("takes the defaults for empty values, and positive integers from 1", () => {
+    const c = readConfig({ ...base, [ENV.dynamoDbTimeoutMs]: "", [ENV.dynamoDbMaxAttempts]: "1" });
+    expect([c.dynamoDbTimeoutMs, c.dynamoDbMaxAttempts]).to.deep.equal([1000, 1]);
+    for (const raw of ["0", "-1", "1.5", "x"]) {
+      let err: unknown;
+      try {
+        readConfig({ ...base, [ENV.dynamoDbMaxAttempts]: raw });
+      } catch (e) {
+        err = e;
+      }
+      expect((err as Error).name, raw).to.equal("ConfigError");
+      expect((err as Error).message).to.equal(
+        `DYNAMODB_MAX_ATTEMPTS must be a positive integer, got ${JSON.stringify(raw)}`,
+      );
+    }
+  });
+
+  it("needs a cursor secret of 16 characters or more", () => {
+    expect(readConfig({ ...base, [ENV.cursorSecret]: "s".repeat(16) }).cursorSecret).to.equal(
+      "s".repeat(16),
+    );
+    expect(() => readConfig({ ...base, [ENV.cursorSecret]: "s".repeat(15) })).to.throw(
+      "CURSOR_SECRET must be set to at least 16 characters",
+    );
+    expect(() => readConfig({ [ENV.tableName]: "t" })).to.throw("CURSOR_SECRET must be set");
+    expect(() => readConfig({ ...base, [ENV.tableName]: "" })).to.throw(
+      "TABLE_NAME is not set: deploy the function with it",
+    );
+  });
+
+  it("passes the stack's security through as it is set, and none when it is empty", () => {
+    const security = '{"auth":"iam","apiKey":false}';
+    expect(readConfig({ ...base, [ENV.apiSecurity]: security }).apiSecurity).to.equal(security);
+    expect(readConfig({ ...base, [ENV.apiSecurity]: "" })).to.not.have.property("apiSecurity");
+  });
+
+  it("keeps no records table when the variable is empty", () => {
+    expect(readConfig({ ...base, [ENV.idempotencyTableName]: "" })).to.not.have.property(
+      "idempotencyTableName",
+    );
+  });
+});

@@ -406,3 +406,161 @@ describe("core/request: /items", () => {
     expect(refusal(item("PATCH", "a", { body: "{}" })).code).to.equal("InvalidBody");
   });
 });
+
+describe("core/request: exact answers, both sides of each boundary", () => {
+  const answer = (over: Parameters<typeof request>[0]) => {
+    const e = refusal(over);
+    return [e.status, e.code, e.message];
+  };
+  const items = (headers: Record<string, string>, method = "POST") =>
+    ({ method, resource: "/items", body: '{"a":1}', headers }) as const;
+
+  it("names the routes it serves when none matches", () => {
+    expect(answer({ method: "GET", resource: CATCH_ALL_PATH, path: "/nope" })).to.deep.equal([
+      404,
+      "RouteNotFound",
+      "no route for GET /nope; this API serves POST /DynamoDBManager, GET|POST /items, GET|PUT|PATCH|DELETE /items/{id}, GET /openapi.json",
+    ]);
+  });
+
+  it("answers a method a route does not serve with 405 and the methods it does", () => {
+    const e = refusal({ method: "PUT", resource: "/DynamoDBManager" });
+    expect([e.status, e.code, e.message, e.headers]).to.deep.equal([
+      405,
+      "MethodNotAllowed",
+      "PUT is not allowed on /DynamoDBManager; use POST",
+      { allow: "POST, OPTIONS" },
+    ]);
+    expect(answer({ method: "DELETE", resource: "/items" })).to.deep.equal([
+      405,
+      "MethodNotAllowed",
+      "DELETE is not allowed on /items; use GET, POST",
+    ]);
+    expect(refusal({ method: "POST", resource: "/openapi.json" }).headers).to.deep.equal({
+      allow: "GET, OPTIONS",
+    });
+  });
+
+  it("routes GET /openapi.json to the document, and OPTIONS to a preflight", () => {
+    expect(
+      parse({ method: "GET", resource: "/openapi.json", query: { limit: ["1"] } }),
+    ).to.deep.equal({
+      kind: "openapi",
+    });
+    const preflight = parse({ method: "OPTIONS", resource: "/items" });
+    expect(preflight).to.deep.equal({
+      kind: "respond",
+      operation: "preflight",
+      response: { status: 204, headers: { allow: "GET, POST, OPTIONS", vary: "Origin" } },
+    });
+  });
+
+  it("accepts application/json with or without a UTF-8 charset, however it is spaced or cased", () => {
+    for (const type of [
+      "application/json",
+      "  Application/JSON ; charset=utf-8 ",
+      'application/json; charset="UTF-8"',
+      "application/json;charset=utf-8",
+      "application/json ;charset=utf-8",
+      "application/json; boundary=x",
+    ]) {
+      expect(parse(items({ "content-type": type })).kind, type).to.equal("items.create");
+    }
+  });
+
+  it("refuses other types and charsets with 415, saying what to send", () => {
+    for (const type of [
+      "application/jsonx",
+      "x application/json",
+      "application/json x",
+      "application/json;charset=latin1",
+      "application/json; charset =latin1",
+      ";",
+      "text/plain",
+      "application/merge-patch+json",
+    ]) {
+      expect(answer(items({ "content-type": type })), type).to.deep.equal([
+        415,
+        "UnsupportedMediaType",
+        `send the body as application/json (UTF-8), not ${type}`,
+      ]);
+    }
+    for (const headers of [{}, { "content-type": "  " }] as Record<string, string>[]) {
+      expect(answer(items(headers))).to.deep.equal([
+        415,
+        "UnsupportedMediaType",
+        "send the body as application/json (UTF-8); Content-Type is missing",
+      ]);
+    }
+  });
+
+  it("takes merge-patch for PATCH only, and plain text or form data on /DynamoDBManager", () => {
+    const patch = item("PATCH", "a", {
+      body: '{"x":1}',
+      headers: { "content-type": "application/merge-patch+json" },
+    });
+    expect(parse(patch).kind).to.equal("items.patch");
+    expect(answer({ ...patch, method: "PUT" })[0]).to.equal(415);
+    for (const type of ["text/plain", "application/x-www-form-urlencoded", "application/json"]) {
+      expect(
+        parse({ body: '{"operation":"ping"}', headers: { "content-type": type } }).kind,
+      ).to.equal("respond");
+    }
+    expect(
+      answer({ body: '{"operation":"ping"}', headers: { "content-type": "text/html" } }),
+    ).to.deep.equal([
+      415,
+      "UnsupportedMediaType",
+      "send the body as application/json (UTF-8), not text/html",
+    ]);
+  });
+
+  it("takes a body of exactly 400 KB, and refuses one byte more with 413", () => {
+    const envelope = (size: number) => {
+      const text = `{"operation":"echo","payload":"${"x".repeat(size - 33)}"}`;
+      expect(Buffer.byteLength(text)).to.equal(size);
+      return text;
+    };
+    expect(parse({ body: envelope(409_600) }).kind).to.equal("respond");
+    expect(answer({ body: envelope(409_601) })).to.deep.equal([
+      413,
+      "PayloadTooLarge",
+      "the body is 409601 bytes; DynamoDB items are at most 409600 bytes, so send less",
+    ]);
+  });
+
+  it("refuses an empty or blank body with 400 InvalidJson", () => {
+    for (const body of [null, "", " \n\t "]) {
+      expect(answer({ body, headers: {} })).to.deep.equal([
+        400,
+        "InvalidJson",
+        "the body is empty: send a JSON object",
+      ]);
+    }
+    expect(answer({ body: '{"operation":' })).to.deep.equal([
+      400,
+      "InvalidJson",
+      "the body is not valid JSON: Unexpected end of input at position 13",
+    ]);
+  });
+
+  it("answers ping and echo itself, naming the operation", () => {
+    expect(parse(manager({ operation: "ping" }))).to.deep.equal({
+      kind: "respond",
+      operation: "manager.ping",
+      response: { status: 200, headers: { "content-type": "application/json" }, body: "pong" },
+    });
+    expect(parse(manager({ operation: "echo", payload: { a: "b" } }))).to.deep.equal({
+      kind: "respond",
+      operation: "manager.echo",
+      response: { status: 200, headers: { "content-type": "application/json" }, body: { a: "b" } },
+    });
+  });
+
+  it("reads the id from the path, and an /items/{id} request without one has an empty id", () => {
+    expect(parse(item("GET", "a b"))).to.deep.equal({ kind: "items.get", id: "a b" });
+    expect(answer({ method: "GET", resource: "/items/{id}", pathParameters: {} })[1]).to.equal(
+      "InvalidId",
+    );
+  });
+});

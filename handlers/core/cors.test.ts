@@ -1,0 +1,52 @@
+import { expect } from "chai";
+import { ALLOWED_REQUEST_HEADERS, EXPOSED_HEADERS, corsHeaders, preflightHeaders } from "./cors";
+
+const EXPOSED = "etag, location, retry-after, idempotent-replayed";
+const ALLOWED = "content-type, if-match, x-api-key, idempotency-key";
+const APP = "https://app.test";
+
+describe("core/cors", () => {
+  it("publishes the headers browsers may send and read", () => {
+    expect([ALLOWED_REQUEST_HEADERS, EXPOSED_HEADERS]).to.deep.equal([ALLOWED, EXPOSED]);
+  });
+
+  it("adds nothing when no origin is allowed", () => {
+    expect(corsHeaders(APP, [])).to.deep.equal({});
+    expect(preflightHeaders(APP, [], ["GET"])).to.deep.equal({});
+  });
+
+  it("allows any origin with *, without Vary", () => {
+    const any = { "access-control-allow-origin": "*", "access-control-expose-headers": EXPOSED };
+    expect(corsHeaders(APP, ["*"])).to.deep.equal(any);
+    expect(corsHeaders(undefined, [APP, "*"])).to.deep.equal(any);
+    expect(preflightHeaders(APP, ["*"], ["GET", "OPTIONS"])).to.deep.equal({
+      ...any,
+      "access-control-allow-methods": "GET, OPTIONS",
+      "access-control-allow-headers": ALLOWED,
+      "access-control-max-age": "600",
+    });
+  });
+
+  it("echoes a listed origin with Vary: Origin, and answers others only with Vary", () => {
+    const allowed = [APP, "https://admin.test"];
+    expect(corsHeaders("https://admin.test", allowed)).to.deep.equal({
+      "access-control-allow-origin": "https://admin.test",
+      "access-control-expose-headers": EXPOSED,
+      vary: "Origin",
+    });
+    expect(corsHeaders("https://evil.test", allowed)).to.deep.equal({ vary: "Origin" });
+    expect(corsHeaders(undefined, allowed)).to.deep.equal({ vary: "Origin" });
+    expect(corsHeaders("", allowed)).to.deep.equal({ vary: "Origin" });
+    expect(preflightHeaders(APP, allowed, ["PUT", "DELETE"])).to.deep.equal({
+      "access-control-allow-origin": APP,
+      "access-control-expose-headers": EXPOSED,
+      vary: "Origin",
+      "access-control-allow-methods": "PUT, DELETE",
+      "access-control-allow-headers": ALLOWED,
+      "access-control-max-age": "600",
+    });
+    expect(preflightHeaders("https://evil.test", allowed, ["PUT"])).to.deep.equal({
+      vary: "Origin",
+    });
+  });
+});

@@ -1,0 +1,233 @@
+/**
+ * Who may call which method, on a small hand-written document: the expected schemes, requirements
+ * and refusals are spelled out here, not derived from the constants the module exports.
+ */
+import { expect } from "chai";
+import type { OpenAPIV3 } from "openapi-types";
+import {
+  parseApiSecurity,
+  securityRequirement,
+  securitySchemes,
+  withSecurity,
+  type ApiSecurity,
+} from "./security";
+
+const SCOPES = { read: ["items/read"], write: ["items/write", "items/admin"] };
+const cognito: ApiSecurity = { auth: "cognito", apiKey: false };
+const scoped: ApiSecurity = { auth: "cognito", apiKey: false, scopes: SCOPES };
+const iam: ApiSecurity = { auth: "iam", apiKey: false };
+const keyOnly: ApiSecurity = { auth: "none", apiKey: true };
+
+const ok = { description: "ok" };
+const op = (id: string): OpenAPIV3.OperationObject => ({
+  operationId: id,
+  responses: { "200": ok },
+});
+
+/** Every method an OpenAPI path item can hold, plus the open document and a non-method key. */
+function document(): OpenAPIV3.Document {
+  return {
+    openapi: "3.0.3",
+    info: { title: "t", version: "1" },
+    paths: {
+      "/items/{id}": {
+        parameters: [{ name: "id", in: "path", required: true, schema: { type: "string" } }],
+        get: op("get"),
+        head: op("head"),
+        put: op("put"),
+        post: op("post"),
+        patch: op("patch"),
+        delete: op("delete"),
+        options: op("preflight"),
+      },
+      "/openapi.json": { get: op("document"), options: op("documentPreflight") },
+    },
+    components: {
+      schemas: { Error: { type: "object" } },
+      securitySchemes: { existing: { type: "http", scheme: "basic" } },
+    },
+  };
+}
+
+describe("security: schemes", () => {
+  it("none without a key declares nothing", () => {
+    expect(securitySchemes({ auth: "none", apiKey: false })).to.deep.equal({});
+  });
+
+  it("cognito takes a bearer token in Authorization: an ID token, or an access token with scopes", () => {
+    const idToken = securitySchemes(cognito);
+    expect(Object.keys(idToken)).to.deep.equal(["cognito"]);
+    expect(idToken["cognito"]).to.include({ type: "apiKey", name: "Authorization", in: "header" });
+    expect(idToken["cognito"]!.description).to.match(/ID token/);
+    expect(securitySchemes(scoped)["cognito"]!.description).to.match(/access token/);
+  });
+
+  it("iam takes a SigV4 signature in Authorization; an API key goes in x-api-key", () => {
+    const both = securitySchemes({ auth: "iam", apiKey: true });
+    expect(Object.keys(both).sort()).to.deep.equal(["api_key", "sigv4"]);
+    expect(both["sigv4"]).to.include({ type: "apiKey", name: "Authorization", in: "header" });
+    expect(both["sigv4"]!.description).to.match(/Signature Version 4/);
+    expect(both["api_key"]).to.include({ type: "apiKey", name: "x-api-key", in: "header" });
+    expect(both["api_key"]!.description).to.match(/it does not authenticate/);
+    expect(securitySchemes(keyOnly)).to.have.all.keys("api_key");
+  });
+});
+
+describe("security: the requirement of a method", () => {
+  it("leaves preflights and GET /openapi.json open in every stack", () => {
+    for (const security of [cognito, scoped, iam, keyOnly]) {
+      expect(securityRequirement(security, "OPTIONS", "/items/{id}")).to.equal(undefined);
+      expect(securityRequirement(security, "GET", "/openapi.json")).to.equal(undefined);
+    }
+  });
+
+  it("protects other methods on the document's path, and GET on other paths", () => {
+    expect(securityRequirement(iam, "POST", "/openapi.json")).to.deep.equal([{ sigv4: [] }]);
+    expect(securityRequirement(iam, "GET", "/items")).to.deep.equal([{ sigv4: [] }]);
+  });
+
+  it("asks GET and HEAD for a read scope, every other method for a write scope, ANY for either", () => {
+    for (const method of ["GET", "HEAD"]) {
+      expect(securityRequirement(scoped, method, "/items")).to.deep.equal([
+        { cognito: ["items/read"] },
+      ]);
+    }
+    for (const method of ["POST", "PUT", "PATCH", "DELETE"]) {
+      expect(securityRequirement(scoped, method, "/items")).to.deep.equal([
+        { cognito: ["items/write", "items/admin"] },
+      ]);
+    }
+    expect(
+      securityRequirement(
+        { ...scoped, scopes: { read: ["a", "b"], write: ["b", "c"] } },
+        "ANY",
+        "/DynamoDBManager",
+      ),
+    ).to.deep.equal([{ cognito: ["a", "b", "c"] }]);
+  });
+
+  it("asks cognito without scopes for no scope, and an API key beside the identity", () => {
+    expect(securityRequirement(cognito, "GET", "/items")).to.deep.equal([{ cognito: [] }]);
+    expect(securityRequirement(cognito, "DELETE", "/items/{id}")).to.deep.equal([{ cognito: [] }]);
+    expect(securityRequirement({ ...scoped, apiKey: true }, "DELETE", "/items/{id}")).to.deep.equal(
+      [{ cognito: ["items/write", "items/admin"], api_key: [] }],
+    );
+    expect(securityRequirement(keyOnly, "GET", "/items")).to.deep.equal([{ api_key: [] }]);
+  });
+
+  it("requires nothing of an open stack", () => {
+    expect(securityRequirement({ auth: "none", apiKey: false }, "DELETE", "/items/{id}")).to.equal(
+      undefined,
+    );
+  });
+});
+
+describe("security: the document with the stack's requirements", () => {
+  it("returns an open stack's document as it is", () => {
+    const doc = document();
+    expect(withSecurity(doc, { auth: "none", apiKey: false })).to.equal(doc);
+  });
+
+  it("adds the requirement and API Gateway's 401 to each protected operation, responses in order", () => {
+    const out = withSecurity(document(), scoped);
+    const item = out.paths["/items/{id}"]!;
+    expect(Object.keys(item).sort()).to.deep.equal(
+      ["delete", "get", "head", "options", "parameters", "patch", "post", "put"].sort(),
+    );
+    expect(item.parameters).to.deep.equal(document().paths["/items/{id}"]!.parameters);
+    expect(item.options).to.deep.equal(op("preflight"));
+    expect(item.get!.security).to.deep.equal([{ cognito: ["items/read"] }]);
+    expect(item.head!.security).to.deep.equal([{ cognito: ["items/read"] }]);
+    for (const write of [item.put, item.post, item.patch, item.delete]) {
+      expect(write!.security).to.deep.equal([{ cognito: ["items/write", "items/admin"] }]);
+    }
+    expect(Object.keys(item.get!.responses)).to.deep.equal(["200", "401"]);
+    const unauthorized = item.get!.responses["401"] as OpenAPIV3.ResponseObject;
+    expect(unauthorized.description).to.match(/^API Gateway: .*UNAUTHORIZED/);
+    expect(unauthorized.content).to.deep.equal({
+      "application/json": { schema: { $ref: "#/components/schemas/Error" } },
+    });
+    expect(item.get!.operationId).to.equal("get");
+    expect(out.paths["/openapi.json"]).to.deep.equal(document().paths["/openapi.json"]);
+  });
+
+  it("merges its schemes into the document's components, keeping what was there", () => {
+    const out = withSecurity(document(), { ...cognito, apiKey: true });
+    expect(out.components!.schemas).to.deep.equal({ Error: { type: "object" } });
+    expect(Object.keys(out.components!.securitySchemes!).sort()).to.deep.equal([
+      "api_key",
+      "cognito",
+      "existing",
+    ]);
+    expect(out.info).to.deep.equal({ title: "t", version: "1" });
+  });
+
+  it("adds components to a document without them, and skips a path without an item", () => {
+    const bare: OpenAPIV3.Document = {
+      openapi: "3.0.3",
+      info: { title: "t", version: "1" },
+      paths: { "/items": { get: op("list") }, "/gone": undefined },
+    };
+    const out = withSecurity(bare, iam);
+    expect(out.components).to.deep.equal({ securitySchemes: securitySchemes(iam) });
+    expect(out.paths["/items"]!.get!.security).to.deep.equal([{ sigv4: [] }]);
+    expect(out.paths["/gone"]).to.deep.equal({});
+  });
+
+  it("answers 403 for IAM and for a missing API key, both named when both apply; 401 only for cognito", () => {
+    const responses = (security: ApiSecurity) =>
+      withSecurity(document(), security).paths["/items/{id}"]!.post!.responses;
+    const forbidden = (security: ApiSecurity) =>
+      (responses(security)["403"] as OpenAPIV3.ResponseObject).description;
+
+    expect(Object.keys(responses(iam))).to.deep.equal(["200", "403"]);
+    expect(forbidden(iam)).to.match(/^API Gateway: no valid SigV4 signature .*ACCESS_DENIED\)\.$/);
+    expect(Object.keys(responses(keyOnly))).to.deep.equal(["200", "403"]);
+    expect(forbidden(keyOnly)).to.equal(
+      "API Gateway: no valid API key in x-api-key (INVALID_API_KEY).",
+    );
+    const both = forbidden({ auth: "iam", apiKey: true });
+    expect(both).to.match(/ACCESS_DENIED\); no valid API key in x-api-key \(INVALID_API_KEY\)\.$/);
+    expect(Object.keys(responses({ ...cognito, apiKey: true }))).to.deep.equal([
+      "200",
+      "401",
+      "403",
+    ]);
+  });
+});
+
+describe("security: API_SECURITY", () => {
+  it("reads an unset or empty variable as an open stack", () => {
+    expect(parseApiSecurity(undefined)).to.deep.equal({ auth: "none", apiKey: false });
+    expect(parseApiSecurity("")).to.deep.equal({ auth: "none", apiKey: false });
+  });
+
+  it("reads each mode, the key and cognito's scopes", () => {
+    expect(
+      parseApiSecurity('{"auth":"cognito","apiKey":true,"scopes":{"read":["r"],"write":["w"]}}'),
+    ).to.deep.equal({ auth: "cognito", apiKey: true, scopes: { read: ["r"], write: ["w"] } });
+    expect(parseApiSecurity('{"auth":"cognito"}')).to.deep.equal({
+      auth: "cognito",
+      apiKey: false,
+    });
+    expect(parseApiSecurity('{"auth":"iam","apiKey":true}')).to.deep.equal({
+      auth: "iam",
+      apiKey: true,
+    });
+  });
+
+  it("drops scopes outside cognito, an unknown mode and a key flag that is not true", () => {
+    expect(parseApiSecurity('{"auth":"iam","scopes":{"read":["r"],"write":[]}}')).to.deep.equal({
+      auth: "iam",
+      apiKey: false,
+    });
+    expect(parseApiSecurity('{"auth":"oauth","apiKey":"true"}')).to.deep.equal({
+      auth: "none",
+      apiKey: false,
+    });
+  });
+
+  it("refuses a value that is not JSON", () => {
+    expect(() => parseApiSecurity("cognito")).to.throw(SyntaxError);
+  });
+});
