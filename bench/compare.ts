@@ -7,7 +7,8 @@
  * Function component bundles `handlers/crud.ts`. `;VAR=VALUE` adds environment variables for
  * that variant (e.g. `;NODE_OPTIONS=--max-semi-space-size=16`). The variants run interleaved
  * against DynamoDB Local, in the function's environment from the Pulumi program, each serving the
- * tutorial's read; medians are printed with each variant's ratio to the first.
+ * tutorial's read, on the Node major of the function's runtime (as `npm run bench` does); medians
+ * are printed with each variant's ratio to the first.
  */
 import * as path from "node:path";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
@@ -15,6 +16,7 @@ import { DynamoDBDocumentClient, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { bundleHandler } from "../components/bundle";
 import { runProgram } from "../local/program";
 import { startDynamoDbLocal } from "../local/dynamodb-local";
+import { nodeForRuntime } from "../local/node-runtime";
 import { materialiseTable } from "../local/tables";
 import { measureColdStarts, medianOf, type ColdStartReport, type Variant } from "./cold-start";
 import { lambdaEnvironment, tutorialReadEvent } from "./lambda";
@@ -73,7 +75,11 @@ async function main() {
     );
     client.destroy();
 
+    const node = nodeForRuntime(fut.runtime);
+    if (node.mismatch) process.stdout.write(`! ${node.mismatch}\n`);
+    process.stdout.write(`Node ${node.version} for ${fut.runtime}\n`);
     const result = await measureColdStarts({
+      node: node.execPath,
       variants,
       runs,
       warmupRuns: 2,

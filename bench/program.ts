@@ -10,6 +10,8 @@ import { declaredFunction } from "../handlers/testing";
 export interface FunctionUnderTest {
   functionName: string;
   memorySizeMb: number;
+  /** Lambda's `runtime` setting, e.g. `nodejs22.x`: the bench measures on its Node major. */
+  runtime: string;
   region: string;
   /** The function's `environment.variables`, as the program sets them. */
   variables: Record<string, string>;
@@ -26,6 +28,7 @@ export async function functionUnderTest(run: ProgramRun): Promise<FunctionUnderT
   return {
     functionName: fn.name,
     memorySizeMb: fn.memoryMb,
+    runtime: fn.runtime,
     region,
     variables: env,
     table,
