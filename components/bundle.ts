@@ -7,6 +7,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as esbuild from "esbuild";
+import { builtinShims } from "./builtin-shims";
 
 /** Repository root (this file lives in `components/`). */
 const ROOT = path.resolve(__dirname, "..");
@@ -92,13 +93,9 @@ export function bundleBuildOptions(entry: string, outdir: string): esbuild.Build
     chunkNames: "chunks/[name]-[hash]",
     banner: { js: REQUIRE_SHIM },
     legalComments: "none",
-    // The SDK's `import { env } from "node:process"` makes Node build an ESM facade of the
-    // built-in, which runs the lazy `process.stdin` getter: 8–20 ms of cold start
-    // (bench/README.md). The global is the same object, without that cost.
-    alias: {
-      process: path.join(__dirname, "process-from-global.mjs"),
-      "node:process": path.join(__dirname, "process-from-global.mjs"),
-    },
+    // Built-ins through require, not Node's ESM facade, which runs their lazy getters: undici
+    // for node:http, stdin for node:process (components/builtin-shims.ts, bench/README.md).
+    alias: builtinShims(path.join(ROOT, ".build", "builtin-shims")),
     logLevel: "silent",
   };
 }

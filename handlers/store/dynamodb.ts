@@ -211,6 +211,47 @@ export function conditionFailed(err: unknown): never {
   throw err;
 }
 
+/**
+ * The SDK client's settings from the function's environment alone. Left to itself the SDK looks
+ * for each unset one in the shared config files (`~/.aws/config`, `~/.aws/credentials`) and
+ * resolves credentials through its provider chain, on the first request. Lambda has no such
+ * files and puts the role's credentials and the region in the environment, so the same values
+ * are given here directly. A variable that is set still wins (the SDK reads it), so behaviour
+ * on Lambda does not change; locally, the shared files no longer override the function's
+ * settings, as on Lambda.
+ */
+export function settingsFromEnvironment(
+  env: Record<string, string | undefined>,
+): Partial<DynamoDBClientConfig> {
+  const unset = (...names: string[]) => names.every((name) => env[name] === undefined);
+  const { AWS_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN } = env;
+  return {
+    ...(AWS_REGION ? { region: AWS_REGION } : {}),
+    ...(AWS_ACCESS_KEY_ID && AWS_SECRET_ACCESS_KEY
+      ? {
+          credentials: {
+            accessKeyId: AWS_ACCESS_KEY_ID,
+            secretAccessKey: AWS_SECRET_ACCESS_KEY,
+            ...(AWS_SESSION_TOKEN ? { sessionToken: AWS_SESSION_TOKEN } : {}),
+          },
+        }
+      : {}),
+    // The SDK's own defaults, for what the environment leaves unset.
+    ...(unset("AWS_DEFAULTS_MODE") ? { defaultsMode: "legacy" as const } : {}),
+    ...(unset("AWS_ACCOUNT_ID_ENDPOINT_MODE")
+      ? { accountIdEndpointMode: "preferred" as const }
+      : {}),
+    ...(unset("AWS_AUTH_SCHEME_PREFERENCE") ? { authSchemePreference: [] } : {}),
+    ...(unset("AWS_RETRY_MODE") ? { retryMode: "standard" } : {}),
+    ...(unset("AWS_USE_DUALSTACK_ENDPOINT") ? { useDualstackEndpoint: false } : {}),
+    ...(unset("AWS_USE_FIPS_ENDPOINT") ? { useFipsEndpoint: false } : {}),
+    ...(unset("AWS_SDK_UA_APP_ID") ? { userAgentAppId: async () => undefined } : {}),
+    ...(unset("AWS_ENABLE_ENDPOINT_DISCOVERY", "AWS_ENDPOINT_DISCOVERY_ENABLED")
+      ? { endpointDiscoveryEnabledProvider: async () => undefined }
+      : {}),
+  };
+}
+
 /** Document clients, each built on its first use; the item and record stores share them. */
 export interface Clients {
   /** Standard SDK retries: reads are idempotent. */
@@ -219,10 +260,16 @@ export interface Clients {
   writes(): DynamoDBDocumentClient;
 }
 
-export function createClients(options: Omit<DynamoDbStoreOptions, "tableName">): Clients {
+export function createClients(
+  options: Omit<DynamoDbStoreOptions, "tableName">,
+  env: Record<string, string | undefined> = process.env,
+): Clients {
+  const settings = settingsFromEnvironment(env);
   const clientWith = (retries: Partial<DynamoDBClientConfig>) =>
     DynamoDBDocumentClient.from(
       new DynamoDBClient({
+        ...settings,
+        maxAttempts: options.maxAttempts,
         ...retries,
         requestHandler: {
           connectionTimeout: options.timeoutMs,
