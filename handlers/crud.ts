@@ -32,8 +32,9 @@ let records: Promise<RecordStore> | undefined;
 let clients: import("./store/dynamodb").Clients | undefined;
 
 /**
- * The DynamoDB stores' modules, each loaded by the first request that needs it. Unit tests load
- * in-memory stand-ins here instead (handlers/crud.test.ts).
+ * The DynamoDB stores' module (handlers/store/index.ts: one module, so one split point in the
+ * bundle), loaded by the first request that needs a store. Unit tests load in-memory stand-ins
+ * here instead (handlers/crud.test.ts).
  */
 export const storeModules: {
   dynamoDb(): Promise<
@@ -41,8 +42,8 @@ export const storeModules: {
   >;
   records(): Promise<Pick<typeof import("./store/records"), "createRecordStore">>;
 } = {
-  dynamoDb: () => import("./store/dynamodb"),
-  records: () => import("./store/records"),
+  dynamoDb: () => import("./store"),
+  records: () => import("./store"),
 };
 
 /** The container's DynamoDB clients, shared by both stores. */
