@@ -265,6 +265,7 @@ export function createClients(
   env: Record<string, string | undefined> = process.env,
 ): Clients {
   const settings = settingsFromEnvironment(env);
+  // Reads keep the SDK's standard retries (maxAttempts); writes get their own strategy.
   const clientWith = (retries: Partial<DynamoDBClientConfig>) =>
     DynamoDBDocumentClient.from(
       new DynamoDBClient({
@@ -282,7 +283,7 @@ export function createClients(
   let readClient: DynamoDBDocumentClient | undefined;
   let writeClient: DynamoDBDocumentClient | undefined;
   return {
-    reads: () => (readClient ??= clientWith({ maxAttempts: options.maxAttempts })),
+    reads: () => (readClient ??= clientWith({})),
     writes: () =>
       (writeClient ??= clientWith({
         retryStrategy: atMostOnceRetryStrategy(options.maxAttempts),

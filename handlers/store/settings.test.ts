@@ -53,6 +53,43 @@ describe("store/dynamodb: the client's settings from the environment", () => {
     });
   });
 
+  it("gives the SDK's own default for every setting the environment leaves unset", async () => {
+    const { userAgentAppId, endpointDiscoveryEnabledProvider, ...rest } =
+      settingsFromEnvironment(LAMBDA_ENV);
+    expect(rest).to.deep.equal({
+      region: "eu-west-1",
+      credentials: { accessKeyId: "ASIAEXAMPLE", secretAccessKey: "secret", sessionToken: "token" },
+      defaultsMode: "legacy",
+      accountIdEndpointMode: "preferred",
+      authSchemePreference: [],
+      retryMode: "standard",
+      useDualstackEndpoint: false,
+      useFipsEndpoint: false,
+    });
+    expect(await (userAgentAppId as () => Promise<unknown>)()).to.equal(undefined);
+    expect(await (endpointDiscoveryEnabledProvider as () => Promise<unknown>)()).to.equal(
+      undefined,
+    );
+  });
+
+  for (const [variable, key] of [
+    ["AWS_DEFAULTS_MODE", "defaultsMode"],
+    ["AWS_ACCOUNT_ID_ENDPOINT_MODE", "accountIdEndpointMode"],
+    ["AWS_AUTH_SCHEME_PREFERENCE", "authSchemePreference"],
+    ["AWS_RETRY_MODE", "retryMode"],
+    ["AWS_USE_DUALSTACK_ENDPOINT", "useDualstackEndpoint"],
+    ["AWS_USE_FIPS_ENDPOINT", "useFipsEndpoint"],
+    ["AWS_SDK_UA_APP_ID", "userAgentAppId"],
+    ["AWS_ENABLE_ENDPOINT_DISCOVERY", "endpointDiscoveryEnabledProvider"],
+    ["AWS_ENDPOINT_DISCOVERY_ENABLED", "endpointDiscoveryEnabledProvider"],
+  ] as const) {
+    it(`leaves ${key} to the SDK when ${variable} is set, and nothing else`, () => {
+      const all = Object.keys(settingsFromEnvironment(LAMBDA_ENV));
+      const settings = settingsFromEnvironment({ ...LAMBDA_ENV, [variable]: "x" });
+      expect(Object.keys(settings)).to.deep.equal(all.filter((k) => k !== key));
+    });
+  }
+
   it("leaves credentials and region to the SDK when the environment has none", () => {
     const settings = settingsFromEnvironment({ AWS_ACCESS_KEY_ID: "only-the-id" });
     expect(settings).to.not.have.any.keys("region", "credentials");
