@@ -9,6 +9,7 @@
  * one) keeps them all, so the getters in `LAZY_GETTERS` are not exported at all: such a name
  * imported statically fails the build, it is never lost silently.
  */
+import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import { builtinModules, createRequire } from "node:module";
 import * as path from "node:path";
@@ -53,10 +54,16 @@ export function builtinShim(name: string, lazy: readonly string[] = []): string 
 
 /**
  * esbuild `alias` entries sending every built-in (`http` and `node:http` alike) to its shim,
- * written once per Node version under `dir`.
+ * written once per Node version and shim generator under `dir`.
  */
 export function builtinShims(dir: string): Record<string, string> {
-  const versionDir = path.join(dir, process.versions.node);
+  // Keyed by what the shims are made from: this Node's built-ins and the generator itself, so a
+  // change to either never leaves stale shims behind.
+  const generator = createHash("sha256")
+    .update(builtinShim.toString() + JSON.stringify(LAZY_GETTERS))
+    .digest("hex")
+    .slice(0, 12);
+  const versionDir = path.join(dir, `${process.versions.node}-${generator}`);
   fs.mkdirSync(versionDir, { recursive: true });
   const names = builtinModules.filter(
     (name) => !name.startsWith("_") && !LEFT_ALONE.has(name.split("/")[0] ?? name),
