@@ -88,7 +88,7 @@ function parseOptions(argv: string[]): Options {
 
 const log = (line: string) => process.stdout.write(`${line}\n`);
 
-/** Node version, CPUs and memory of the machine, and how busy it was. */
+/** Node versions, CPUs and memory of the machine (main adds how busy it was). */
 function machine(node: string) {
   const cpus = os.cpus();
   return {
@@ -98,7 +98,6 @@ function machine(node: string) {
     cpuModel: cpus[0]?.model ?? "unknown",
     memoryGiB: round(os.totalmem() / 2 ** 30, 1),
     platform: `${os.platform()} ${os.release()} ${os.arch()}`,
-    loadAverageAtStart: os.loadavg().map((x) => round(x, 2)),
   };
 }
 
@@ -232,7 +231,7 @@ async function main() {
     const runtimeNode = nodeForRuntime(fut.runtime);
     if (!options.node && runtimeNode.mismatch) log(`! ${runtimeNode.mismatch}`);
     const node = options.node ?? runtimeNode.execPath;
-    const host = { ...machine(node), loadAverageAtStart: loadAtStart, runtime: fut.runtime };
+    const host = { ...machine(node), runtime: fut.runtime, loadAverageAtStart: loadAtStart };
     log(
       `Node ${host.measuredNode} for ${fut.runtime} (harness ${host.harnessNode}), ${host.cpus} CPUs ` +
         `(${host.cpuModel}), ${host.memoryGiB} GiB, load ${host.loadAverageAtStart.join(" ")}`,

@@ -60,6 +60,10 @@ const ofType = (stack: DeclaredStack, type: string) =>
 /** The name AWS will see: the declared one, else the physical name (Pulumi's auto-name). */
 const physicalName = (r: DeclaredResource): string => String(r.inputs.name ?? r.state.name ?? "");
 
+/** A resource's declared description, when it has one (AWS's default is none). */
+const description = (r: DeclaredResource): string | undefined =>
+  r.inputs.description === undefined ? undefined : String(r.inputs.description);
+
 const bytes = (text: string): number => Buffer.byteLength(text, "utf8");
 
 /** Config key telling that API Gateway's CloudWatch role exists in the stack's account/region. */
@@ -204,7 +208,7 @@ export const lambdaDescription = nameRule({
   max: 256,
   pattern: /^[\s\S]*$/,
   allowed: "any character",
-  value: (r) => (r.inputs.description === undefined ? undefined : String(r.inputs.description)),
+  value: description,
   doc: "https://docs.aws.amazon.com/lambda/latest/api/API_CreateFunction.html#lambda-CreateFunction-request-Description",
 });
 
@@ -227,7 +231,7 @@ export const iamRoleDescription = nameRule({
   // Tab, newlines, printable ASCII and Latin-1: no em dash, no emoji.
   pattern: /^[\t\n\r\u0020-\u007E\u00A1-\u00FF]*$/,
   allowed: "printable ASCII and Latin-1",
-  value: (r) => (r.inputs.description === undefined ? undefined : String(r.inputs.description)),
+  value: description,
   doc: "https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html",
 });
 

@@ -18,18 +18,11 @@ import { toHttpRequest } from "./crud";
 import { IDEMPOTENCY_KEY_HEADER } from "./idempotency";
 import { ROUTES } from "./routes";
 import { handleRequest } from "./service";
+import { TEST_CONFIG } from "./testing/config";
 
 const RUNS = Number(process.env["PROPERTY_RUNS"] ?? 300);
 
-const config: Config = {
-  tableName: "lambda-apigateway",
-  cursorSecret: "0123456789abcdef0123",
-  corsAllowOrigins: [],
-  dynamoDbTimeoutMs: 1000,
-  dynamoDbMaxAttempts: 2,
-  idempotencyTableName: "lambda-apigateway-idempotency",
-  idempotencyTtlSeconds: 86_400,
-};
+const config: Config = TEST_CONFIG;
 
 /** Stores whose every method records the call: "no table touched" means none was made. */
 function untouchable() {

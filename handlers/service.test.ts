@@ -12,16 +12,9 @@ import { Num, stringifyJson } from "./core/json";
 import { ConditionFailed, TransactionCanceled } from "./core/store";
 import { handleRequest, type Deps } from "./service";
 import { createMemoryStores, type MemoryStores } from "./testing/memory-store";
+import { TEST_CONFIG } from "./testing/config";
 
-const config: Config = {
-  tableName: "lambda-apigateway",
-  cursorSecret: "0123456789abcdef0123",
-  corsAllowOrigins: [],
-  dynamoDbTimeoutMs: 1000,
-  dynamoDbMaxAttempts: 2,
-  idempotencyTableName: "lambda-apigateway-idempotency",
-  idempotencyTtlSeconds: 86_400,
-};
+const config: Config = TEST_CONFIG;
 
 /** 2025-01-01T00:00:00.500Z, in ms. */
 const NOW = 1_735_689_600_500;
