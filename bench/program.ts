@@ -5,7 +5,7 @@
 import type { ProgramRun, RecordedResource } from "../local/program";
 import type { RestApiModel } from "../local/model";
 import { ENV } from "../handlers/env";
-import { declaredFunction } from "../handlers/testing";
+import { declaredFunction } from "../testing/handler";
 
 export interface FunctionUnderTest {
   functionName: string;

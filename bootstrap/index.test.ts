@@ -5,7 +5,7 @@
 import * as path from "node:path";
 import { expect } from "chai";
 import { runProgram, type ProgramRun, type RecordedResource } from "../local/program";
-import { stacksIn } from "../components/testing";
+import { stacksIn } from "../testing/program";
 
 const DIR = path.resolve(__dirname);
 const T = {

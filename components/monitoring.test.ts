@@ -10,7 +10,7 @@ import { MockCloud, runProgram, type ProgramRun, type RecordedResource } from ".
 import { ENV } from "../handlers/env";
 import { CONFIG_NAMESPACE, type StackConfig } from "./config";
 import { Monitoring } from "./monitoring";
-import { reveal, stackConfig } from "./testing";
+import { reveal, stackConfig } from "../testing/program";
 
 const T = {
   alarm: "aws:cloudwatch/metricAlarm:MetricAlarm",

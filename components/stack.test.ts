@@ -28,7 +28,7 @@ import {
   dynamoDbClientBudget,
 } from "./function";
 import { managedPolicyArn } from "./partition";
-import { isSecret, permissionPolicies, reveal, stackConfig } from "./testing";
+import { isSecret, permissionPolicies, reveal, stackConfig } from "../testing/program";
 
 const T = {
   table: "aws:dynamodb/table:Table",

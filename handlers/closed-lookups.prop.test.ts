@@ -9,7 +9,7 @@ import { expect } from "chai";
 import fc from "fast-check";
 import type { APIGatewayProxyEvent } from "aws-lambda";
 import { buildProxyEvent } from "../local/proxy-event";
-import { INHERITED_NAMES } from "./core/arbitraries";
+import { INHERITED_NAMES } from "../testing/arbitraries";
 import type { Config } from "./core/config";
 import { RESERVED_KEYS } from "./core/json";
 import { ALLOWED_PARAMETERS, OPERATIONS } from "./core/manager";
@@ -18,7 +18,7 @@ import { toHttpRequest } from "./crud";
 import { IDEMPOTENCY_KEY_HEADER } from "./idempotency";
 import { ROUTES } from "./routes";
 import { handleRequest } from "./service";
-import { TEST_CONFIG } from "./testing/config";
+import { TEST_CONFIG } from "../testing/store/config";
 
 const RUNS = Number(process.env["PROPERTY_RUNS"] ?? 300);
 

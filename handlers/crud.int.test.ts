@@ -10,7 +10,11 @@ import Ajv from "ajv";
 import type { APIGatewayProxyEvent } from "aws-lambda";
 import { expect } from "chai";
 import fc from "fast-check";
-import { item as itemArbitrary, normalise, request as requestArbitrary } from "./core/arbitraries";
+import {
+  item as itemArbitrary,
+  normalise,
+  request as requestArbitrary,
+} from "../testing/arbitraries";
 import * as net from "node:net";
 import { readConfig } from "./core/config";
 import { encodeCursor } from "./core/cursor";
@@ -25,14 +29,16 @@ import {
   startHandlerEnvironment,
   type Answer,
   type HandlerEnvironment,
-} from "./testing";
+} from "../testing/handler";
 import { capturedEvent } from "../local/fixtures/events";
 
 const JSON_TYPE = { "content-type": "application/json" };
 
 // The EMF specification's own JSON schema (origin noted in the file).
 const validateEmf = new Ajv({ allErrors: true }).compile(
-  JSON.parse(fs.readFileSync(path.join(__dirname, "testdata", "emf.schema.json"), "utf8")),
+  JSON.parse(
+    fs.readFileSync(path.join(__dirname, "..", "testing", "fixtures", "emf.schema.json"), "utf8"),
+  ),
 );
 
 /** What the EMF specification requires beyond its schema: targets that exist with the right types. */

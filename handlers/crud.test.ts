@@ -9,7 +9,7 @@ import { expect } from "chai";
 import { ApiError } from "./core/http";
 import { Num } from "./core/json";
 import type { RecordStore, Store } from "./core/store";
-import { createMemoryStores, type MemoryStores } from "./testing/memory-store";
+import { createMemoryStores, type MemoryStores } from "../testing/store/memory-store";
 
 type Crud = typeof import("./crud");
 

@@ -16,7 +16,7 @@ import { IDEMPOTENCY_RECORD, IDEMPOTENT_REPLAYED_HEADER } from "./idempotency";
 import { handleRequest, type Deps } from "./service";
 import { createClients, createDynamoDbStore } from "./store/dynamodb";
 import { createRecordStore } from "./store/records";
-import { startHandlerEnvironment, type Answer, type HandlerEnvironment } from "./testing";
+import { startHandlerEnvironment, type Answer, type HandlerEnvironment } from "../testing/handler";
 
 const REPLAYED = IDEMPOTENT_REPLAYED_HEADER.toLowerCase();
 const M = "/DynamoDBManager";

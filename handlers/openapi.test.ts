@@ -10,7 +10,7 @@ import { expect } from "chai";
 import fc from "fast-check";
 import type { OpenAPIV3 } from "openapi-types";
 import { Contract } from "../client/contract";
-import { request as requestArbitrary } from "./core/arbitraries";
+import { request as requestArbitrary } from "../testing/arbitraries";
 import type { AttrMap } from "./core/attributes";
 import type { Config } from "./core/config";
 import type { HttpRequest } from "./core/http";

@@ -11,8 +11,8 @@ import type { HttpRequest, HttpResponse } from "./core/http";
 import { Num, stringifyJson } from "./core/json";
 import { ConditionFailed, TransactionCanceled } from "./core/store";
 import { handleRequest, type Deps } from "./service";
-import { createMemoryStores, type MemoryStores } from "./testing/memory-store";
-import { TEST_CONFIG } from "./testing/config";
+import { createMemoryStores, type MemoryStores } from "../testing/store/memory-store";
+import { TEST_CONFIG } from "../testing/store/config";
 
 const config: Config = TEST_CONFIG;
 

@@ -5,5 +5,5 @@ import { base } from "./base.mjs";
 /** @type {import("@stryker-mutator/api/core").PartialStrykerOptions} */
 export default {
   ...base("core", ["handlers/core/**/*.test.ts"]),
-  mutate: ["handlers/core/**/*.ts", "!handlers/core/**/*.test.ts", "!handlers/core/arbitraries.ts"],
+  mutate: ["handlers/core/**/*.ts", "!handlers/core/**/*.test.ts"],
 };

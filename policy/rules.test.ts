@@ -5,8 +5,8 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- recorded inputs are untyped data */
 import { expect } from "chai";
 import { runProgram, type ProgramRun, type RecordedResource } from "../local/program";
-import { reveal } from "../components/testing";
-import { committedStacks } from "../components/testing";
+import { reveal } from "../testing/program";
+import { committedStacks } from "../testing/program";
 import { XRAY_POLICY_NAME } from "../components/function";
 import { API_GATEWAY_LOGS_POLICY } from "../components/cloudwatch-role";
 import { managedPolicyArn } from "../components/partition";

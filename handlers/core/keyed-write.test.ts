@@ -19,7 +19,7 @@ import {
 } from "./idempotency";
 import { Num } from "./json";
 import { ConditionFailed, TransactionCanceled } from "./store";
-import { createMemoryStores, type MemoryStores } from "../testing/memory-store";
+import { createMemoryStores, type MemoryStores } from "../../testing/store/memory-store";
 
 /** 2025-01-01T00:00:00.500Z, in ms: its whole seconds are 1735689600. */
 const NOW = 1_735_689_600_500;

@@ -7,7 +7,7 @@ import { marshall, unmarshall } from "@aws-sdk/util-dynamodb";
 import { expect } from "chai";
 import fc from "fast-check";
 import { TRANSLATE_CONFIG, fromNativeMap, toNativeMap } from "../store/dynamodb";
-import { item, normalise, request } from "./arbitraries";
+import { item, normalise, request } from "../../testing/arbitraries";
 import { toAttrMap } from "./attributes";
 import type { Config } from "./config";
 import { mapError } from "./errors";

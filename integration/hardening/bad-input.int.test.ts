@@ -5,7 +5,7 @@
  */
 import * as net from "node:net";
 import { expect } from "chai";
-import { INHERITED_NAMES } from "../../handlers/core/arbitraries";
+import { INHERITED_NAMES } from "../../testing/arbitraries";
 import { RESERVED_KEYS } from "../../handlers/core/json";
 import { errorOf, scanAll, startTarget, uniqueId, type Reply, type Target } from "./harness";
 

@@ -12,7 +12,7 @@ import { eventFor, type ApiCall } from "../local/api-gateway";
 import { startDynamoDbLocal, type StartedDynamoDbLocal } from "../local/dynamodb-local";
 import { buildModel, type FunctionModel, type RestApiModel } from "../local/model";
 import { materialiseTable } from "../local/tables";
-import { ENV } from "./env";
+import { ENV } from "../handlers/env";
 
 /**
  * The CRUD function (the one given a TABLE_NAME), its environment, its table and its API, as the
@@ -100,9 +100,9 @@ export async function startHandlerEnvironment(): Promise<HandlerEnvironment> {
     if (recordsTable) await materialiseTable(client, recordsTable);
     // A fresh adapter per environment: its container caches (config, DynamoDB clients) belong to
     // this DynamoDB Local. The modules it uses stay shared, so their classes stay one.
-    delete require.cache[require.resolve("./crud")];
+    delete require.cache[require.resolve("../handlers/crud")];
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { handler } = require("./crud") as typeof import("./crud");
+    const { handler } = require("../handlers/crud") as typeof import("../handlers/crud");
     let stopped = false;
     return {
       dynamodb,

@@ -2,9 +2,9 @@
  * The store contract against DynamoDB Local, through the real stores (store/dynamodb.ts and
  * store/records.ts) on the tables the program declares: what keeps the in-memory store honest.
  */
-import { createClients, createDynamoDbStore } from "../store/dynamodb";
-import { createRecordStore } from "../store/records";
-import { startHandlerEnvironment, type HandlerEnvironment } from "../testing";
+import { createClients, createDynamoDbStore } from "../../handlers/store/dynamodb";
+import { createRecordStore } from "../../handlers/store/records";
+import { startHandlerEnvironment, type HandlerEnvironment } from "../handler";
 import { storeContract, type ContractSubject } from "./store-contract";
 
 describe("DynamoDB Local", function () {

@@ -1,5 +1,5 @@
 /** The handler's configuration for unit tests that run the service without DynamoDB. */
-import type { Config } from "../core/config";
+import type { Config } from "../../handlers/core/config";
 
 export const TEST_CONFIG: Config = {
   tableName: "lambda-apigateway",

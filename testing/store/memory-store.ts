@@ -10,7 +10,7 @@
  * Not modelled: Scan's 1 MB page limit, throttling and capacity (inject those with `failNext`),
  * and concurrency (every call runs alone; interleave writers with `beforeCall`).
  */
-import type { AttrMap } from "../core/attributes";
+import type { AttrMap } from "../../handlers/core/attributes";
 import {
   ConditionFailed,
   TransactionCanceled,
@@ -24,10 +24,10 @@ import {
   type TableRef,
   type TransactWrite,
   type UpdateParams,
-} from "../core/store";
-import { Num } from "../core/json";
-import { IDEMPOTENCY_RECORD } from "../idempotency";
-import { PARTITION_KEY } from "../schema";
+} from "../../handlers/core/store";
+import { Num } from "../../handlers/core/json";
+import { IDEMPOTENCY_RECORD } from "../../handlers/idempotency";
+import { PARTITION_KEY } from "../../handlers/schema";
 import {
   Placeholders,
   applyUpdate,

@@ -3,10 +3,10 @@
  * (exact numbers, nested maps, lists, sets, binary), random requests, and a by-value comparison.
  */
 import fc from "fast-check";
-import { CATCH_ALL_PATH, ROUTES } from "../routes";
-import { TYPE_TAGS, canonicalNumber, numberProblem } from "./attributes";
-import { Num, RESERVED_KEYS, isJsonObject, stringifyJson, type Json } from "./json";
-import { OPERATIONS } from "./manager";
+import { CATCH_ALL_PATH, ROUTES } from "../handlers/routes";
+import { TYPE_TAGS, canonicalNumber, numberProblem } from "../handlers/core/attributes";
+import { Num, RESERVED_KEYS, isJsonObject, stringifyJson, type Json } from "../handlers/core/json";
+import { OPERATIONS } from "../handlers/core/manager";
 
 const TABLE = "lambda-apigateway";
 

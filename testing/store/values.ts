@@ -12,8 +12,8 @@ import {
   numberProblem,
   type AttrMap,
   type AttrValue,
-} from "../core/attributes";
-import { Num } from "../core/json";
+} from "../../handlers/core/attributes";
+import { Num } from "../../handlers/core/json";
 
 /** An error as the SDK throws DynamoDB's 400 ValidationException. */
 export function validationError(message: string): Error {

@@ -10,7 +10,7 @@ import { PROJECT_DIR, readStackConfig, reveal } from "../local/program";
 import type { DeclaredStack } from "./aws-rules";
 
 export { isSecret, reveal } from "../local/program";
-import { CONFIG_NAMESPACE, parseConfig, type StackConfig } from "./config";
+import { CONFIG_NAMESPACE, parseConfig, type StackConfig } from "../components/config";
 
 /** The validated config of a committed stack file, exactly as `loadConfig` reads it. */
 export function stackConfig(stack: string): StackConfig {

@@ -6,8 +6,8 @@
  * `#name` and `:value` used must be defined, every one defined must be used, bare names must not be
  * reserved words. Test support only.
  */
-import type { AttrMap, AttrValue } from "../core/attributes";
-import { Num } from "../core/json";
+import type { AttrMap, AttrValue } from "../../handlers/core/attributes";
+import { Num } from "../../handlers/core/json";
 import { RESERVED_WORDS } from "./reserved-words";
 import {
   TYPE_NAMES,

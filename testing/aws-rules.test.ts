@@ -27,7 +27,7 @@ import {
   type DeclaredResource,
   type DeclaredStack,
 } from "./aws-rules";
-import { committedStacks, declaredStack } from "./testing";
+import { committedStacks, declaredStack } from "./program";
 
 const T = {
   function: "aws:lambda/function:Function",
@@ -54,7 +54,7 @@ function withChanged(
 
 const run = (rule: AwsRule, stack: DeclaredStack) => rule.check(stack).map((v) => v.message);
 
-describe("AWS rules (components/aws-rules.ts)", function () {
+describe("AWS rules (testing/aws-rules.ts)", function () {
   this.timeout(120_000);
   const runs = new Map<string, ProgramRun>();
 

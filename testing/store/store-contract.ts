@@ -12,9 +12,14 @@ import {
   StringSet,
   type AttrMap,
   type AttrValue,
-} from "../core/attributes";
-import { Num } from "../core/json";
-import { ConditionFailed, TransactionCanceled, type RecordStore, type Store } from "../core/store";
+} from "../../handlers/core/attributes";
+import { Num } from "../../handlers/core/json";
+import {
+  ConditionFailed,
+  TransactionCanceled,
+  type RecordStore,
+  type Store,
+} from "../../handlers/core/store";
 import { RESERVED_WORDS } from "./reserved-words";
 
 export interface ContractSubject {

@@ -5,8 +5,8 @@
  * rule on every committed stack, so a change that AWS would refuse at `pulumi up` fails `npm test`.
  */
 /* eslint-disable @typescript-eslint/no-explicit-any -- resource inputs are untyped data */
-import { CONFIG_NAMESPACE } from "./config";
-import { partitionOfRegion } from "./partition";
+import { CONFIG_NAMESPACE } from "../components/config";
+import { partitionOfRegion } from "../components/partition";
 
 /** A resource as a stack declares it. */
 export interface DeclaredResource {
