@@ -6,8 +6,8 @@
  * service list can leave out one that a service calls internally (DynamoDB's encryption → KMS).
  *
  * `up` and `destroy` run under deadlines of their own (`./deadline.ts`), shorter than mocha's hook
- * timeout, so a hang ends here: the pulumi process is interrupted, the temporary directory removed, the container
- * stopped, and the container's last log lines printed.
+ * timeout, so a hang ends here: the pulumi process is interrupted, the temporary directory
+ * removed, the container stopped, and the container's last log lines printed.
  */
 import * as fs from "node:fs";
 import * as os from "node:os";
