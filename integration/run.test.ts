@@ -6,7 +6,7 @@ import { expect } from "chai";
 import { PROJECT_DIR } from "../local/program";
 import { ENV } from "./flows/suite";
 import { STACK_USAGE } from "./targets/stack";
-import { skipLine, TARGET_NAMES } from "./targets";
+import { TARGET_NAMES } from "./targets/target";
 import {
   TARGET_SPEC,
   UsageError,
@@ -141,19 +141,6 @@ describe("integration runner (integration/run.ts)", function () {
         expect(fs.existsSync(path.join(PROJECT_DIR, TARGET_SPEC[target])), target).to.equal(true);
       }
     });
-  });
-
-  it("skip lines name everything missing with its fix, or nothing when nothing is", function () {
-    expect(skipLine([])).to.equal(undefined);
-    expect(
-      skipLine(
-        [
-          { missing: "no A", fix: "get A" },
-          { missing: "no B", fix: "get B" },
-        ],
-        "Or C.",
-      ),
-    ).to.equal("no A and no B. To run it: get A; get B. Or C.");
   });
 
   it("`--target stack` with no stack or URL exits 2 saying what to pass", function () {

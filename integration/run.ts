@@ -12,7 +12,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import Mocha from "mocha";
-import { isTargetName, TARGET_NAMES, type TargetName } from "./targets";
+import { isTargetName, TARGET_NAMES, type TargetName } from "./targets/target";
 import { ENV } from "./flows/suite";
 import { STACK_USAGE, resolveStackSource } from "./targets/stack";
 

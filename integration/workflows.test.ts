@@ -309,12 +309,13 @@ describe("CI/CD workflows (.github/workflows)", function () {
     const runs = (script: string) =>
       steps().some((s) => npmCalls(s.run ?? "").some((c) => c.script === script));
 
-    it("install, lint, typecheck, unit and local tests", function () {
+    it("install, then every step of `npm test` (lint, typecheck, unit and local tests)", function () {
       expect(wf().on).to.have.property("pull_request");
       expect(steps().some((s) => /\bnpm ci\b/.test(s.run ?? ""))).to.equal(true);
-      for (const script of ["lint", "typecheck", "test:unit", "test:integration"]) {
-        expect(runs(script), script).to.equal(true);
-      }
+      // The steps come from package.json, so a check added to `npm test` must run here too.
+      const testSteps = npmCalls(scripts.test ?? "").map((c) => c.script);
+      expect(testSteps).to.include.members(["lint", "typecheck", "test:unit", "test:integration"]);
+      for (const script of testSteps) expect(runs(script), script).to.equal(true);
     });
 
     it("run the LocalStack integration", function () {

@@ -141,6 +141,11 @@ async function main(): Promise<void> {
   if (metricsEvery === 0) cloud.metrics.onLine = printMetrics;
   else setInterval(printMetrics, metricsEvery * 1000).unref();
   console.log(`Ready in ${((Date.now() - started) / 1000).toFixed(1)} s. Ctrl-C stops everything.`);
+  printBanner(cloud, values.stack);
+}
+
+/** The lines scripts read (see above), then what the API enforces and how to pass it. */
+function printBanner(cloud: LocalCloud, stackName: string | undefined): void {
   console.log(`DynamoDB ${cloud.dynamoDbEndpoint}`);
   console.log(`Lambda ${cloud.lambdaEndpoint}`);
   if (cloud.apiUrl) console.log(`API ${cloud.apiUrl}`);
@@ -148,7 +153,7 @@ async function main(): Promise<void> {
   if (cloud.docsUrl) console.log(`Docs ${cloud.docsUrl}`);
   const first = cloud.apis.find((a) => a.urls.includes(cloud.apiUrl));
   console.log(`Enforced ${first?.enforced.join("; ") || "nothing: the API is open"}`);
-  const stack = values.stack ? ` --stack ${values.stack}` : "";
+  const stack = stackName ? ` --stack ${stackName}` : "";
   if (first?.enforced.some((e) => e.startsWith("Cognito"))) {
     console.log(
       `Token npm run -s token --${stack || " --stack dev"}   (send: Authorization: Bearer <token>)`,

@@ -27,7 +27,7 @@ import { docsSite } from "./docs";
 import { FunctionHost } from "./functions";
 import { lambdaApiHandler } from "./lambda-api";
 import { nodeForRuntime } from "./node-runtime";
-import { startEditLoop } from "./watch";
+import { startEditLoop, type EditLoop } from "./watch";
 import { MetricsCollector } from "./metrics";
 import { buildModel, type LocalModel } from "./model";
 import { materialiseTable } from "./tables";
@@ -238,200 +238,162 @@ export function enforcedOn(api: LocalModel["apis"][number], throttle: boolean): 
   return out;
 }
 
+/** What every start step shares. */
+interface Start {
+  readonly options: LocalCloudOptions;
+  readonly log: (line: string) => void;
+  readonly projectDir: string;
+  readonly stack: string;
+  /** Undone last first: by `stop()`, or when a later step fails. */
+  readonly cleanups: (() => Promise<void> | void)[];
+}
+
+/**
+ * Stands up what the program declares: DynamoDB Local and its tables, the functions, the Lambda
+ * API and the REST APIs. Each step logs its progress lines; on failure, everything started before
+ * is stopped again.
+ */
 export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<LocalCloud> {
-  const log = options.log ?? (() => undefined);
-  const projectDir = path.resolve(options.projectDir ?? PROJECT_DIR);
-  const stack = options.stack ?? "dev";
-  const cleanups: (() => Promise<void> | void)[] = [];
+  const start: Start = {
+    options,
+    log: options.log ?? (() => undefined),
+    projectDir: path.resolve(options.projectDir ?? PROJECT_DIR),
+    stack: options.stack ?? "dev",
+    cleanups: [],
+  };
   const cleanup = async () => {
-    for (const fn of cleanups.splice(0).reverse()) await fn();
+    for (const fn of start.cleanups.splice(0).reverse()) await fn();
   };
 
   try {
-    // The API port first: a busy port is reported before anything slow starts.
-    let serve: http.RequestListener = (_req, res) => {
-      res.writeHead(503, { "Content-Type": "application/json", "Retry-After": "1" });
-      res.end(JSON.stringify({ message: "The local cloud is still starting" }));
-    };
-    const mainServer = http.createServer((req, res) => serve(req, res));
-    const servers = [mainServer];
-    cleanups.push(() => Promise.all(servers.map(closeServer)).then(() => undefined));
-    const apiPort = await listen(mainServer, options.port ?? 0);
-    let serveLambda: http.RequestListener = (req, res) => serve(req, res);
-    const lambdaServer = http.createServer((req, res) => serveLambda(req, res));
-    servers.push(lambdaServer);
-    const lambdaPort = await listen(lambdaServer, options.lambdaPort ?? 0, "LAMBDA_PORT");
+    const ports = await openPorts(start);
+    // DynamoDB Local starts in the background while the program runs: both take seconds.
+    const database = startDatabase(start);
+    const { program, model } = await materialiseProgram(start, database.ready);
+    const engine = await database.ready;
+    const restoreTables = await createTables(start, engine.endpoint, program, model);
+    const { hosts, metrics } = await startFunctions(start, engine.endpoint, program, model);
+    const editLoop = watchSources(start, hosts);
+    const lambdaEndpoint = serveLambdaApi(start, ports, hosts, program.region);
+    const auth = await localAuth(start, program, model);
+    const apis = await serveApis(start, ports, model, hosts, auth);
 
-    // The engine and the program start side by side: both take seconds, and neither needs the other.
-    let t = Date.now();
-    log(
-      `Starting DynamoDB Local (${options.dataDir ? `data in ${path.resolve(options.dataDir)}` : "in memory"})…`,
-    );
-    let engine: StartedDynamoDbLocal | undefined;
-    const starting = startDynamoDbLocal({
-      port: options.dynamoDbPort,
-      dataDir: options.dataDir,
-    }).then((e) => {
-      engine = e;
-      log(`DynamoDB Local ready on port ${e.port} (${seconds(t)})`);
-      return e;
-    });
-    // Also when the program fails first: wait for the engine and stop it.
-    cleanups.push(() =>
-      starting.then(
-        (e) => e.stop(),
-        () => undefined,
-      ),
-    );
-    cleanups.push(() => engine?.stop());
-
-    const programFile = options.program ?? "index.ts";
-    const programStarted = Date.now();
-    log(`Running ${programFile} (stack ${stack}) under Pulumi mocks…`);
-    const running = runProgram({
-      stack,
-      projectDir,
-      program: options.program,
-      config: options.config,
-    });
-    // Whichever fails first is the error to show (a missing Java is known within a second).
-    const [program, firstEngine] = await Promise.all([running, starting]);
-    const scratchDir = fs.mkdtempSync(path.join(os.tmpdir(), "local-cloud-"));
-    cleanups.push(() => fs.rmSync(scratchDir, { recursive: true, force: true }));
-    const model = await buildModel(program, projectDir, scratchDir);
-    log(`Program registered ${program.resources.length} resources (${seconds(programStarted)})`);
-    if (model.notEmulated.length) log(`Not emulated: ${model.notEmulated.join("; ")}`);
-    for (const warning of model.warnings) log(`Warning: ${warning}`);
-    const dynamoDbEndpoint = firstEngine.endpoint;
-    const dynamoDbPort = firstEngine.port;
-    const client = new DynamoDBClient({
-      endpoint: dynamoDbEndpoint,
-      region: program.region,
-      credentials: LOCAL_CREDENTIALS,
-    });
-    cleanups.push(() => client.destroy());
-    const materialise = async (quiet: boolean) => {
-      for (const table of model.tables) {
-        const outcome = await materialiseTable(client, table.resource);
-        if (!quiet) log(`Table ${table.name}: ${outcome}`);
-      }
-    };
-    await materialise(false);
-
-    t = Date.now();
-    const metrics = new MetricsCollector();
-    const hosts = new Map<string, FunctionHost>();
-    for (const [i, fn] of model.functions.entries()) {
-      const node = nodeForRuntime(fn.runtime);
-      if (node.mismatch) log(`Warning: function ${fn.name}: ${node.mismatch}`);
-      hosts.set(
-        fn.name,
-        new FunctionHost(fn, {
-          maxWorkers: options.workersPerFunction ?? 4,
-          node,
-          inspectPort: options.inspectPort === undefined ? undefined : options.inspectPort + i,
-          log,
-          onStdoutLine: (line) => metrics.record(fn.name, line),
-          runtimeEnvironment: {
-            AWS_ENDPOINT_URL_DYNAMODB: dynamoDbEndpoint,
-            AWS_REGION: program.region,
-            AWS_DEFAULT_REGION: program.region,
-            AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
-            AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
-          },
-        }),
-      );
-    }
-    cleanups.push(() =>
-      Promise.all([...hosts.values()].map((h) => h.stop())).then(() => undefined),
-    );
-    await Promise.all(
-      [...hosts.values()].map(async (host) => {
-        const error = await host.warm();
-        const debug =
-          options.inspectPort === undefined
-            ? ""
-            : `, debugger on 127.0.0.1:${options.inspectPort + model.functions.indexOf(host.fn)}`;
-        const what = `Function ${host.fn.name} (${host.fn.handler}, Node ${host.node.version} from ${host.node.source}, timeout ${host.fn.timeoutMs / 1000} s, up to ${host.maxWorkers} workers${debug})`;
-        log(
-          error
-            ? `${what}: init failed, requests will answer 502: ${error.errorMessage}`
-            : `${what}: ready`,
-        );
-      }),
-    );
-    log(`Functions ready (${seconds(t)})`);
-    if (options.inspectPort !== undefined) {
-      log("Debugging: one environment per function, and no function or integration timeout");
-    }
-    const editLoop = options.watch ? startEditLoop(hosts.values(), log) : undefined;
-    if (editLoop) cleanups.push(() => editLoop.stop());
-    serveLambda = lambdaApiHandler({ functions: hosts, region: program.region, log });
-    const lambdaEndpoint = `http://127.0.0.1:${lambdaPort}`;
-    log(`Lambda API for ${hosts.size} function${hosts.size === 1 ? "" : "s"} on ${lambdaEndpoint}`);
-
-    const usesCognito = model.userPools.length > 0;
-    const signingKey: SigningKey | undefined = usesCognito
-      ? await loadSigningKey(projectDir)
-      : undefined;
-    const iamCaller = localIamUser(program.partition);
-    const throttle = options.throttle ?? true;
-    const apis: LocalApi[] = [];
-    for (const [i, api] of model.apis.entries()) {
-      const handler = apiGatewayHandler({
-        api,
-        access: new AccessControl({
-          api,
-          userPools: model.userPools,
-          signingKey,
-          iamUsers: [iamCaller],
-          region: program.region,
-          throttle,
-        }),
-        functions: hosts,
-        // A debugger may hold an invocation for as long as it likes.
-        integrationTimeoutMs:
-          options.inspectPort === undefined
-            ? (options.integrationTimeoutMs ?? INTEGRATION_TIMEOUT_MS)
-            : MAX_TIMER_MS,
-        log,
-      });
-      let port = apiPort;
-      if (i === 0) serve = handler;
-      else {
-        // One host per API, as each has its own execute-api hostname in AWS.
-        const server = http.createServer(handler);
-        servers.push(server);
-        port = await listen(server, 0);
-      }
-      const urls = api.stages.map((s) => `http://127.0.0.1:${port}/${s.name}`);
-      const docsUrls = (docsSite(api)?.paths ?? []).map((p) => `http://127.0.0.1:${port}${p}`);
-      const enforced = enforcedOn(api, throttle);
-      const apiKeys = [
-        ...new Set(
-          api.usagePlans.flatMap((p) => p.keys.filter((k) => k.enabled).map((k) => k.value)),
-        ),
-      ];
-      apis.push({ name: api.name, id: api.id, urls, docsUrls, apiKeys, enforced });
-      let methods = 0;
-      const count = (r: typeof api.root): void => {
-        methods += r.methods.size;
-        r.children.forEach(count);
-      };
-      count(api.root);
-      log(
-        `REST API ${api.name}: ${methods} methods, stage${urls.length === 1 ? "" : "s"} ${urls.join(", ") || "(none)"}`,
-      );
-      log(`REST API ${api.name} enforces: ${enforced.join("; ") || "nothing (open)"}`);
-    }
     const firstApi = apis.find((a) => a.urls.length);
     const apiUrl = firstApi?.urls[0] ?? "";
     const docsUrl = firstApi?.docsUrls.find((u) => u === `${apiUrl}/docs`) ?? "";
-    if (!apiUrl)
-      log("Warning: the program declares no REST API with a stage; only DynamoDB is served");
+    if (!apiUrl) {
+      start.log("Warning: the program declares no REST API with a stage; only DynamoDB is served");
+    }
+    let stopping: Promise<void> | undefined;
+    return {
+      apiKeys: firstApi?.apiKeys ?? [],
+      iamCaller: auth.iamCaller,
+      async issueToken(request = {}) {
+        const pool = request.pool ?? model.userPools[0];
+        if (!pool || !auth.signingKey) {
+          throw new Error(
+            "The program's APIs trust no Cognito user pool: there is no token to issue",
+          );
+        }
+        return issueToken(auth.signingKey, { ...request, pool });
+      },
+      apiUrl,
+      docsUrl,
+      apis,
+      dynamoDbEndpoint: engine.endpoint,
+      lambdaEndpoint,
+      watching: editLoop?.ready ?? Promise.resolve(),
+      region: program.region,
+      dynamoDb: database.handle(engine, restoreTables),
+      program,
+      model,
+      metrics,
+      functionPids(name) {
+        const fn = model.functions.find((f) => f.name === name || f.logicalName === name);
+        return fn ? (hosts.get(fn.name)?.workerPids() ?? []) : [];
+      },
+      stop() {
+        // Stop taking requests first, then take down what serves them.
+        stopping ??= Promise.all(ports.servers.map(closeServer)).then(cleanup);
+        return stopping;
+      },
+    };
+  } catch (err) {
+    await cleanup();
+    throw err;
+  }
+}
 
-    const dynamoDb: LocalDynamoDb = {
-      endpoint: dynamoDbEndpoint,
+/** The listening servers, answering 503 until their handlers are set. */
+interface Ports {
+  /** Every server, the first REST API's and the Lambda API's first; closed first on stop. */
+  readonly servers: http.Server[];
+  readonly apiPort: number;
+  readonly lambdaPort: number;
+  serveApi(handler: http.RequestListener): void;
+  serveLambda(handler: http.RequestListener): void;
+}
+
+/**
+ * Listens on the API and Lambda ports first, so a busy port is reported before anything slow
+ * starts. Until their handlers are set, both answer 503 "still starting".
+ */
+async function openPorts({ options, cleanups }: Start): Promise<Ports> {
+  let serve: http.RequestListener = (_req, res) => {
+    res.writeHead(503, { "Content-Type": "application/json", "Retry-After": "1" });
+    res.end(JSON.stringify({ message: "The local cloud is still starting" }));
+  };
+  const mainServer = http.createServer((req, res) => serve(req, res));
+  const servers = [mainServer];
+  cleanups.push(() => Promise.all(servers.map(closeServer)).then(() => undefined));
+  const apiPort = await listen(mainServer, options.port ?? 0);
+  let serveLambda: http.RequestListener = (req, res) => serve(req, res);
+  const lambdaServer = http.createServer((req, res) => serveLambda(req, res));
+  servers.push(lambdaServer);
+  const lambdaPort = await listen(lambdaServer, options.lambdaPort ?? 0, "LAMBDA_PORT");
+  return {
+    servers,
+    apiPort,
+    lambdaPort,
+    serveApi: (handler) => (serve = handler),
+    serveLambda: (handler) => (serveLambda = handler),
+  };
+}
+
+/** DynamoDB Local while it starts, and the handle the fault tests drive once it has. */
+interface DatabaseStart {
+  readonly ready: Promise<StartedDynamoDbLocal>;
+  /** The handle; a restart runs `restoreTables` (which re-creates missing tables). */
+  handle(first: StartedDynamoDbLocal, restoreTables: () => Promise<void>): LocalDynamoDb;
+}
+
+/** Starts DynamoDB Local in the background: it takes seconds, and the program runs meanwhile. */
+function startDatabase({ options, log, cleanups }: Start): DatabaseStart {
+  const t = Date.now();
+  log(
+    `Starting DynamoDB Local (${options.dataDir ? `data in ${path.resolve(options.dataDir)}` : "in memory"})…`,
+  );
+  let engine: StartedDynamoDbLocal | undefined;
+  const ready = startDynamoDbLocal({
+    port: options.dynamoDbPort,
+    dataDir: options.dataDir,
+  }).then((e) => {
+    engine = e;
+    log(`DynamoDB Local ready on port ${e.port} (${seconds(t)})`);
+    return e;
+  });
+  // Also when the program fails first: wait for the engine and stop it.
+  cleanups.push(() =>
+    ready.then(
+      (e) => e.stop(),
+      () => undefined,
+    ),
+  );
+  cleanups.push(() => engine?.stop());
+  return {
+    ready,
+    handle: (first, restoreTables) => ({
+      endpoint: first.endpoint,
       get pid() {
         return engine?.pid;
       },
@@ -445,47 +407,225 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       },
       async start() {
         if (engine) return;
-        engine = await startDynamoDbLocal({ port: dynamoDbPort, dataDir: options.dataDir });
-        await materialise(true);
+        engine = await startDynamoDbLocal({ port: first.port, dataDir: options.dataDir });
+        await restoreTables();
       },
-    };
+    }),
+  };
+}
 
-    let stopping: Promise<void> | undefined;
-    return {
-      apiKeys: firstApi?.apiKeys ?? [],
-      iamCaller,
-      async issueToken(request = {}) {
-        const pool = request.pool ?? model.userPools[0];
-        if (!pool || !signingKey) {
-          throw new Error(
-            "The program's APIs trust no Cognito user pool: there is no token to issue",
-          );
-        }
-        return issueToken(signingKey, { ...request, pool });
-      },
-      apiUrl,
-      docsUrl,
-      apis,
-      dynamoDbEndpoint,
-      lambdaEndpoint,
-      watching: editLoop?.ready ?? Promise.resolve(),
-      region: program.region,
-      dynamoDb,
-      program,
-      model,
-      metrics,
-      functionPids(name) {
-        const fn = model.functions.find((f) => f.name === name || f.logicalName === name);
-        return fn ? (hosts.get(fn.name)?.workerPids() ?? []) : [];
-      },
-      stop() {
-        // Stop taking requests first, then take down what serves them.
-        stopping ??= Promise.all(servers.map(closeServer)).then(cleanup);
-        return stopping;
-      },
-    };
-  } catch (err) {
-    await cleanup();
-    throw err;
+/**
+ * Runs the program under Pulumi mocks and derives what to serve from what it registers. It waits
+ * for DynamoDB Local too, so whichever fails first is the error shown (a missing Java is known
+ * within a second).
+ */
+async function materialiseProgram(
+  { options, log, projectDir, stack, cleanups }: Start,
+  database: Promise<unknown>,
+): Promise<{ program: ProgramRun; model: LocalModel }> {
+  const programFile = options.program ?? "index.ts";
+  const programStarted = Date.now();
+  log(`Running ${programFile} (stack ${stack}) under Pulumi mocks…`);
+  const running = runProgram({
+    stack,
+    projectDir,
+    program: options.program,
+    config: options.config,
+  });
+  const [program] = await Promise.all([running, database]);
+  const scratchDir = fs.mkdtempSync(path.join(os.tmpdir(), "local-cloud-"));
+  cleanups.push(() => fs.rmSync(scratchDir, { recursive: true, force: true }));
+  const model = await buildModel(program, projectDir, scratchDir);
+  log(`Program registered ${program.resources.length} resources (${seconds(programStarted)})`);
+  if (model.notEmulated.length) log(`Not emulated: ${model.notEmulated.join("; ")}`);
+  for (const warning of model.warnings) log(`Warning: ${warning}`);
+  return { program, model };
+}
+
+/**
+ * Creates the program's tables in DynamoDB Local, saying what it did with each. Returns how to
+ * re-create missing ones quietly, for a restart of DynamoDB Local.
+ */
+async function createTables(
+  { log, cleanups }: Start,
+  endpoint: string,
+  program: ProgramRun,
+  model: LocalModel,
+): Promise<() => Promise<void>> {
+  const client = new DynamoDBClient({
+    endpoint,
+    region: program.region,
+    credentials: LOCAL_CREDENTIALS,
+  });
+  cleanups.push(() => client.destroy());
+  const materialise = async (quiet: boolean) => {
+    for (const table of model.tables) {
+      const outcome = await materialiseTable(client, table.resource);
+      if (!quiet) log(`Table ${table.name}: ${outcome}`);
+    }
+  };
+  await materialise(false);
+  return () => materialise(true);
+}
+
+/**
+ * Starts each function's environments, pointed at DynamoDB Local, and waits until each has run
+ * its init (a failed init is said, and its requests answer 502).
+ */
+async function startFunctions(
+  { options, log, cleanups }: Start,
+  dynamoDbEndpoint: string,
+  program: ProgramRun,
+  model: LocalModel,
+): Promise<{ hosts: Map<string, FunctionHost>; metrics: MetricsCollector }> {
+  const t = Date.now();
+  const metrics = new MetricsCollector();
+  const hosts = new Map<string, FunctionHost>();
+  for (const [i, fn] of model.functions.entries()) {
+    const node = nodeForRuntime(fn.runtime);
+    if (node.mismatch) log(`Warning: function ${fn.name}: ${node.mismatch}`);
+    hosts.set(
+      fn.name,
+      new FunctionHost(fn, {
+        maxWorkers: options.workersPerFunction ?? 4,
+        node,
+        inspectPort: options.inspectPort === undefined ? undefined : options.inspectPort + i,
+        log,
+        onStdoutLine: (line) => metrics.record(fn.name, line),
+        runtimeEnvironment: {
+          AWS_ENDPOINT_URL_DYNAMODB: dynamoDbEndpoint,
+          AWS_REGION: program.region,
+          AWS_DEFAULT_REGION: program.region,
+          AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+          AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+        },
+      }),
+    );
   }
+  cleanups.push(() => Promise.all([...hosts.values()].map((h) => h.stop())).then(() => undefined));
+  await Promise.all(
+    [...hosts.values()].map(async (host) => {
+      const error = await host.warm();
+      const debug =
+        options.inspectPort === undefined
+          ? ""
+          : `, debugger on 127.0.0.1:${options.inspectPort + model.functions.indexOf(host.fn)}`;
+      const what = `Function ${host.fn.name} (${host.fn.handler}, Node ${host.node.version} from ${host.node.source}, timeout ${host.fn.timeoutMs / 1000} s, up to ${host.maxWorkers} workers${debug})`;
+      log(
+        error
+          ? `${what}: init failed, requests will answer 502: ${error.errorMessage}`
+          : `${what}: ready`,
+      );
+    }),
+  );
+  log(`Functions ready (${seconds(t)})`);
+  if (options.inspectPort !== undefined) {
+    log("Debugging: one environment per function, and no function or integration timeout");
+  }
+  return { hosts, metrics };
+}
+
+/** With `watch`: rebuilds a function's bundle when a source it was built from changes. */
+function watchSources(
+  { options, log, cleanups }: Start,
+  hosts: Map<string, FunctionHost>,
+): EditLoop | undefined {
+  if (!options.watch) return undefined;
+  const editLoop = startEditLoop(hosts.values(), log);
+  cleanups.push(() => editLoop.stop());
+  return editLoop;
+}
+
+/** Serves the Lambda API (Invoke, ListFunctions, GetFunction) on its port; returns its endpoint. */
+function serveLambdaApi(
+  { log }: Start,
+  ports: Ports,
+  hosts: Map<string, FunctionHost>,
+  region: string,
+): string {
+  ports.serveLambda(lambdaApiHandler({ functions: hosts, region, log }));
+  const endpoint = `http://127.0.0.1:${ports.lambdaPort}`;
+  log(`Lambda API for ${hosts.size} function${hosts.size === 1 ? "" : "s"} on ${endpoint}`);
+  return endpoint;
+}
+
+/** Who the APIs let in locally: tokens of the local issuer, and the local IAM caller. */
+interface LocalAuth {
+  /** The local issuer's key, when a user pool is trusted. */
+  readonly signingKey: SigningKey | undefined;
+  readonly iamCaller: LocalIamUser;
+}
+
+async function localAuth(
+  { projectDir }: Start,
+  program: ProgramRun,
+  model: LocalModel,
+): Promise<LocalAuth> {
+  const usesCognito = model.userPools.length > 0;
+  return {
+    signingKey: usesCognito ? await loadSigningKey(projectDir) : undefined,
+    iamCaller: localIamUser(program.partition),
+  };
+}
+
+/**
+ * Serves each REST API: the first on the API port, each other on a port of its own (as each has
+ * its own execute-api hostname in AWS). Says what each serves and enforces.
+ */
+async function serveApis(
+  { options, log }: Start,
+  ports: Ports,
+  model: LocalModel,
+  hosts: Map<string, FunctionHost>,
+  auth: LocalAuth,
+): Promise<LocalApi[]> {
+  const throttle = options.throttle ?? true;
+  const apis: LocalApi[] = [];
+  for (const [i, api] of model.apis.entries()) {
+    const handler = apiGatewayHandler({
+      api,
+      access: new AccessControl({
+        api,
+        userPools: model.userPools,
+        signingKey: auth.signingKey,
+        iamUsers: [auth.iamCaller],
+        region: model.region,
+        throttle,
+      }),
+      functions: hosts,
+      // A debugger may hold an invocation for as long as it likes.
+      integrationTimeoutMs:
+        options.inspectPort === undefined
+          ? (options.integrationTimeoutMs ?? INTEGRATION_TIMEOUT_MS)
+          : MAX_TIMER_MS,
+      log,
+    });
+    let port = ports.apiPort;
+    if (i === 0) ports.serveApi(handler);
+    else {
+      const server = http.createServer(handler);
+      ports.servers.push(server);
+      port = await listen(server, 0);
+    }
+    const urls = api.stages.map((s) => `http://127.0.0.1:${port}/${s.name}`);
+    const docsUrls = (docsSite(api)?.paths ?? []).map((p) => `http://127.0.0.1:${port}${p}`);
+    const enforced = enforcedOn(api, throttle);
+    const apiKeys = [
+      ...new Set(
+        api.usagePlans.flatMap((p) => p.keys.filter((k) => k.enabled).map((k) => k.value)),
+      ),
+    ];
+    apis.push({ name: api.name, id: api.id, urls, docsUrls, apiKeys, enforced });
+    log(
+      `REST API ${api.name}: ${methodCount(api.root)} methods, stage${urls.length === 1 ? "" : "s"} ${urls.join(", ") || "(none)"}`,
+    );
+    log(`REST API ${api.name} enforces: ${enforced.join("; ") || "nothing (open)"}`);
+  }
+  return apis;
+}
+
+function methodCount(resource: LocalModel["apis"][number]["root"]): number {
+  let methods = resource.methods.size;
+  for (const child of resource.children) methods += methodCount(child);
+  return methods;
 }

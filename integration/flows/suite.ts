@@ -6,7 +6,8 @@
  * The target's options come from the environment so the same spec file works under plain mocha
  * and under `integration/run.ts`, which sets them from its command line.
  */
-import { loadTarget, type StartedTarget, type TargetName, type TargetOptions } from "../targets";
+import { loadTarget } from "../targets";
+import type { StartedTarget, TargetName, TargetOptions } from "../targets/target";
 import { crudFlow } from "./crud-flow";
 
 /** Environment variables `integration/run.ts` sets from its arguments. */

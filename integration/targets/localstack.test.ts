@@ -5,29 +5,27 @@ import { expect } from "chai";
 import { PROJECT_DIR, runProgram, type ProgramRun } from "../../local/program";
 import {
   DEADLINES,
-  DOCKER_MISSING,
-  DeadlineError,
   LOCALSTACK_IMAGE,
   LocalStackTarget,
   LogTail,
-  PULUMI_MISSING,
   THROWAWAY_OVERRIDES,
   awsProviderConfig,
   deployToLocalStack,
   executeApiUrl,
   localStackEnvironment,
-  pulumiAvailable,
   readRawStackConfig,
   servicesFor,
   throwawayProjectSettings,
   throwawayStackConfig,
-  withDeadline,
   worstCaseMs,
   type Deadlines,
   type LocalStackWorkspace,
   type ThrowawayStack,
 } from "./localstack";
+import { DeadlineError } from "./deadline";
+import { DOCKER_MISSING, PULUMI_MISSING } from "./target";
 import { START_TIMEOUT_MS } from "../flows/suite";
+import { hangingCommand } from "../support/hanging-command";
 
 const ENDPOINT = "http://localhost:49153";
 
@@ -216,17 +214,6 @@ describe("LocalStack target: pure parts", function () {
       const pulumi = await new LocalStackTarget({}, probes(true, false)).skipReason();
       expect(pulumi).to.include(PULUMI_MISSING.missing).and.not.include(DOCKER_MISSING.missing);
     });
-
-    it("finds no Pulumi CLI when none is on the PATH", async function () {
-      this.timeout(10_000);
-      const saved = process.env.PATH;
-      process.env.PATH = path.join(os.tmpdir(), "no-such-bin");
-      try {
-        expect(await pulumiAvailable()).to.equal(false);
-      } finally {
-        process.env.PATH = saved;
-      }
-    });
   });
 });
 
@@ -237,22 +224,6 @@ describe("LocalStack target: deadlines and cleanup, with a fake workspace", func
     stageName: { value: "test" },
     tableName: { value: "t" },
   };
-
-  /**
-   * A pulumi command that never finishes on its own: like the CLI, it exits on the
-   * `exitOnInterrupt`-th interrupt (never, when 0).
-   */
-  const hang =
-    (exitOnInterrupt: number, events: string[], what: string) =>
-    (signal: AbortSignal): Promise<never> =>
-      new Promise((_, reject) => {
-        let n = 0;
-        signal.addEventListener("abort", () => {
-          n++;
-          events.push(`${what}: interrupt ${n}`);
-          if (n === exitOnInterrupt) reject(new Error(`${what} cancelled`));
-        });
-      });
 
   function fake(behaviour: {
     up?: (signal: AbortSignal) => Promise<{ outputs: typeof OUTPUTS }>;
@@ -328,7 +299,7 @@ describe("LocalStack target: deadlines and cleanup, with a fake workspace", func
   });
 
   it("a hung `pulumi up`: interrupted at its deadline, then destroy, temp dir and container all cleaned up, container log printed", async () => {
-    const f = fake({ up: (signal) => hang(1, [], "up")(signal) });
+    const f = fake({ up: (signal) => hangingCommand(1, [], "up")(signal) });
     let error: unknown;
     await f.start().catch((err) => (error = err));
     expect(error).to.be.instanceOf(DeadlineError);
@@ -349,7 +320,7 @@ describe("LocalStack target: deadlines and cleanup, with a fake workspace", func
 
   it("a `pulumi up` that ignores interrupts: interrupted twice, given up on, and everything else still cleaned up", async () => {
     const events: string[] = [];
-    const f = fake({ up: hang(0, events, "up") });
+    const f = fake({ up: hangingCommand(0, events, "up") });
     let error: unknown;
     await f.start().catch((err) => (error = err));
     expect((error as Error).message).to.include("did not exit");
@@ -369,7 +340,7 @@ describe("LocalStack target: deadlines and cleanup, with a fake workspace", func
 
   it("a hung `pulumi destroy` in stop(): interrupted, reported, and the temp dir and container still go", async () => {
     const events: string[] = [];
-    const f = fake({ destroy: hang(2, events, "destroy") });
+    const f = fake({ destroy: hangingCommand(2, events, "destroy") });
     const started = await f.start();
     let error: unknown;
     await started.stop().catch((err) => (error = err));
@@ -390,27 +361,6 @@ describe("LocalStack target: deadlines and cleanup, with a fake workspace", func
     await started.stop();
     expect(f.events).to.include("create stack production=false");
     expect(f.reports.join("")).to.include("throwaway stack config lambda-apigateway:production");
-  });
-
-  describe("withDeadline", function () {
-    it("returns the result, or rethrows the operation's own error, before the deadline", async () => {
-      expect(await withDeadline("x", 1000, 10, async () => 42)).to.equal(42);
-      let error: unknown;
-      await withDeadline("x", 1000, 10, async () => {
-        throw new Error("own");
-      }).catch((err) => (error = err));
-      expect((error as Error).message).to.equal("own");
-    });
-
-    it("interrupts once when the process exits on the first interrupt", async () => {
-      const events: string[] = [];
-      let error: unknown;
-      await withDeadline("pulumi up s", 20, 1000, hang(1, events, "up")).catch((e) => (error = e));
-      expect(events).to.deep.equal(["up: interrupt 1"]);
-      expect((error as Error).message).to.equal(
-        "pulumi up s did not finish in 0 s; the pulumi process was interrupted and stopped",
-      );
-    });
   });
 
   it("keeps the last lines of the container's log", function () {

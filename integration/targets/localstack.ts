@@ -5,9 +5,9 @@
  * config file, never listed by hand. LocalStack itself starts every service on first use, so no
  * service list can leave out one that a service calls internally (DynamoDB's encryption → KMS).
  *
- * `up` and `destroy` run under deadlines of their own, shorter than mocha's hook timeout, so a hang
- * ends here: the pulumi process is interrupted, the temporary directory removed, the container
- * stopped, and the container's last log lines printed.
+ * `up` and `destroy` run under deadlines of their own (`./deadline.ts`), shorter than mocha's hook
+ * timeout, so a hang ends here: the pulumi process is interrupted, the temporary directory
+ * removed, the container stopped, and the container's last log lines printed.
  */
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -16,7 +16,17 @@ import * as crypto from "node:crypto";
 import { parse as parseYaml } from "yaml";
 import type { ProjectSettings } from "@pulumi/pulumi/automation";
 import { PROJECT_DIR } from "../../local/program";
-import { skipLine, type Requirement, type StartedTarget, type Target, type TargetOptions } from ".";
+import { withDeadline } from "./deadline";
+import {
+  DOCKER_MISSING,
+  PULUMI_MISSING,
+  dockerAvailable,
+  pulumiAvailable,
+  skipLine,
+  type StartedTarget,
+  type Target,
+  type TargetOptions,
+} from "./target";
 
 /**
  * The last LocalStack community image that starts without an auth token. From 2026.03 on (and on
@@ -210,37 +220,6 @@ export function throwawayProjectSettings(projectDir: string, workDir: string): P
   return { ...project, main: path.relative(workDir, main) || "." };
 }
 
-export const DOCKER_MISSING: Requirement = {
-  missing: "no Docker engine",
-  fix: "start Docker (Docker Desktop, or `sudo systemctl start docker`) or point DOCKER_HOST at one",
-};
-export const PULUMI_MISSING: Requirement = {
-  missing: "no Pulumi CLI",
-  fix: "install Pulumi (`curl -fsSL https://get.pulumi.com | sh`, then put ~/.pulumi/bin on PATH)",
-};
-
-/** Whether testcontainers finds a working container runtime. */
-export async function dockerAvailable(): Promise<boolean> {
-  const { getContainerRuntimeClient } = await import("testcontainers");
-  try {
-    await getContainerRuntimeClient();
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Whether the Automation API finds a Pulumi CLI. */
-export async function pulumiAvailable(): Promise<boolean> {
-  const { PulumiCommand } = await import("@pulumi/pulumi/automation");
-  try {
-    await PulumiCommand.get({ skipVersionCheck: true });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
@@ -273,74 +252,6 @@ export const DEADLINES: Deadlines = {
 export function worstCaseMs(d: Deadlines): number {
   // up and destroy each: the deadline, then two interrupts with a grace period each.
   return d.containerMs + d.upMs + d.destroyMs + 4 * d.graceMs;
-}
-
-/**
- * What the Automation API's `signal` option needs: something that calls its "abort" listeners.
- * Unlike an AbortSignal it can fire twice, which is what Pulumi wants: the first interrupt cancels
- * the operation cleanly, the second ends the process at once.
- */
-export class Interrupter {
-  private readonly listeners: (() => void)[] = [];
-  interrupts = 0;
-  addEventListener(type: string, listener: () => void): void {
-    if (type === "abort") this.listeners.push(listener);
-  }
-  removeEventListener(): void {}
-  interrupt(): void {
-    this.interrupts++;
-    for (const listener of this.listeners) listener();
-  }
-  /** Typed as the option wants it; the Automation API only adds an "abort" listener. */
-  get signal(): AbortSignal {
-    return this as unknown as AbortSignal;
-  }
-}
-
-export class DeadlineError extends Error {}
-
-/**
- * Runs `operation` (a pulumi command) for at most `ms`. When that passes, it interrupts the pulumi
- * process, waits up to `graceMs` for it to exit, interrupts it again (Pulumi then exits at once),
- * waits once more, and throws a DeadlineError saying what happened. The operation's own failure
- * is rethrown as it is.
- */
-export async function withDeadline<T>(
-  what: string,
-  ms: number,
-  graceMs: number,
-  operation: (signal: AbortSignal) => Promise<T>,
-): Promise<T> {
-  const interrupter = new Interrupter();
-  const running = operation(interrupter.signal);
-  const settled = running.then(
-    () => true,
-    () => true,
-  );
-  let timer: NodeJS.Timeout | undefined;
-  const sleep = (t: number) =>
-    new Promise<false>((resolve) => {
-      timer = setTimeout(() => resolve(false), t);
-    });
-  try {
-    if (await Promise.race([settled, sleep(ms)])) return await running;
-    for (let i = 0; i < 2; i++) {
-      interrupter.interrupt();
-      clearTimeout(timer);
-      if (await Promise.race([settled, sleep(graceMs)])) {
-        throw new DeadlineError(
-          `${what} did not finish in ${Math.round(ms / 1000)} s; the pulumi process was interrupted ` +
-            `${interrupter.interrupts === 1 ? "and stopped" : "twice and stopped"}`,
-        );
-      }
-    }
-    throw new DeadlineError(
-      `${what} did not finish in ${Math.round(ms / 1000)} s, and the pulumi process did not exit ` +
-        `within ${Math.round((2 * graceMs) / 1000)} s of two interrupts`,
-    );
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 /** The last lines a stream wrote, for printing when something fails. */

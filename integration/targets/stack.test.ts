@@ -1,7 +1,6 @@
 import { expect } from "chai";
 import { runProgram } from "../../local/program";
 import {
-  BACKEND_LOGIN_MISSING,
   DeployedStackTarget,
   STACK_USAGE,
   normaliseApiUrl,
@@ -9,7 +8,7 @@ import {
   targetFromOutputs,
   type OutputMap,
 } from "./stack";
-import { PULUMI_MISSING } from "./localstack";
+import { BACKEND_LOGIN_MISSING, PULUMI_MISSING } from "./target";
 
 const URL = "https://a1b2c3d4e5.execute-api.us-east-1.amazonaws.com/test";
 

@@ -5,8 +5,16 @@
  * prefixed items and removes them.
  */
 import { PROJECT_DIR } from "../../local/program";
-import { skipLine, type Requirement, type StartedTarget, type Target, type TargetOptions } from ".";
-import { PULUMI_MISSING, pulumiAvailable } from "./localstack";
+import {
+  BACKEND_LOGIN_MISSING,
+  PULUMI_MISSING,
+  backendLoggedIn,
+  pulumiAvailable,
+  skipLine,
+  type StartedTarget,
+  type Target,
+  type TargetOptions,
+} from "./target";
 import { authorizeWith, regionOfApiUrl, type Credentials } from "../flows/credentials";
 
 /** Where the deployed API's URL comes from. */
@@ -71,23 +79,6 @@ export function targetFromOutputs(
     baseUrl: normaliseApiUrl(apiUrl, `Stack "${stack}"'s apiUrl output`),
     tableName: typeof tableName === "string" ? tableName : undefined,
   };
-}
-
-export const BACKEND_LOGIN_MISSING: Requirement = {
-  missing: "no Pulumi backend login",
-  fix: "run `pulumi login` (or set PULUMI_ACCESS_TOKEN, or PULUMI_BACKEND_URL for a self-managed backend)",
-};
-
-/** Whether the Pulumi CLI is logged in to a backend (`pulumi whoami`). */
-export async function backendLoggedIn(): Promise<boolean> {
-  const { LocalWorkspace } = await import("@pulumi/pulumi/automation");
-  try {
-    const workspace = await LocalWorkspace.create({ workDir: PROJECT_DIR });
-    await workspace.whoAmI();
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** The machine checks the stack target makes; replaceable in unit tests. */
