@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { ENV } from "../env";
+import { ENV } from "../../contract/env";
 import { DEFAULT_MAX_ATTEMPTS, DEFAULT_TIMEOUT_MS, readConfig } from "./config";
 
 const base = { [ENV.tableName]: "t", [ENV.cursorSecret]: "0123456789abcdef" };

@@ -2,8 +2,8 @@
  * The function's configuration, read once per container from the environment variables the Pulumi
  * program sets (names in ../env.ts).
  */
-import { ENV } from "../env";
-import { DEFAULT_IDEMPOTENCY_TTL_HOURS } from "../idempotency";
+import { ENV } from "../../contract/env";
+import { DEFAULT_IDEMPOTENCY_TTL_HOURS } from "../../contract/idempotency";
 
 export interface Config {
   readonly tableName: string;
