@@ -9,7 +9,7 @@ import { loadConfig } from "./components/config";
 import { CrudFunction, RECORD_ACTIONS } from "./components/function";
 import { Monitoring, dynamoDbOperations } from "./components/monitoring";
 import { Table } from "./components/table";
-import type { ApiSecurity } from "./handlers/security";
+import type { ApiSecurity } from "./contract/security";
 
 const config = loadConfig();
 

@@ -4,7 +4,7 @@
  */
 import type { ProgramRun, RecordedResource } from "../local/program";
 import type { RestApiModel } from "../local/model";
-import { ENV } from "../handlers/env";
+import { ENV } from "../contract/env";
 import { declaredFunction } from "../testing/handler";
 
 export interface FunctionUnderTest {

@@ -21,7 +21,7 @@ import * as path from "node:path";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { bundleHandler, sourceMapOf } from "../components/bundle";
-import { ENV } from "../handlers/env";
+import { ENV } from "../contract/env";
 import { runProgram, type ProgramRun } from "../local/program";
 import { startDynamoDbLocal } from "../local/dynamodb-local";
 import { startLocalCloud, type LocalCloud } from "../local";

@@ -3,7 +3,7 @@
  * that passes through it cannot pass with an undocumented status or shape.
  */
 import { expect } from "chai";
-import { buildOpenApiDocument } from "../handlers/openapi";
+import { buildOpenApiDocument } from "../contract/openapi";
 import { Contract, type ObservedResponse } from "./contract";
 
 const json = { "content-type": "application/json" };

@@ -7,17 +7,11 @@
 import * as crypto from "node:crypto";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { EXPOSED_HEADERS } from "../handlers/core/cors";
-import { RETRY_AFTER_SECONDS } from "../handlers/core/errors";
-import { API_TITLE, buildOpenApiDocument, type Document } from "../handlers/openapi";
-import { CATCH_ALL_PATH } from "../handlers/routes";
-import {
-  SCHEMES,
-  securityRequirement,
-  securitySchemes,
-  withSecurity,
-  type ApiSecurity,
-} from "../handlers/security";
+import { EXPOSED_HEADERS, RETRY_AFTER_SECONDS } from "../contract/headers";
+import { API_TITLE, buildOpenApiDocument, type Document } from "../contract/openapi";
+import { CATCH_ALL_PATH } from "../contract/operations";
+import { SCHEMES, type ApiSecurity } from "../contract/security";
+import { securityRequirement, securitySchemes, withSecurity } from "../contract/openapi-security";
 import type { CrudFunction } from "./function";
 import { applyTransform, type Transform } from "./transform";
 

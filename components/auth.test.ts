@@ -6,10 +6,11 @@
  */
 /* eslint-disable @typescript-eslint/no-explicit-any -- recorded inputs are untyped data */
 import { expect } from "chai";
-import { ENV } from "../handlers/env";
-import { buildOpenApiDocument, publicDocument, type Document } from "../handlers/openapi";
-import { ROUTES } from "../handlers/routes";
-import { parseApiSecurity, withSecurity } from "../handlers/security";
+import { ENV } from "../contract/env";
+import { buildOpenApiDocument, publicDocument, type Document } from "../contract/openapi";
+import { ROUTES } from "../contract/operations";
+import { parseApiSecurity } from "../contract/security";
+import { withSecurity } from "../contract/openapi-security";
 import { reveal, runProgram, type ProgramRun, type RecordedResource } from "../local/program";
 import { COGNITO_LIMITS } from "./auth";
 import { parseConfig } from "./config";

@@ -7,8 +7,9 @@ import * as pulumi from "@pulumi/pulumi";
 import * as v from "valibot";
 import { API_DEFAULTS } from "./api";
 import { FUNCTION_DEFAULTS } from "./function";
-import { IDEMPOTENCY_RECORD } from "../handlers/idempotency";
-import { AUTH_MODES } from "../handlers/security";
+import { IDEMPOTENCY_RECORD } from "../contract/keys";
+import { API_GATEWAY_INTEGRATION_TIMEOUT_SECONDS } from "../contract/limits";
+import { AUTH_MODES } from "../contract/security";
 import { COGNITO_DEFAULTS, COGNITO_LIMITS } from "./auth";
 import { MAX_EVALUATION_SECONDS, MONITORING_DEFAULTS } from "./monitoring";
 import { MAX_TABLE_NAME_LENGTH, TABLE_DEFAULTS } from "./table";
@@ -24,7 +25,7 @@ export const LOG_RETENTION_DAYS = [
 
 // API Gateway stops waiting for an integration after 29 s, so a longer function timeout only hides
 // work that no client will ever see the result of.
-const API_GATEWAY_MAX_TIMEOUT_SECONDS = 29;
+const API_GATEWAY_MAX_TIMEOUT_SECONDS = API_GATEWAY_INTEGRATION_TIMEOUT_SECONDS;
 
 // The Idempotency-Key records table is named after the items table, and must fit DynamoDB's limit too.
 const MAX_NAME = MAX_TABLE_NAME_LENGTH - IDEMPOTENCY_RECORD.tableSuffix.length;

@@ -4,10 +4,10 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { ENV } from "../handlers/env";
-import { DEFAULT_IDEMPOTENCY_TTL_HOURS } from "../handlers/idempotency";
-import { DEFAULT_METRICS_NAMESPACE } from "../handlers/metrics";
-import { OPEN, type ApiSecurity } from "../handlers/security";
+import { ENV } from "../contract/env";
+import { DEFAULT_IDEMPOTENCY_TTL_HOURS } from "../contract/idempotency";
+import { DEFAULT_METRICS_NAMESPACE } from "../contract/metrics";
+import { OPEN, type ApiSecurity } from "../contract/security";
 import { bundleHandler } from "./bundle";
 import { managedPolicyArnFor } from "./partition";
 import type { Table } from "./table";

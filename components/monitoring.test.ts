@@ -7,7 +7,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
 import { MockCloud, runProgram, type ProgramRun, type RecordedResource } from "../local/program";
-import { ENV } from "../handlers/env";
+import { ENV } from "../contract/env";
 import { CONFIG_NAMESPACE, type StackConfig } from "./config";
 import { Monitoring } from "./monitoring";
 import { reveal, stackConfig } from "../testing/program";

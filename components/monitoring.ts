@@ -6,7 +6,7 @@
 import * as crypto from "node:crypto";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { DIMENSION, METRIC } from "../handlers/metrics";
+import { DIMENSION, METRIC } from "../contract/metrics";
 import type { RestApi } from "./api";
 import { DYNAMODB_ACTIONS, type CrudFunction } from "./function";
 import { applyTransform, type Transform } from "./transform";

@@ -8,10 +8,10 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
 import { runProgram, type ProgramRun, type RecordedResource } from "../local/program";
-import { ENV } from "../handlers/env";
+import { ENV } from "../contract/env";
 import { corsHeaders } from "../handlers/core/cors";
-import { buildOpenApiDocument, publicDocument, type Document } from "../handlers/openapi";
-import { CATCH_ALL_PATH, ROUTES } from "../handlers/routes";
+import { buildOpenApiDocument, publicDocument, type Document } from "../contract/openapi";
+import { CATCH_ALL_PATH, ROUTES } from "../contract/operations";
 import {
   ACCESS_LOG_FORMAT,
   API_KEY_SCHEME,
@@ -19,7 +19,7 @@ import {
   deploymentTrigger,
 } from "./api";
 import { CONFIG_NAMESPACE, type StackConfig } from "./config";
-import { IDEMPOTENCY_RECORD } from "../handlers/idempotency";
+import { IDEMPOTENCY_RECORD } from "../contract/keys";
 import {
   DYNAMODB_ACTIONS,
   LOG_ACTIONS,

@@ -5,7 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
 import { MockCloud } from "../local/program";
-import { ENV } from "../handlers/env";
+import { ENV } from "../contract/env";
 import { CrudFunction } from "./function";
 import { Table } from "./table";
 

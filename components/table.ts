@@ -4,8 +4,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { applyTransform, type Transform } from "./transform";
-import { IDEMPOTENCY_RECORD } from "../handlers/idempotency";
-import { PARTITION_KEY } from "../handlers/schema";
+import { IDEMPOTENCY_RECORD, PARTITION_KEY } from "../contract/keys";
 
 export interface TableArgs {
   /**

@@ -20,7 +20,7 @@ import { readConfig } from "./core/config";
 import { encodeCursor } from "./core/cursor";
 import type { HttpRequest } from "./core/http";
 import { parseJson, stringifyJson } from "./core/json";
-import { ENV } from "./env";
+import { ENV } from "../contract/env";
 import { handleRequest } from "./service";
 import { createDynamoDbStore } from "./store/dynamodb";
 import type { ApiCall } from "../local/api-gateway";

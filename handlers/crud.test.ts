@@ -7,7 +7,7 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
 import { expect } from "chai";
 import { ApiError } from "./core/http";
-import { Num } from "./core/json";
+import { Num } from "../contract/json";
 import type { RecordStore, Store } from "./core/store";
 import { createMemoryStores, type MemoryStores } from "../testing/store/memory-store";
 

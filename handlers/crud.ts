@@ -17,9 +17,10 @@ import {
 } from "./core/http";
 import { stringifyJson } from "./core/json";
 import type { RecordStore, Store } from "./core/store";
-import { ENV } from "./env";
+import { ENV } from "../contract/env";
 import { createLogger } from "./log";
-import { DEFAULT_METRICS_NAMESPACE, emfMembers } from "./metrics";
+import { DEFAULT_METRICS_NAMESPACE } from "../contract/metrics";
+import { emfMembers } from "./metrics";
 import { handleRequest } from "./service";
 import { timed } from "./store/timed";
 

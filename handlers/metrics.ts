@@ -1,8 +1,8 @@
 /**
  * The function's own metrics, as CloudWatch Embedded Metric Format (EMF) members of the one
  * structured "request" log line each request writes: CloudWatch Logs extracts them from the log
- * group, so they cost no API call and no extra line. Pure; the names are facts the Monitoring
- * component's dashboard reads too.
+ * group, so they cost no API call and no extra line. Pure; the names are in contract/metrics.ts,
+ * which the Monitoring component's alarms and dashboard read too.
  *
  * Lambda's JSON log format wraps what `console.*` writes in its own object (the EMF document would
  * end up inside `message`), but passes lines written straight to stdout through as they are, so
@@ -10,28 +10,7 @@
  * an application log level above INFO would drop the metrics of successful requests with it.
  */
 
-/** Namespace the handler's metrics go to unless the function is given another. */
-export const DEFAULT_METRICS_NAMESPACE = "lambda-apigateway";
-
-/** Metric names. */
-export const METRIC = {
-  /** One per request, by status class and by operation. */
-  requests: "Requests",
-  /** 1 on the first request of an execution environment, 0 after: the sum counts cold starts. */
-  coldStarts: "ColdStarts",
-  /** Time the request spent in DynamoDB calls (retries included), when it made any. */
-  dynamoDbTime: "DynamoDBTime",
-} as const;
-
-/** Dimension names. */
-export const DIMENSION = {
-  functionName: "FunctionName",
-  operation: "Operation",
-  statusClass: "StatusClass",
-} as const;
-
-/** Operation of a request refused before it named one (unknown route, bad body, ...). */
-export const NO_OPERATION = "none";
+import { DIMENSION, METRIC, NO_OPERATION } from "../contract/metrics";
 
 export interface RequestMetrics {
   namespace: string;

@@ -16,9 +16,8 @@ import {
   type HttpRequest,
   type HttpResponse,
 } from "./core/http";
+import { KEY, VERSION } from "../contract/inputs";
 import {
-  KEY,
-  VERSION,
   etagOf,
   existsCondition,
   patchUpdate,
@@ -28,18 +27,21 @@ import {
   type Expectation,
   type ItemsCommand,
 } from "./core/items";
-import { Num, type Serialisable } from "./core/json";
+import { Num } from "../contract/json";
+import type { Serialisable } from "./core/json";
 import type { Planned } from "./core/idempotency";
 import type { ManagerCommand } from "./core/manager";
 import { parseRequest, type Command } from "./core/request";
 import { ConditionFailed, type RecordStore, type Store } from "./core/store";
-import { IDEMPOTENCY_KEY_HEADER } from "./idempotency";
+import { IDEMPOTENCY_KEY_HEADER, IDEMPOTENT_OPERATIONS } from "../contract/idempotency";
+import { API_GATEWAY_INTEGRATION_TIMEOUT_SECONDS } from "../contract/limits";
+import { parseApiSecurity } from "../contract/security";
 
 /** Attempts of a PUT's read-then-conditional-write before giving up on a busy item. */
 const PUT_ATTEMPTS = 3;
 
-/** Without a deadline from Lambda, a lock's lease: API Gateway gives up on a request after 29 s. */
-const DEFAULT_LEASE_MS = 30_000;
+/** Without a deadline from Lambda, a lock's lease: a second past API Gateway's integration timeout. */
+const DEFAULT_LEASE_MS = (API_GATEWAY_INTEGRATION_TIMEOUT_SECONDS + 1) * 1000;
 
 export interface Deps {
   config: Config;
@@ -208,13 +210,13 @@ async function runItems(
  */
 async function openApiResponse(basePath: string, config: Config): Promise<HttpResponse> {
   // Chunks of their own in the bundle: loaded on the first request for them, never at cold start.
-  const [{ default: document }, security] = await Promise.all([
-    import("./openapi.json"),
-    import("./security"),
+  const [{ default: document }, { withSecurity }] = await Promise.all([
+    import("../contract/openapi.json"),
+    import("../contract/openapi-security"),
   ]);
-  const secured = security.withSecurity(
-    document as unknown as Parameters<typeof security.withSecurity>[0],
-    security.parseApiSecurity(config.apiSecurity),
+  const secured = withSecurity(
+    document as unknown as Parameters<typeof withSecurity>[0],
+    parseApiSecurity(config.apiSecurity),
   );
   return json(200, { ...secured, servers: [{ url: basePath || "/" }] } as unknown as Serialisable);
 }
@@ -228,19 +230,13 @@ async function run(command: Command, deps: Deps, basePath: string): Promise<Http
     : runItems(command as ItemsCommand, store, deps.config, basePath);
 }
 
+/** The tutorial's writes that take a key (contract/idempotency.ts), as command kinds. */
+type KeyedManagerKind = `manager.${(typeof IDEMPOTENT_OPERATIONS)[number]}`;
+
 /** The commands an Idempotency-Key applies to: every write. */
 type WriteCommand = Extract<
   Command,
-  {
-    kind:
-      | "items.create"
-      | "items.put"
-      | "items.patch"
-      | "items.delete"
-      | "manager.create"
-      | "manager.update"
-      | "manager.delete";
-  }
+  { kind: "items.create" | "items.put" | "items.patch" | "items.delete" | KeyedManagerKind }
 >;
 
 const WRITE_KINDS: ReadonlySet<Command["kind"]> = new Set<WriteCommand["kind"]>([
@@ -248,9 +244,7 @@ const WRITE_KINDS: ReadonlySet<Command["kind"]> = new Set<WriteCommand["kind"]>(
   "items.put",
   "items.patch",
   "items.delete",
-  "manager.create",
-  "manager.update",
-  "manager.delete",
+  ...IDEMPOTENT_OPERATIONS.map((op): KeyedManagerKind => `manager.${op}`),
 ]);
 
 const isWrite = (command: Command): command is WriteCommand => WRITE_KINDS.has(command.kind);

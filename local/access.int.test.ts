@@ -122,6 +122,23 @@ describe("local cloud enforces prod's Cognito authorizer and API key", function 
     expect(body.paths["/items"].get.security).to.deep.equal([{ cognito: [], api_key: [] }]);
     expect(body.paths["/openapi.json"].get.security).to.equal(undefined);
   });
+
+  it("lets a browser app send its Cognito token and the API key (CORS preflight)", async () => {
+    const preflight = await send(`${cloud.apiUrl}/items`, {
+      method: "OPTIONS",
+      headers: {
+        origin: "https://app.example.com",
+        "access-control-request-method": "POST",
+        "access-control-request-headers": "authorization, x-api-key, content-type",
+      },
+    });
+    expect(preflight.status).to.equal(204);
+    expect(preflight.headers.get("access-control-allow-origin")).to.equal(
+      "https://app.example.com",
+    );
+    const allowed = (preflight.headers.get("access-control-allow-headers") ?? "").split(/,\s*/);
+    expect(allowed).to.include.members(["authorization", "x-api-key", "content-type"]);
+  });
 });
 
 describe("local cloud enforces an iam stack's SigV4", function () {

@@ -6,6 +6,10 @@
 import * as crypto from "node:crypto";
 import type * as http from "node:http";
 import type { APIGatewayProxyEvent } from "aws-lambda";
+import {
+  API_GATEWAY_INTEGRATION_TIMEOUT_SECONDS,
+  API_GATEWAY_PAYLOAD_BYTES,
+} from "../contract/limits";
 import { MAX_INVOKE_PAYLOAD_BYTES, type FunctionHost } from "./functions";
 import { isRefusal, type AccessControl } from "./access";
 import type { MethodModel, RestApiModel, StageModel } from "./model";
@@ -20,11 +24,11 @@ import { gatewayErrorResponse, type GatewayError } from "./gateway-responses";
 import { matchRoute } from "./routing";
 
 /** API Gateway's payload limit. */
-export const MAX_PAYLOAD_BYTES = 10 * 1024 * 1024;
+export const MAX_PAYLOAD_BYTES = API_GATEWAY_PAYLOAD_BYTES;
 /** What API Gateway answers when the event is over Lambda's invoke limit (as captured). */
 export const REQUEST_TOO_LONG = '{"message": "Request Too Long"}';
 /** API Gateway's default integration timeout for REST APIs. */
-export const INTEGRATION_TIMEOUT_MS = 29_000;
+export const INTEGRATION_TIMEOUT_MS = API_GATEWAY_INTEGRATION_TIMEOUT_SECONDS * 1000;
 
 export interface ApiGatewayOptions {
   api: RestApiModel;

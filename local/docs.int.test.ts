@@ -8,7 +8,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { expect } from "chai";
 import { chromium, type Browser } from "playwright-core";
-import { buildOpenApiDocument } from "../handlers/openapi";
+import { buildOpenApiDocument } from "../contract/openapi";
 
 const CHROMIUM = process.env["CHROMIUM_PATH"] ?? "/usr/bin/chromium";
 const FLAGS = [

@@ -7,7 +7,7 @@
 import * as fs from "node:fs";
 import type * as http from "node:http";
 import * as path from "node:path";
-import { publicDocument, type Document } from "../handlers/openapi";
+import { publicDocument, type Document } from "../contract/openapi";
 import type { RestApiModel } from "./model";
 
 const SWAGGER_UI_DIR = path.dirname(require.resolve("swagger-ui-dist/package.json"));

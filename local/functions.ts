@@ -7,14 +7,15 @@ import { fork, type ChildProcess } from "node:child_process";
 import * as crypto from "node:crypto";
 import * as path from "node:path";
 import * as readline from "node:readline";
+import { LAMBDA_INIT_TIMEOUT_MS, LAMBDA_SYNC_PAYLOAD_BYTES } from "../contract/limits";
 import type { FunctionModel } from "./model";
 import type { NodeBinary } from "./node-runtime";
 
 const RUNTIME = path.join(__dirname, "lambda-runtime.mjs");
 /** Lambda's limit for a synchronous invocation's request payload (the event), in bytes. */
-export const MAX_INVOKE_PAYLOAD_BYTES = 6 * 1024 * 1024;
+export const MAX_INVOKE_PAYLOAD_BYTES = LAMBDA_SYNC_PAYLOAD_BYTES;
 /** Lambda's limit for the init phase (importing the handler). */
-const INIT_TIMEOUT_MS = 10_000;
+const INIT_TIMEOUT_MS = LAMBDA_INIT_TIMEOUT_MS;
 
 export interface FunctionError {
   errorType: string;

@@ -7,6 +7,7 @@
  */
 import * as crypto from "node:crypto";
 import type * as http from "node:http";
+import { LAMBDA_ASYNC_PAYLOAD_BYTES } from "../contract/limits";
 import { MAX_INVOKE_PAYLOAD_BYTES, type FunctionHost } from "./functions";
 import { ACCOUNT_ID } from "./program";
 
@@ -19,7 +20,7 @@ export interface LambdaApiOptions {
 
 const API_VERSION = "/2015-03-31";
 /** Lambda's limit for the payload of an asynchronous (`Event`) invocation. */
-const MAX_EVENT_PAYLOAD_BYTES = 256 * 1024;
+const MAX_EVENT_PAYLOAD_BYTES = LAMBDA_ASYNC_PAYLOAD_BYTES;
 
 class LambdaError extends Error {
   constructor(

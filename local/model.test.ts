@@ -5,7 +5,7 @@
  */
 import * as os from "node:os";
 import { expect } from "chai";
-import { CATCH_ALL_PATH, ROUTES } from "../handlers/routes";
+import { CATCH_ALL_PATH, ROUTES } from "../contract/operations";
 import { gatewayErrorResponse } from "./gateway-responses";
 import { buildModel, type LocalModel, type ResourceModel } from "./model";
 import { PROJECT_DIR, runProgram } from "./program";

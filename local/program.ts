@@ -301,18 +301,19 @@ export function reveal(value: any): any {
 
 /**
  * Forgets the program's own modules so the next run evaluates them afresh with the new config.
- * The handlers' modules are kept: the program reads only their constant facts, and a test that
- * already holds the handler would otherwise meet a second copy of its classes (`instanceof` fails
- * across them) in whatever the handler imports lazily afterwards.
+ * The handlers' and the contract's modules are kept: the program reads only constant facts of
+ * the contract, and a test that already holds the handler would otherwise meet a second copy of
+ * their classes (`instanceof` fails across them, e.g. contract/json.ts's Num) in whatever the
+ * handler imports lazily afterwards.
  */
 function forgetProgramModules(projectDir: string): void {
-  const nodeModules = path.join(projectDir, "node_modules");
-  const handlers = path.join(projectDir, "handlers") + path.sep;
+  const kept = ["node_modules", "handlers", "contract"].map(
+    (d) => path.join(projectDir, d) + path.sep,
+  );
   for (const key of Object.keys(require.cache)) {
     if (
       key.startsWith(projectDir) &&
-      !key.startsWith(nodeModules) &&
-      !key.startsWith(handlers) &&
+      !kept.some((dir) => key.startsWith(dir)) &&
       key !== __filename
     ) {
       delete require.cache[key];

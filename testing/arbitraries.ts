@@ -3,10 +3,11 @@
  * (exact numbers, nested maps, lists, sets, binary), random requests, and a by-value comparison.
  */
 import fc from "fast-check";
-import { CATCH_ALL_PATH, ROUTES } from "../handlers/routes";
+import { CATCH_ALL_PATH, ROUTES } from "../contract/operations";
 import { TYPE_TAGS, canonicalNumber, numberProblem } from "../handlers/core/attributes";
-import { Num, RESERVED_KEYS, isJsonObject, stringifyJson, type Json } from "../handlers/core/json";
-import { OPERATIONS } from "../handlers/core/manager";
+import { Num, isJsonObject, type Json } from "../contract/json";
+import { RESERVED_KEYS, stringifyJson } from "../handlers/core/json";
+import { TUTORIAL_OPERATIONS } from "../contract/inputs";
 
 const TABLE = "lambda-apigateway";
 
@@ -105,7 +106,7 @@ export function normalise(value: Json): unknown {
 // Random requests: any route (or none), any method, any content type, any body.
 const envelope = fc.record(
   {
-    operation: fc.oneof(fc.constantFrom(...OPERATIONS, "drop", "Create"), fc.jsonValue()),
+    operation: fc.oneof(fc.constantFrom(...TUTORIAL_OPERATIONS, "drop", "Create"), fc.jsonValue()),
     payload: fc.oneof(
       fc.jsonValue(),
       fc.dictionary(

@@ -6,6 +6,7 @@
  */
 /* eslint-disable @typescript-eslint/no-explicit-any -- resource inputs are untyped data */
 import { CONFIG_NAMESPACE } from "../components/config";
+import { LAMBDA_ENVIRONMENT_BYTES } from "../contract/limits";
 import { partitionOfRegion } from "../components/partition";
 
 /** A resource as a stack declares it. */
@@ -127,7 +128,7 @@ export const accountSettingSurvivesDestroy: AwsRule = {
 };
 
 /** Lambda's limit on all environment variables of a function, keys and values together. */
-export const LAMBDA_ENVIRONMENT_MAX_BYTES = 4096;
+export const LAMBDA_ENVIRONMENT_MAX_BYTES = LAMBDA_ENVIRONMENT_BYTES;
 
 export const lambdaEnvironmentSize: AwsRule = {
   name: "lambda-environment-4kb",

@@ -12,7 +12,7 @@ import { eventFor, type ApiCall } from "../local/api-gateway";
 import { startDynamoDbLocal, type StartedDynamoDbLocal } from "../local/dynamodb-local";
 import { buildModel, type FunctionModel, type RestApiModel } from "../local/model";
 import { materialiseTable } from "../local/tables";
-import { ENV } from "../handlers/env";
+import { ENV } from "../contract/env";
 
 /**
  * The CRUD function (the one given a TABLE_NAME), its environment, its table and its API, as the

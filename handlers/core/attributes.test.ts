@@ -10,7 +10,8 @@ import {
   toAttrMap,
   toAttrValue,
 } from "./attributes";
-import { Num, parseJson, stringifyJson } from "./json";
+import { Num } from "../../contract/json";
+import { parseJson, stringifyJson } from "./json";
 
 const attr = (text: string) => toAttrValue(parseJson(text), "v");
 

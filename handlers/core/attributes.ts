@@ -12,7 +12,8 @@
  */
 import { Buffer } from "node:buffer";
 import { ApiError } from "./http";
-import { Num, isJsonObject, type Json } from "./json";
+import { Num, isJsonObject, type Json } from "../../contract/json";
+import { DYNAMODB_NUMBER_DIGITS } from "../../contract/limits";
 
 export class Binary {
   constructor(readonly bytes: Uint8Array) {}
@@ -116,7 +117,7 @@ export function canonicalNumber(text: string): string {
   return d.digits === "" ? "0" : `${d.negative ? "-" : ""}${d.digits}e${d.scale}`;
 }
 
-export const MAX_SIGNIFICANT_DIGITS = 38;
+export const MAX_SIGNIFICANT_DIGITS = DYNAMODB_NUMBER_DIGITS;
 
 /** Why DynamoDB would refuse (or round) this number, or undefined when it stores it exactly. */
 export function numberProblem(text: string): string | undefined {

@@ -1,11 +1,11 @@
 import { expect } from "chai";
-import { ENV } from "../env";
+import { ENV } from "../../contract/env";
 import { DEFAULT_MAX_ATTEMPTS, DEFAULT_TIMEOUT_MS, readConfig } from "./config";
 
 const base = { [ENV.tableName]: "t", [ENV.cursorSecret]: "0123456789abcdef" };
 
 describe("core/config", () => {
-  it("reads the env vars named in env.ts, with defaults for the SDK budget", () => {
+  it("reads the env vars named in contract/env.ts, with defaults for the SDK budget", () => {
     const c = readConfig({ ...base, [ENV.corsAllowOrigins]: " https://a.test, https://b.test ,," });
     expect(c).to.deep.equal({
       tableName: "t",

@@ -1,9 +1,9 @@
 /**
  * The function's configuration, read once per container from the environment variables the Pulumi
- * program sets (names in ../env.ts).
+ * program sets (names in contract/env.ts).
  */
-import { ENV } from "../env";
-import { DEFAULT_IDEMPOTENCY_TTL_HOURS } from "../idempotency";
+import { ENV } from "../../contract/env";
+import { DEFAULT_IDEMPOTENCY_TTL_HOURS } from "../../contract/idempotency";
 
 export interface Config {
   readonly tableName: string;
@@ -15,7 +15,10 @@ export interface Config {
   /** Records table for Idempotency-Key; undefined when the deployment keeps none. */
   readonly idempotencyTableName?: string;
   readonly idempotencyTtlSeconds: number;
-  /** Who may call which method, as JSON (handlers/security.ts); read only for the served document. */
+  /**
+   * Who may call which method, as JSON (contract/security.ts's ApiSecurity): the served document
+   * states it, and preflights allow the request headers it needs.
+   */
   readonly apiSecurity?: string;
 }
 

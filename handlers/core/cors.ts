@@ -1,9 +1,9 @@
-/** CORS response headers from the configured origins (CORS_ALLOW_ORIGINS). */
-import { IDEMPOTENCY_KEY_HEADER, IDEMPOTENT_REPLAYED_HEADER } from "../idempotency";
-
-// x-api-key: stacks with apiKeyRequired (production) are called from browsers with the key.
-export const ALLOWED_REQUEST_HEADERS = `content-type, if-match, x-api-key, ${IDEMPOTENCY_KEY_HEADER.toLowerCase()}`;
-export const EXPOSED_HEADERS = `etag, location, retry-after, ${IDEMPOTENT_REPLAYED_HEADER.toLowerCase()}`;
+/**
+ * CORS response headers from the configured origins (CORS_ALLOW_ORIGINS). Which headers browsers
+ * may read and send are facts of the contract (contract/headers.ts): the preflight allows the
+ * request headers the stack's security needs, e.g. `authorization` for a Cognito token.
+ */
+import { EXPOSED_HEADERS } from "../../contract/headers";
 
 /** Headers for an actual (non-preflight) response. */
 export function corsHeaders(
@@ -23,18 +23,22 @@ export function corsHeaders(
   };
 }
 
-/** Extra headers for a preflight (OPTIONS) answer on a route serving `methods`. */
+/**
+ * Extra headers for a preflight (OPTIONS) answer on a route serving `methods`, allowing the
+ * request headers `allowHeaders` (contract/headers.ts's `allowedRequestHeaders` of the stack).
+ */
 export function preflightHeaders(
   origin: string | undefined,
   allowOrigins: readonly string[],
   methods: readonly string[],
+  allowHeaders: string,
 ): Record<string, string> {
   const base = corsHeaders(origin, allowOrigins);
   if (!base["access-control-allow-origin"]) return base;
   return {
     ...base,
     "access-control-allow-methods": methods.join(", "),
-    "access-control-allow-headers": ALLOWED_REQUEST_HEADERS,
+    "access-control-allow-headers": allowHeaders,
     "access-control-max-age": "600",
   };
 }

@@ -2,7 +2,7 @@ import { createHmac } from "node:crypto";
 import { expect } from "chai";
 import { decodeCursor, encodeCursor } from "./cursor";
 import { ApiError } from "./http";
-import { Num } from "./json";
+import { Num } from "../../contract/json";
 
 const TABLE = "lambda-apigateway";
 const SECRET = "0123456789abcdef0123";

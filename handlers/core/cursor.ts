@@ -5,7 +5,8 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { toAttrMap, type AttrMap } from "./attributes";
 import { ApiError } from "./http";
-import { isJsonObject, parseJson, stringifyJson, type Json } from "./json";
+import { isJsonObject, type Json } from "../../contract/json";
+import { parseJson, stringifyJson } from "./json";
 
 const invalid = () =>
   new ApiError(

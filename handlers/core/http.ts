@@ -7,7 +7,7 @@ import type { Serialisable } from "./json";
 export interface HttpRequest {
   /** Upper-case method. */
   readonly method: string;
-  /** API Gateway resource: a route path from ROUTES, or the catch-all. */
+  /** API Gateway resource: a path of the operation table (contract/operations.ts), or the catch-all. */
   readonly resource: string;
   /** Path as requested, for messages. */
   readonly path: string;

@@ -5,10 +5,11 @@
  */
 import { expect } from "chai";
 import fc from "fast-check";
-import { IDEMPOTENCY_KEY_PATTERN, IDEMPOTENT_REPLAYED_HEADER } from "../idempotency";
+import { IDEMPOTENCY_KEY_PATTERN, IDEMPOTENT_REPLAYED_HEADER } from "../../contract/idempotency";
 import { ApiError, json } from "./http";
 import { checkKey, completedRecord, fingerprint, replay } from "./idempotency";
-import { Num, stringifyJson } from "./json";
+import { Num } from "../../contract/json";
+import { stringifyJson } from "./json";
 
 const accepts = (key: string) => {
   try {

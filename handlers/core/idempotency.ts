@@ -26,13 +26,14 @@ import {
   IDEMPOTENCY_ERRORS,
   IDEMPOTENCY_KEY_HEADER,
   IDEMPOTENCY_KEY_MAX_LENGTH,
-  IDEMPOTENCY_RECORD,
   IDEMPOTENT_REPLAYED_HEADER,
-} from "../idempotency";
+} from "../../contract/idempotency";
+import { IDEMPOTENCY_RECORD } from "../../contract/keys";
 import { Binary, type AttrMap, type AttrValue } from "./attributes";
 import { mapError, unavailable } from "./errors";
 import { ApiError, type HttpRequest, type HttpResponse } from "./http";
-import { Num, stringifyJson } from "./json";
+import { Num } from "../../contract/json";
+import { stringifyJson } from "./json";
 import {
   ConditionFailed,
   TransactionCanceled,

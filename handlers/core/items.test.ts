@@ -16,7 +16,8 @@ import {
   versionOf,
   type ItemsRequest,
 } from "./items";
-import { Num, parseJson } from "./json";
+import { Num } from "../../contract/json";
+import { parseJson } from "./json";
 import { encodeCursor } from "./cursor";
 
 const n = (text: string) => new Num(text);

@@ -6,17 +6,8 @@ import { Buffer } from "node:buffer";
 import { toAttrMap, toAttrValue, type AttrMap, type AttrValue } from "./attributes";
 import { decodeCursor } from "./cursor";
 import { ApiError, badRequest } from "./http";
-import { Num, isJsonObject, type Json } from "./json";
-import { PARTITION_KEY } from "../schema";
-
-/** The table's partition key (the tutorial's table: `id`, String). */
-export const KEY = PARTITION_KEY.name;
-/** Server-managed attribute for optimistic concurrency. */
-export const VERSION = "version";
-/** DynamoDB's limit for a partition key value. */
-export const MAX_ID_BYTES = 2048;
-export const DEFAULT_LIMIT = 25;
-export const MAX_LIMIT = 100;
+import { Num, isJsonObject, type Json } from "../../contract/json";
+import { DEFAULT_LIMIT, KEY, MAX_ID_BYTES, MAX_LIMIT, VERSION } from "../../contract/inputs";
 
 /** What `If-Match` (or a `version` in the body) demands of the stored item. */
 export type Expectation = { kind: "exists" } | { kind: "versions"; versions: readonly number[] };

@@ -1,5 +1,6 @@
 import { expect } from "chai";
-import { JsonSyntaxError, MAX_DEPTH, Num, parseJson, stringifyJson, type JsonObject } from "./json";
+import { JsonSyntaxError, MAX_DEPTH, parseJson, stringifyJson } from "./json";
+import { Num, type JsonObject } from "../../contract/json";
 
 describe("core/json", () => {
   it("keeps numbers as their exact source text", () => {

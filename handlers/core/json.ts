@@ -1,33 +1,15 @@
 /**
- * A JSON parser and serialiser that keep numbers exact. `JSON.parse` rounds numbers to doubles
- * (17 significant digits, integers past 2^53), and Node 20 cannot give a reviver the source text,
- * so numbers are kept as their source text in a `Num`. The parser also refuses what would be
- * ambiguous or unsafe further on: duplicate keys, prototype-polluting keys, lone surrogates, and
- * nesting deep enough to exhaust the stack.
+ * The function's JSON parser and serialiser, which keep numbers exact (as a `Num`, contract/json.ts).
+ *
+ * Node 22, which the function runs on, gives a `JSON.parse` reviver each primitive's source text
+ * (`context.source`), so exact numbers alone would no longer need a parser of our own. This one
+ * stays for what `JSON.parse` cannot see: a duplicate key silently replaces the earlier value
+ * before any reviver runs, so `{"id":"a","id":"b"}` cannot be told from `{"id":"b"}`, and the
+ * parser must refuse it rather than guess. It also refuses, with the position, what would be
+ * ambiguous or unsafe further on: prototype-polluting keys, lone surrogates (DynamoDB needs valid
+ * UTF-8), and nesting deeper than the later, recursive steps should walk.
  */
-
-/** A JSON number, kept as its exact source text. */
-export class Num {
-  constructor(readonly text: string) {}
-
-  static of(value: number): Num {
-    return new Num(String(value));
-  }
-
-  /** The value as a JS number, for small counters such as `version`; exact up to 2^53. */
-  toNumber(): number {
-    return Number(this.text);
-  }
-
-  toJSON(): string {
-    return this.text;
-  }
-}
-
-export type Json = null | boolean | string | Num | Json[] | JsonObject;
-export interface JsonObject {
-  [key: string]: Json;
-}
+import { Num, type Json, type JsonObject } from "../../contract/json";
 
 /** Keys that would reach an object's prototype (or confuse the SDK's marshaller) downstream. */
 export const RESERVED_KEYS: ReadonlySet<string> = new Set([
@@ -62,15 +44,6 @@ const ESCAPES: ReadonlyMap<string, string> = new Map([
   ["r", "\r"],
   ["t", "\t"],
 ]);
-
-export function isJsonObject(value: unknown): value is JsonObject {
-  return (
-    typeof value === "object" &&
-    value !== null &&
-    !Array.isArray(value) &&
-    Object.getPrototypeOf(value) === Object.prototype
-  );
-}
 
 /** Parses RFC 8259 JSON; throws `JsonSyntaxError` saying what is wrong and where. */
 export function parseJson(text: string): Json {

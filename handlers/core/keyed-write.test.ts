@@ -17,7 +17,7 @@ import {
   type KeyedWrite,
   type Planned,
 } from "./idempotency";
-import { Num } from "./json";
+import { Num } from "../../contract/json";
 import { ConditionFailed, TransactionCanceled } from "./store";
 import { createMemoryStores, type MemoryStores } from "../../testing/store/memory-store";
 

@@ -5,7 +5,8 @@
 import { expect } from "chai";
 import { StringSet } from "./attributes";
 import { ApiError } from "./http";
-import { Num, parseJson } from "./json";
+import { Num } from "../../contract/json";
+import { parseJson } from "./json";
 import { parseManagerRequest } from "./manager";
 
 const TABLE = "lambda-apigateway";

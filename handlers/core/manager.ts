@@ -6,7 +6,13 @@
 import * as v from "valibot";
 import { toAttrMap, toAttrValue, type AttrMap } from "./attributes";
 import { badRequest } from "./http";
-import { Num, isJsonObject, type Json, type JsonObject } from "./json";
+import { isJsonObject, type Json, type JsonObject } from "../../contract/json";
+import {
+  ALLOWED_PARAMETERS,
+  PAYLOAD_SCHEMAS,
+  TUTORIAL_OPERATIONS,
+  anyJson,
+} from "../../contract/inputs";
 import type { DeleteParams, GetParams, PutParams, ScanParams, UpdateParams } from "./store";
 
 export type ManagerCommand =
@@ -18,36 +24,6 @@ export type ManagerCommand =
   | { kind: "manager.echo"; payload: Json }
   | { kind: "manager.ping" };
 
-export const OPERATIONS = ["create", "read", "update", "delete", "list", "echo", "ping"] as const;
-
-const CONDITION = ["ConditionExpression", "ExpressionAttributeNames", "ExpressionAttributeValues"];
-
-/** The DynamoDB parameters each operation accepts in `payload`. */
-export const ALLOWED_PARAMETERS: Readonly<Record<string, readonly string[]>> = {
-  create: ["Item", ...CONDITION, "ReturnValues"],
-  read: ["Key"],
-  update: ["Key", "UpdateExpression", "AttributeUpdates", ...CONDITION, "ReturnValues"],
-  delete: ["Key", ...CONDITION, "ReturnValues"],
-  list: ["Limit", "ExclusiveStartKey"],
-};
-
-/** A JSON object (the parser's `Json`, numbers kept exact); OpenAPI: `{"type": "object"}`. */
-export const jsonObject = v.custom<JsonObject>(isJsonObject, "must be a JSON object");
-/** Any JSON value; OpenAPI: `{}`. */
-export const anyJson = v.custom<Json>(() => true);
-const nonEmptyString = v.pipe(v.string("must be a string"), v.nonEmpty("must not be empty"));
-const names = v.record(v.string(), v.string("must map placeholders to attribute names (strings)"));
-const returnOld = v.picklist(["NONE", "ALL_OLD"], "must be NONE or ALL_OLD");
-// The output side (a number after the transform) is what the OpenAPI document describes.
-const positiveInt = v.pipe(
-  v.instance(Num, "must be a number"),
-  v.transform((n) => n.toNumber()),
-  v.number(),
-  v.integer("must be an integer"),
-  v.minValue(1, "must be at least 1"),
-  v.maxValue(2_147_483_647, "is too large"),
-);
-
 export const Envelope = v.strictObject(
   {
     operation: v.string("operation must be a string"),
@@ -57,51 +33,6 @@ export const Envelope = v.strictObject(
   (issue) =>
     `unknown field ${issue.received} in the request: send {"operation": ..., "payload": {...}} (and optionally "tableName")`,
 );
-
-/** The `payload` each DynamoDB-bound operation accepts (unknown keys are refused separately). */
-export const PAYLOAD_SCHEMAS = {
-  create: v.object({
-    Item: jsonObject,
-    ConditionExpression: v.optional(nonEmptyString),
-    ExpressionAttributeNames: v.optional(names),
-    ExpressionAttributeValues: v.optional(jsonObject),
-    ReturnValues: v.optional(returnOld),
-  }),
-  read: v.object({ Key: jsonObject }),
-  update: v.object({
-    Key: jsonObject,
-    UpdateExpression: v.optional(nonEmptyString),
-    AttributeUpdates: v.optional(
-      v.record(
-        v.string(),
-        v.strictObject(
-          {
-            Value: v.optional(anyJson),
-            Action: v.optional(v.picklist(["PUT", "ADD", "DELETE"], "must be PUT, ADD or DELETE")),
-          },
-          "AttributeUpdates entries take only Value and Action",
-        ),
-      ),
-    ),
-    ConditionExpression: v.optional(nonEmptyString),
-    ExpressionAttributeNames: v.optional(names),
-    ExpressionAttributeValues: v.optional(jsonObject),
-    ReturnValues: v.optional(
-      v.picklist(
-        ["NONE", "ALL_OLD", "UPDATED_OLD", "ALL_NEW", "UPDATED_NEW"],
-        "must be NONE, ALL_OLD, UPDATED_OLD, ALL_NEW or UPDATED_NEW",
-      ),
-    ),
-  }),
-  delete: v.object({
-    Key: jsonObject,
-    ConditionExpression: v.optional(nonEmptyString),
-    ExpressionAttributeNames: v.optional(names),
-    ExpressionAttributeValues: v.optional(jsonObject),
-    ReturnValues: v.optional(returnOld),
-  }),
-  list: v.object({ Limit: v.optional(positiveInt), ExclusiveStartKey: v.optional(jsonObject) }),
-};
 
 /** Runs a valibot schema and turns its first issue into a 400 that names the field. */
 function parseWith<S extends v.GenericSchema>(schema: S, input: unknown, where: string) {
@@ -174,7 +105,7 @@ export function parseManagerRequest(body: Json, tableName: string): ManagerComma
   if (!Object.hasOwn(PAYLOAD_SCHEMAS, op)) {
     throw badRequest(
       "UnknownOperation",
-      `unknown operation ${JSON.stringify(op)}: use one of ${OPERATIONS.join(", ")}`,
+      `unknown operation ${JSON.stringify(op)}: use one of ${TUTORIAL_OPERATIONS.join(", ")}`,
     );
   }
   const raw = envelope.payload ?? (op === "list" ? {} : undefined);

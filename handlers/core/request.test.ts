@@ -1,11 +1,11 @@
 import { expect } from "chai";
-import { CATCH_ALL_PATH } from "../routes";
+import { CATCH_ALL_PATH } from "../../contract/operations";
 import type { Config } from "./config";
 import { encodeCursor } from "./cursor";
 import { ApiError, type HttpRequest } from "./http";
 import { existsCondition, parseIfMatch, patchUpdate } from "./items";
-import { Num } from "./json";
-import { ALLOWED_PARAMETERS } from "./manager";
+import { Num } from "../../contract/json";
+import { ALLOWED_PARAMETERS } from "../../contract/inputs";
 import { MAX_BODY_BYTES, parseRequest, type Command } from "./request";
 
 const config: Config = {
@@ -33,8 +33,8 @@ function request(over: Partial<HttpRequest> & { body?: string | null }): HttpReq
   };
 }
 
-const parse = (over: Parameters<typeof request>[0]): Command =>
-  parseRequest(request(over), { config, generateId: () => "generated" });
+const parse = (over: Parameters<typeof request>[0], cfg: Config = config): Command =>
+  parseRequest(request(over), { config: cfg, generateId: () => "generated" });
 
 /** The ApiError a request is refused with. */
 function refusal(over: Parameters<typeof request>[0]): ApiError {
@@ -81,9 +81,10 @@ describe("core/request: routing", () => {
     expect(ok.kind === "respond" && ok.response.status).to.equal(204);
     expect(headers["access-control-allow-origin"]).to.equal("http://localhost:5173");
     expect(headers["access-control-allow-methods"]).to.equal("GET, PUT, PATCH, DELETE, OPTIONS");
-    expect(headers["access-control-allow-headers"]).to.contain("if-match");
-    // Keyed stacks (apiKeyRequired) are called from browsers with the key.
-    expect(headers["access-control-allow-headers"]).to.contain("x-api-key");
+    // An open stack's callers send no credentials.
+    expect(headers["access-control-allow-headers"]).to.equal(
+      "content-type, if-match, idempotency-key",
+    );
     const other = parse({
       method: "OPTIONS",
       resource: "/items",
@@ -92,6 +93,30 @@ describe("core/request: routing", () => {
     expect(
       other.kind === "respond" && other.response.headers["access-control-allow-origin"],
     ).to.equal(undefined);
+  });
+
+  it("lets browsers send what the stack's security needs: a token, a SigV4 signature, the API key", () => {
+    const allowed = (apiSecurity: string) => {
+      const answer = parse(
+        { method: "OPTIONS", resource: "/items", headers: { origin: "http://localhost:5173" } },
+        { ...config, apiSecurity },
+      );
+      return answer.kind === "respond"
+        ? answer.response.headers["access-control-allow-headers"]?.split(", ")
+        : undefined;
+    };
+    // The prod stack: Cognito tokens and the usage plan's key.
+    expect(allowed('{"auth":"cognito","apiKey":true}')).to.include.members([
+      "authorization",
+      "x-api-key",
+      "idempotency-key",
+    ]);
+    expect(allowed('{"auth":"iam","apiKey":false}')).to.include.members([
+      "authorization",
+      "x-amz-date",
+      "x-amz-security-token",
+    ]);
+    expect(allowed('{"auth":"none","apiKey":false}')).to.not.include("authorization");
   });
 });
 

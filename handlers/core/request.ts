@@ -1,13 +1,19 @@
 /**
  * The pure front of the function: an HTTP request in, either a finished response (404, 405,
- * preflight, ping, echo) or a typed command for the service to run. Every refusal is an ApiError.
+ * preflight, ping, echo) or a typed command for the service to run. Routes, the media types each
+ * operation takes and which operation a method of a path runs all come from the operation table
+ * (contract/operations.ts). Every refusal is an ApiError.
  */
-import { ROUTES, type HttpMethod, type Route } from "../routes";
+import { allowedRequestHeaders } from "../../contract/headers";
+import { DYNAMODB_ITEM_BYTES } from "../../contract/limits";
+import { OPERATIONS, ROUTES, type Route } from "../../contract/operations";
+import { parseApiSecurity } from "../../contract/security";
 import type { Config } from "./config";
 import { preflightHeaders } from "./cors";
 import { ApiError, json, noContent, type HttpRequest, type HttpResponse } from "./http";
 import { parseItemsRequest, type ItemsCommand } from "./items";
-import { JsonSyntaxError, parseJson, type Json } from "./json";
+import type { Json } from "../../contract/json";
+import { JsonSyntaxError, parseJson } from "./json";
 import { parseManagerRequest, type ManagerCommand } from "./manager";
 
 /** A finished response, with the operation it answers (for metrics and logs). */
@@ -24,11 +30,8 @@ export type Command =
   // The service loads the document lazily, so no other request pays for it.
   | { kind: "openapi" };
 
-/** DynamoDB's item size limit; a larger body cannot become an item. */
-export const MAX_BODY_BYTES = 400 * 1024;
-
-export const MANAGER_PATH = "/DynamoDBManager";
-export const OPENAPI_PATH = "/openapi.json";
+/** A larger body cannot become an item. */
+export const MAX_BODY_BYTES = DYNAMODB_ITEM_BYTES;
 
 function allowHeader(route: Route): string {
   return [...route.methods, "OPTIONS"].join(", ");
@@ -56,9 +59,6 @@ function contentType(header: string | undefined) {
   const charset = /(?:^|;)\s*charset\s*=\s*"?([^";\s]+)"?/i.exec(m?.[2] ?? "")?.[1];
   return { type: (m?.[1] ?? "").toLowerCase(), charset: charset?.toLowerCase() };
 }
-
-// The tutorial's curl examples send JSON with `curl -d`, i.e. as form-urlencoded, or no type.
-const MANAGER_TYPES = ["application/json", "application/x-www-form-urlencoded", "text/plain"];
 
 function checkContentType(req: HttpRequest, accepted: readonly string[], optional: boolean): void {
   const ct = contentType(req.headers["content-type"]);
@@ -103,16 +103,24 @@ export function parseRequest(req: HttpRequest, ctx: ParseContext): Command {
   const route = findRoute(req);
   const origin = req.headers["origin"];
   if (req.method === "OPTIONS") {
+    const allowHeaders = allowedRequestHeaders(parseApiSecurity(ctx.config.apiSecurity));
     return {
       kind: "respond",
       operation: "preflight",
       response: noContent({
         allow: allowHeader(route),
-        ...preflightHeaders(origin, ctx.config.corsAllowOrigins, [...route.methods, "OPTIONS"]),
+        ...preflightHeaders(
+          origin,
+          ctx.config.corsAllowOrigins,
+          [...route.methods, "OPTIONS"],
+          allowHeaders,
+        ),
       }),
     };
   }
-  if (!(route.methods as readonly string[]).includes(req.method)) {
+  // Found in the table as it is typed (not as `Operation`), so the switch below knows its ids.
+  const operation = OPERATIONS.find((op) => op.method === req.method && op.path === route.path);
+  if (!operation) {
     throw new ApiError(
       405,
       "MethodNotAllowed",
@@ -120,37 +128,47 @@ export function parseRequest(req: HttpRequest, ctx: ParseContext): Command {
       { allow: allowHeader(route) },
     );
   }
-  const method = req.method as HttpMethod;
+  // The media types the operation takes; the first is the one a 415 asks for.
+  const accepted = "body" in operation ? Object.keys(operation.body.content) : undefined;
 
-  if (route.path === OPENAPI_PATH) return { kind: "openapi" };
-  if (route.path === MANAGER_PATH) {
-    checkContentType(req, MANAGER_TYPES, true);
-    const command = parseManagerRequest(readBody(req), ctx.config.tableName);
-    if (command.kind === "manager.ping") {
-      return { kind: "respond", operation: command.kind, response: json(200, "pong") };
+  // One branch per operation of the table: TypeScript fails here when one has none.
+  switch (operation.operationId) {
+    case "getOpenApiDocument":
+      return { kind: "openapi" };
+    case "dynamoDbManager": {
+      // No Content-Type at all is taken too: `curl -d` users may send none.
+      checkContentType(req, accepted ?? [], true);
+      const command = parseManagerRequest(readBody(req), ctx.config.tableName);
+      if (command.kind === "manager.ping") {
+        return { kind: "respond", operation: command.kind, response: json(200, "pong") };
+      }
+      if (command.kind === "manager.echo") {
+        return { kind: "respond", operation: command.kind, response: json(200, command.payload) };
+      }
+      return command;
     }
-    if (command.kind === "manager.echo") {
-      return { kind: "respond", operation: command.kind, response: json(200, command.payload) };
+    case "listItems":
+    case "createItem":
+    case "getItem":
+    case "replaceItem":
+    case "updateItem":
+    case "deleteItem":
+      if (accepted) checkContentType(req, accepted, false);
+      return parseItemsRequest({
+        method: operation.method,
+        id: "pathParameters" in operation ? (req.pathParameters["id"] ?? "") : undefined,
+        query: req.query,
+        ifMatch: req.headers["if-match"],
+        body: accepted ? readBody(req) : undefined,
+        generateId: ctx.generateId,
+        tableName: ctx.config.tableName,
+        cursorSecret: ctx.config.cursorSecret,
+      });
+    default: {
+      const unhandled: never = operation;
+      throw new Error(
+        `no branch for operation ${(unhandled as { operationId: string }).operationId}`,
+      );
     }
-    return command;
   }
-
-  const takesBody = method === "POST" || method === "PUT" || method === "PATCH";
-  if (takesBody) {
-    const accepted =
-      method === "PATCH"
-        ? ["application/json", "application/merge-patch+json"]
-        : ["application/json"];
-    checkContentType(req, accepted, false);
-  }
-  return parseItemsRequest({
-    method,
-    id: route.path.includes("{id}") ? (req.pathParameters["id"] ?? "") : undefined,
-    query: req.query,
-    ifMatch: req.headers["if-match"],
-    body: takesBody ? readBody(req) : undefined,
-    generateId: ctx.generateId,
-    tableName: ctx.config.tableName,
-    cursorSecret: ctx.config.cursorSecret,
-  });
 }

@@ -25,7 +25,7 @@ import {
   type AttrMap,
   type AttrValue,
 } from "../core/attributes";
-import { Num } from "../core/json";
+import { Num } from "../../contract/json";
 import {
   ConditionFailed,
   type DeleteParams,

@@ -6,7 +6,7 @@
 import { NumberValue } from "@aws-sdk/lib-dynamodb";
 import { expect } from "chai";
 import { Binary, BinarySet, NumberSet, StringSet } from "../core/attributes";
-import { Num } from "../core/json";
+import { Num } from "../../contract/json";
 import { ConditionFailed, TransactionCanceled } from "../core/store";
 import {
   atMostOnceRetryStrategy,

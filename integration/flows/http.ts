@@ -8,7 +8,7 @@
 import { expect } from "chai";
 import { Contract } from "../../client/contract";
 import { createApiClient, type ApiClient, type Schemas } from "../../client/index";
-import { buildOpenApiDocument } from "../../handlers/openapi";
+import { buildOpenApiDocument } from "../../contract/openapi";
 import type { Authorize } from "./credentials";
 
 export interface ApiResponse {

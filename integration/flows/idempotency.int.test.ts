@@ -4,11 +4,8 @@
  */
 import { ScanCommand } from "@aws-sdk/lib-dynamodb";
 import { expect } from "chai";
-import {
-  IDEMPOTENCY_KEY_HEADER,
-  IDEMPOTENCY_RECORD,
-  IDEMPOTENT_REPLAYED_HEADER,
-} from "../../handlers/idempotency";
+import { IDEMPOTENCY_KEY_HEADER, IDEMPOTENT_REPLAYED_HEADER } from "../../contract/idempotency";
+import { IDEMPOTENCY_RECORD } from "../../contract/keys";
 import {
   errorOf,
   recordOf,

@@ -7,8 +7,8 @@ import * as http from "node:http";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient, GetCommand, ScanCommand } from "@aws-sdk/lib-dynamodb";
 import { expect } from "chai";
-import { ENV } from "../../handlers/env";
-import { IDEMPOTENCY_RECORD } from "../../handlers/idempotency";
+import { ENV } from "../../contract/env";
+import { IDEMPOTENCY_RECORD } from "../../contract/keys";
 import { startLocalCloud } from "../../local";
 
 export type LocalCloud = Awaited<ReturnType<typeof startLocalCloud>>;

@@ -7,7 +7,7 @@
  * reserved words. Test support only.
  */
 import type { AttrMap, AttrValue } from "../../handlers/core/attributes";
-import { Num } from "../../handlers/core/json";
+import { Num } from "../../contract/json";
 import { RESERVED_WORDS } from "./reserved-words";
 import {
   TYPE_NAMES,

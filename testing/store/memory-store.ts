@@ -25,9 +25,9 @@ import {
   type TransactWrite,
   type UpdateParams,
 } from "../../handlers/core/store";
-import { Num } from "../../handlers/core/json";
-import { IDEMPOTENCY_RECORD } from "../../handlers/idempotency";
-import { PARTITION_KEY } from "../../handlers/schema";
+import { Num } from "../../contract/json";
+import { IDEMPOTENCY_RECORD, PARTITION_KEY } from "../../contract/keys";
+import { DYNAMODB_PARTITION_KEY_BYTES, DYNAMODB_TRANSACTION_ITEMS } from "../../contract/limits";
 import {
   Placeholders,
   applyUpdate,
@@ -53,8 +53,8 @@ import {
 } from "./values";
 
 /** DynamoDB's limit for a partition key value. */
-const MAX_KEY_BYTES = 2048;
-const MAX_TRANSACTION_WRITES = 100;
+const MAX_KEY_BYTES = DYNAMODB_PARTITION_KEY_BYTES;
+const MAX_TRANSACTION_WRITES = DYNAMODB_TRANSACTION_ITEMS;
 
 export type Method = keyof Store | keyof RecordStore;
 

@@ -13,7 +13,7 @@ import {
   type AttrMap,
   type AttrValue,
 } from "../../handlers/core/attributes";
-import { Num } from "../../handlers/core/json";
+import { Num } from "../../contract/json";
 import {
   ConditionFailed,
   TransactionCanceled,

@@ -13,7 +13,8 @@ import {
   type AttrMap,
   type AttrValue,
 } from "../../handlers/core/attributes";
-import { Num } from "../../handlers/core/json";
+import { Num } from "../../contract/json";
+import { DYNAMODB_ITEM_BYTES } from "../../contract/limits";
 
 /** An error as the SDK throws DynamoDB's 400 ValidationException. */
 export function validationError(message: string): Error {
@@ -210,7 +211,7 @@ export function storedMap(map: AttrMap): AttrMap {
 }
 
 /** DynamoDB's item size limit. */
-export const MAX_ITEM_BYTES = 400 * 1024;
+export const MAX_ITEM_BYTES = DYNAMODB_ITEM_BYTES;
 
 function numberSize(n: Num): number {
   const d = decimalOf(n.text);

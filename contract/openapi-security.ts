@@ -1,40 +1,16 @@
 /**
- * Who may call which method: the stack's authentication (none, a Cognito user pool's tokens, or
- * SigV4-signed IAM requests), its API key, and the OAuth scopes per method group. One value of
- * this shape is built from the stack config; the RestApi component turns it into the deployed
- * body (with API Gateway's extensions) and the function serves the same requirements in its
- * public document, so the two cannot drift apart.
+ * The stack's security (security.ts) in OpenAPI terms: its schemes, the requirement of each
+ * operation (by its scope group in the operation table) and API Gateway's refusals. The RestApi
+ * component deploys them with API Gateway's extensions added (components/api.ts); the function
+ * serves the same in its public document, so the two cannot drift apart.
  *
  * Open to everyone, whatever the stack: CORS preflights (browsers send them without credentials)
- * and `GET /openapi.json` (the document that says how to authenticate).
+ * and the operations of the "open" group (`GET /openapi.json`, the document that says how to
+ * authenticate). Runtime-safe, but the function loads it only with the document.
  */
 import type { OpenAPIV3 } from "openapi-types";
-
-export const AUTH_MODES = ["none", "cognito", "iam"] as const;
-export type AuthMode = (typeof AUTH_MODES)[number];
-
-export interface ApiSecurity {
-  /** How callers prove who they are. */
-  auth: AuthMode;
-  /** Whether every protected method also needs an API key (`x-api-key`), for usage plans. */
-  apiKey: boolean;
-  /**
-   * Cognito only: the OAuth scopes a method group needs (a token with any one of them passes).
-   * Without scopes, API Gateway takes ID tokens; with them, access tokens.
-   */
-  scopes?: { read: readonly string[]; write: readonly string[] };
-}
-
-/** Names of the security schemes in the document. */
-export const SCHEMES = { apiKey: "api_key", cognito: "cognito", iam: "sigv4" } as const;
-
-/** Methods that only read: the "read" group. Every other method writes. */
-export const READ_METHODS: readonly string[] = ["GET", "HEAD"];
-
-/** Paths whose GET is open to everyone, in any stack. */
-export const OPEN_PATHS: readonly string[] = ["/openapi.json"];
-
-export const OPEN: ApiSecurity = { auth: "none", apiKey: false };
+import { OPERATIONS, findOperation, type AuthGroup, type Operation } from "./operations";
+import { API_KEY_HEADER, SCHEMES, type ApiSecurity } from "./security";
 
 /** The public security schemes the stack uses (API Gateway's extensions are added by the RestApi). */
 export function securitySchemes(
@@ -63,7 +39,7 @@ export function securitySchemes(
   if (security.apiKey) {
     out[SCHEMES.apiKey] = {
       type: "apiKey",
-      name: "x-api-key",
+      name: API_KEY_HEADER,
       in: "header",
       description: "The usage plan's API key. It meters the caller; it does not authenticate.",
     };
@@ -72,22 +48,21 @@ export function securitySchemes(
 }
 
 /**
- * The security requirement of a method: one requirement object (every scheme in it applies), or
- * undefined when the method is open. `method` is upper case; `ANY` needs any scope of either group.
+ * The security requirement of a scope group: one requirement object (every scheme in it applies),
+ * or undefined when it is open. `any` (API Gateway's `ANY` method) takes a scope of either group.
  */
-export function securityRequirement(
+export function groupRequirement(
   security: ApiSecurity,
-  method: string,
-  path: string,
+  group: AuthGroup | "any",
 ): Record<string, string[]>[] | undefined {
-  if (method === "OPTIONS" || (method === "GET" && OPEN_PATHS.includes(path))) return undefined;
+  if (group === "open") return undefined;
   const requirement: Record<string, string[]> = {};
   if (security.auth === "cognito") {
     const { read = [], write = [] } = security.scopes ?? {};
     const scopes =
-      method === "ANY"
+      group === "any"
         ? [...new Set([...read, ...write])]
-        : READ_METHODS.includes(method)
+        : group === "read"
           ? [...read]
           : [...write];
     requirement[SCHEMES.cognito] = scopes;
@@ -95,6 +70,27 @@ export function securityRequirement(
   if (security.auth === "iam") requirement[SCHEMES.iam] = [];
   if (security.apiKey) requirement[SCHEMES.apiKey] = [];
   return Object.keys(requirement).length ? [requirement] : undefined;
+}
+
+/**
+ * The security requirement of a method of a path: a preflight (`OPTIONS`) is open, `ANY` takes
+ * either group, and any other method is the table's operation. `method` is upper case.
+ */
+export function securityRequirement(
+  security: ApiSecurity,
+  method: string,
+  path: string,
+  operations: readonly Operation[] = OPERATIONS,
+): Record<string, string[]>[] | undefined {
+  if (method === "OPTIONS") return undefined;
+  if (method === "ANY") return groupRequirement(security, "any");
+  const operation = findOperation(operations, method, path);
+  if (!operation) {
+    throw new Error(
+      `${method} ${path} is not in the operation table: add it to contract/operations.ts`,
+    );
+  }
+  return groupRequirement(security, operation.auth);
 }
 
 /** The methods a path item may protect; its preflight (`options`) is copied as it is: always open. */
@@ -122,22 +118,36 @@ function refusals(security: ApiSecurity): Record<string, OpenAPIV3.ResponseObjec
   return out;
 }
 
-/** The document with the stack's security schemes and each operation's requirement. */
-export function withSecurity<D extends OpenAPIV3.Document>(document: D, security: ApiSecurity): D {
+/**
+ * The document with the stack's security schemes and each operation's requirement, found by its
+ * `operationId` in the operation table. Throws for an operation the table does not have.
+ */
+export function withSecurity<D extends OpenAPIV3.Document>(
+  document: D,
+  security: ApiSecurity,
+  operations: readonly Operation[] = OPERATIONS,
+): D {
   const schemes = securitySchemes(security);
   if (!Object.keys(schemes).length) return document;
+  const groups = new Map(operations.map((op) => [op.operationId, op.auth]));
   const paths: Record<string, unknown> = {};
   for (const [path, item] of Object.entries(document.paths)) {
     const out: Record<string, unknown> = { ...item };
     for (const method of PROTECTABLE_METHODS) {
       const operation = (item as Record<string, unknown> | undefined)?.[method];
       if (!operation) continue;
-      const requirement = securityRequirement(security, method.toUpperCase(), path);
+      const op = operation as OpenAPIV3.OperationObject;
+      const group = groups.get(op.operationId ?? "");
+      if (!group) {
+        throw new Error(
+          `${method.toUpperCase()} ${path} (operationId ${op.operationId}) is not in the operation table: add it to contract/operations.ts`,
+        );
+      }
+      const requirement = groupRequirement(security, group);
       if (!requirement) {
         out[method] = operation;
         continue;
       }
-      const op = operation as OpenAPIV3.OperationObject;
       // Status codes are integer-like keys: JavaScript keeps them in ascending order.
       const responses = { ...op.responses, ...refusals(security) };
       out[method] = { ...op, security: requirement, responses };
@@ -151,17 +161,5 @@ export function withSecurity<D extends OpenAPIV3.Document>(document: D, security
       ...document.components,
       securitySchemes: { ...document.components?.securitySchemes, ...schemes },
     },
-  };
-}
-
-/** The value of the function's `API_SECURITY` variable: this shape as JSON. */
-export function parseApiSecurity(raw: string | undefined): ApiSecurity {
-  if (!raw) return OPEN;
-  const value = JSON.parse(raw) as Partial<ApiSecurity>;
-  const auth = AUTH_MODES.includes(value.auth as AuthMode) ? (value.auth as AuthMode) : "none";
-  return {
-    auth,
-    apiKey: value.apiKey === true,
-    ...(auth === "cognito" && value.scopes ? { scopes: value.scopes } : {}),
   };
 }

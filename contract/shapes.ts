@@ -1,16 +1,28 @@
 /**
- * The API's request and response bodies as valibot schemas, named as they appear in the OpenAPI
- * document's `components.schemas` (handlers/openapi.ts). The tutorial endpoint's request bodies
- * are the parser's own schemas (core/manager.ts); the REST bodies and every response are stated
- * here, next to the constants the handler enforces, and the contract tests drive the handler to
- * check that every answer it gives matches them.
+ * The API's request and response bodies and parameters as valibot schemas, named as they appear in
+ * the OpenAPI document's `components.schemas` (openapi.ts builds the document from them). The
+ * tutorial's request shapes are built from the payload schemas the function validates with
+ * (inputs.ts), so the document cannot describe another request than the one the handler takes.
+ * The REST bodies and every response are stated here, next to the constants the handler enforces,
+ * and the contract tests drive the handler to check that every answer it gives matches them.
+ *
+ * Runtime-safe, but only the generator imports it: esbuild keeps a module's unused valibot calls
+ * (valibot's `@__NO_SIDE_EFFECTS__` marks do not carry across modules), so what the function
+ * needs is in inputs.ts and these schemas stay out of its bundle.
  */
 import * as v from "valibot";
-import { DEFAULT_LIMIT, KEY, MAX_ID_BYTES, MAX_LIMIT, VERSION } from "./core/items";
-import { OPERATIONS, PAYLOAD_SCHEMAS, anyJson, jsonObject } from "./core/manager";
-
-/** The tutorial operations, in the README's order. */
-export type Operation = (typeof OPERATIONS)[number];
+import {
+  DEFAULT_LIMIT,
+  KEY,
+  MAX_ID_BYTES,
+  MAX_LIMIT,
+  PAYLOAD_SCHEMAS,
+  TUTORIAL_OPERATIONS,
+  VERSION,
+  anyJson,
+  jsonObject,
+  type TutorialOperation,
+} from "./inputs";
 
 // --- Values ------------------------------------------------------------------------------------
 
@@ -62,7 +74,7 @@ const tableName = v.pipe(
 );
 
 /** `{"operation": OP, "payload": ..., "tableName"?}` for one operation. */
-function managerRequest(operation: Operation) {
+function managerRequest(operation: TutorialOperation) {
   const payload =
     operation === "echo"
       ? v.optional(anyJson)
@@ -98,7 +110,7 @@ export const ManagerRequest = v.pipe(
     ManagerPingRequest,
   ]),
   v.description(
-    `The tutorial's request: {"operation", "payload", "tableName"?}; operation is one of ${OPERATIONS.join(", ")}.`,
+    `The tutorial's request: {"operation", "payload", "tableName"?}; operation is one of ${TUTORIAL_OPERATIONS.join(", ")}.`,
   ),
 );
 
@@ -194,6 +206,16 @@ export const IfMatchParameter = v.pipe(
   v.string(),
   v.description('`*` or the ETag(s) the change is based on, e.g. "3"; a stale one gives 412.'),
 );
+
+/** The parameters' schemas, by the names the operation table uses. */
+export const PARAMETERS = {
+  ItemId: ItemIdParameter,
+  Limit: LimitParameter,
+  Cursor: CursorParameter,
+  IfMatch: IfMatchParameter,
+} as const;
+
+export type ParameterName = keyof typeof PARAMETERS;
 
 /** Every named schema, in the order the document lists them. */
 export const SCHEMAS = {

@@ -13,12 +13,15 @@ export const ENV = {
   dynamoDbTimeoutMs: "DYNAMODB_TIMEOUT_MS",
   /** Total DynamoDB attempts per call (1 = no retry). */
   dynamoDbMaxAttempts: "DYNAMODB_MAX_ATTEMPTS",
-  /** CloudWatch namespace of the handler's metrics (handlers/metrics.ts); empty turns them off. */
+  /** CloudWatch namespace of the handler's metrics (`metrics.ts`); empty turns them off. */
   metricsNamespace: "METRICS_NAMESPACE",
   /** Table of Idempotency-Key records; unset or empty: keyed writes are refused with 400. */
   idempotencyTableName: "IDEMPOTENCY_TABLE_NAME",
   /** How long a completed Idempotency-Key record is replayed, in seconds. */
   idempotencyTtlSeconds: "IDEMPOTENCY_TTL_SECONDS",
-  /** Who may call which method (handlers/security.ts, as JSON), for the served OpenAPI document. */
+  /**
+   * Who may call which method (`security.ts`'s ApiSecurity, as JSON): the served OpenAPI document
+   * states it, and CORS preflights allow the request headers it needs.
+   */
   apiSecurity: "API_SECURITY",
 } as const;

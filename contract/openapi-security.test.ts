@@ -1,16 +1,18 @@
 /**
- * Who may call which method, on a small hand-written document: the expected schemes, requirements
- * and refusals are spelled out here, not derived from the constants the module exports.
+ * Who may call which method, on a small hand-written table and document: the expected schemes,
+ * requirements and refusals are spelled out here, not derived from the constants the module
+ * exports; and the real table's groups, as the API has always had them.
  */
 import { expect } from "chai";
 import type { OpenAPIV3 } from "openapi-types";
+import { OPERATIONS, type AuthGroup, type HttpMethod, type Operation } from "./operations";
 import {
-  parseApiSecurity,
+  groupRequirement,
   securityRequirement,
   securitySchemes,
   withSecurity,
-  type ApiSecurity,
-} from "./security";
+} from "./openapi-security";
+import type { ApiSecurity } from "./security";
 
 const SCOPES = { read: ["items/read"], write: ["items/write", "items/admin"] };
 const cognito: ApiSecurity = { auth: "cognito", apiKey: false };
@@ -24,7 +26,29 @@ const op = (id: string): OpenAPIV3.OperationObject => ({
   responses: { "200": ok },
 });
 
-/** Every method an OpenAPI path item can hold, plus the open document and a non-method key. */
+const entry = (operationId: string, method: HttpMethod, path: string, auth: AuthGroup) =>
+  ({
+    operationId,
+    method,
+    path,
+    auth,
+    summary: operationId,
+    tag: "Items",
+    responses: { 200: ok },
+  }) satisfies Operation;
+
+/** The operations of `document()`, with their groups. */
+const TABLE: Operation[] = [
+  entry("get", "GET", "/items/{id}", "read"),
+  entry("put", "PUT", "/items/{id}", "write"),
+  entry("post", "POST", "/items/{id}", "write"),
+  entry("patch", "PATCH", "/items/{id}", "write"),
+  entry("delete", "DELETE", "/items/{id}", "write"),
+  entry("document", "GET", "/openapi.json", "open"),
+  entry("list", "GET", "/items", "read"),
+];
+
+/** Every method the API serves on a path, a preflight, the open document and a non-method key. */
 function document(): OpenAPIV3.Document {
   return {
     openapi: "3.0.3",
@@ -33,7 +57,6 @@ function document(): OpenAPIV3.Document {
       "/items/{id}": {
         parameters: [{ name: "id", in: "path", required: true, schema: { type: "string" } }],
         get: op("get"),
-        head: op("head"),
         put: op("put"),
         post: op("post"),
         patch: op("patch"),
@@ -74,26 +97,31 @@ describe("security: schemes", () => {
 });
 
 describe("security: the requirement of a method", () => {
-  it("leaves preflights and GET /openapi.json open in every stack", () => {
+  it("leaves preflights and the open group open in every stack", () => {
     for (const security of [cognito, scoped, iam, keyOnly]) {
-      expect(securityRequirement(security, "OPTIONS", "/items/{id}")).to.equal(undefined);
-      expect(securityRequirement(security, "GET", "/openapi.json")).to.equal(undefined);
+      expect(securityRequirement(security, "OPTIONS", "/items/{id}", TABLE)).to.equal(undefined);
+      expect(securityRequirement(security, "GET", "/openapi.json", TABLE)).to.equal(undefined);
+      expect(groupRequirement(security, "open")).to.equal(undefined);
     }
   });
 
-  it("protects other methods on the document's path, and GET on other paths", () => {
-    expect(securityRequirement(iam, "POST", "/openapi.json")).to.deep.equal([{ sigv4: [] }]);
-    expect(securityRequirement(iam, "GET", "/items")).to.deep.equal([{ sigv4: [] }]);
+  it("protects the table's other operations, and ANY on any path", () => {
+    expect(securityRequirement(iam, "GET", "/items", TABLE)).to.deep.equal([{ sigv4: [] }]);
+    expect(securityRequirement(iam, "ANY", "/openapi.json", TABLE)).to.deep.equal([{ sigv4: [] }]);
   });
 
-  it("asks GET and HEAD for a read scope, every other method for a write scope, ANY for either", () => {
-    for (const method of ["GET", "HEAD"]) {
-      expect(securityRequirement(scoped, method, "/items")).to.deep.equal([
-        { cognito: ["items/read"] },
-      ]);
-    }
+  it("refuses a method the table does not have, naming where to add it", () => {
+    expect(() => securityRequirement(iam, "POST", "/openapi.json", TABLE)).to.throw(
+      /POST \/openapi.json is not in the operation table: add it to contract\/operations.ts/,
+    );
+  });
+
+  it("asks the read group for a read scope, the write group for a write scope, ANY for either", () => {
+    expect(securityRequirement(scoped, "GET", "/items", TABLE)).to.deep.equal([
+      { cognito: ["items/read"] },
+    ]);
     for (const method of ["POST", "PUT", "PATCH", "DELETE"]) {
-      expect(securityRequirement(scoped, method, "/items")).to.deep.equal([
+      expect(securityRequirement(scoped, method, "/items/{id}", TABLE)).to.deep.equal([
         { cognito: ["items/write", "items/admin"] },
       ]);
     }
@@ -107,37 +135,42 @@ describe("security: the requirement of a method", () => {
   });
 
   it("asks cognito without scopes for no scope, and an API key beside the identity", () => {
-    expect(securityRequirement(cognito, "GET", "/items")).to.deep.equal([{ cognito: [] }]);
-    expect(securityRequirement(cognito, "DELETE", "/items/{id}")).to.deep.equal([{ cognito: [] }]);
-    expect(securityRequirement({ ...scoped, apiKey: true }, "DELETE", "/items/{id}")).to.deep.equal(
-      [{ cognito: ["items/write", "items/admin"], api_key: [] }],
-    );
-    expect(securityRequirement(keyOnly, "GET", "/items")).to.deep.equal([{ api_key: [] }]);
+    expect(groupRequirement(cognito, "read")).to.deep.equal([{ cognito: [] }]);
+    expect(groupRequirement(cognito, "write")).to.deep.equal([{ cognito: [] }]);
+    expect(groupRequirement({ ...scoped, apiKey: true }, "write")).to.deep.equal([
+      { cognito: ["items/write", "items/admin"], api_key: [] },
+    ]);
+    expect(groupRequirement(keyOnly, "read")).to.deep.equal([{ api_key: [] }]);
   });
 
   it("requires nothing of an open stack", () => {
-    expect(securityRequirement({ auth: "none", apiKey: false }, "DELETE", "/items/{id}")).to.equal(
-      undefined,
-    );
+    expect(groupRequirement({ auth: "none", apiKey: false }, "write")).to.equal(undefined);
+  });
+
+  it("keeps the API's groups: the document open, every other GET a read, every other method a write", () => {
+    for (const op of OPERATIONS) {
+      const expected =
+        op.path === "/openapi.json" ? "open" : op.method === "GET" ? "read" : "write";
+      expect(op.auth, `${op.method} ${op.path}`).to.equal(expected);
+    }
   });
 });
 
 describe("security: the document with the stack's requirements", () => {
   it("returns an open stack's document as it is", () => {
     const doc = document();
-    expect(withSecurity(doc, { auth: "none", apiKey: false })).to.equal(doc);
+    expect(withSecurity(doc, { auth: "none", apiKey: false }, TABLE)).to.equal(doc);
   });
 
   it("adds the requirement and API Gateway's 401 to each protected operation, responses in order", () => {
-    const out = withSecurity(document(), scoped);
+    const out = withSecurity(document(), scoped, TABLE);
     const item = out.paths["/items/{id}"]!;
     expect(Object.keys(item).sort()).to.deep.equal(
-      ["delete", "get", "head", "options", "parameters", "patch", "post", "put"].sort(),
+      ["delete", "get", "options", "parameters", "patch", "post", "put"].sort(),
     );
     expect(item.parameters).to.deep.equal(document().paths["/items/{id}"]!.parameters);
     expect(item.options).to.deep.equal(op("preflight"));
     expect(item.get!.security).to.deep.equal([{ cognito: ["items/read"] }]);
-    expect(item.head!.security).to.deep.equal([{ cognito: ["items/read"] }]);
     for (const write of [item.put, item.post, item.patch, item.delete]) {
       expect(write!.security).to.deep.equal([{ cognito: ["items/write", "items/admin"] }]);
     }
@@ -152,7 +185,7 @@ describe("security: the document with the stack's requirements", () => {
   });
 
   it("merges its schemes into the document's components, keeping what was there", () => {
-    const out = withSecurity(document(), { ...cognito, apiKey: true });
+    const out = withSecurity(document(), { ...cognito, apiKey: true }, TABLE);
     expect(out.components!.schemas).to.deep.equal({ Error: { type: "object" } });
     expect(Object.keys(out.components!.securitySchemes!).sort()).to.deep.equal([
       "api_key",
@@ -168,7 +201,7 @@ describe("security: the document with the stack's requirements", () => {
       info: { title: "t", version: "1" },
       paths: { "/items": { get: op("list") }, "/gone": undefined },
     };
-    const out = withSecurity(bare, iam);
+    const out = withSecurity(bare, iam, TABLE);
     expect(out.components).to.deep.equal({ securitySchemes: securitySchemes(iam) });
     expect(out.paths["/items"]!.get!.security).to.deep.equal([{ sigv4: [] }]);
     expect(out.paths["/gone"]).to.deep.equal({});
@@ -176,7 +209,7 @@ describe("security: the document with the stack's requirements", () => {
 
   it("answers 403 for IAM and for a missing API key, both named when both apply; 401 only for cognito", () => {
     const responses = (security: ApiSecurity) =>
-      withSecurity(document(), security).paths["/items/{id}"]!.post!.responses;
+      withSecurity(document(), security, TABLE).paths["/items/{id}"]!.post!.responses;
     const forbidden = (security: ApiSecurity) =>
       (responses(security)["403"] as OpenAPIV3.ResponseObject).description;
 
@@ -196,38 +229,12 @@ describe("security: the document with the stack's requirements", () => {
   });
 });
 
-describe("security: API_SECURITY", () => {
-  it("reads an unset or empty variable as an open stack", () => {
-    expect(parseApiSecurity(undefined)).to.deep.equal({ auth: "none", apiKey: false });
-    expect(parseApiSecurity("")).to.deep.equal({ auth: "none", apiKey: false });
-  });
-
-  it("reads each mode, the key and cognito's scopes", () => {
-    expect(
-      parseApiSecurity('{"auth":"cognito","apiKey":true,"scopes":{"read":["r"],"write":["w"]}}'),
-    ).to.deep.equal({ auth: "cognito", apiKey: true, scopes: { read: ["r"], write: ["w"] } });
-    expect(parseApiSecurity('{"auth":"cognito"}')).to.deep.equal({
-      auth: "cognito",
-      apiKey: false,
-    });
-    expect(parseApiSecurity('{"auth":"iam","apiKey":true}')).to.deep.equal({
-      auth: "iam",
-      apiKey: true,
-    });
-  });
-
-  it("drops scopes outside cognito, an unknown mode and a key flag that is not true", () => {
-    expect(parseApiSecurity('{"auth":"iam","scopes":{"read":["r"],"write":[]}}')).to.deep.equal({
-      auth: "iam",
-      apiKey: false,
-    });
-    expect(parseApiSecurity('{"auth":"oauth","apiKey":"true"}')).to.deep.equal({
-      auth: "none",
-      apiKey: false,
-    });
-  });
-
-  it("refuses a value that is not JSON", () => {
-    expect(() => parseApiSecurity("cognito")).to.throw(SyntaxError);
+describe("security: operations outside the table", () => {
+  it("are refused, naming the operation and where to add it", () => {
+    const doc = document();
+    doc.paths["/widgets"] = { get: op("listWidgets") };
+    expect(() => withSecurity(doc, iam, TABLE)).to.throw(
+      /GET \/widgets \(operationId listWidgets\) is not in the operation table/,
+    );
   });
 });

@@ -1,31 +1,21 @@
 /**
- * The OpenAPI document against the handler: it is a valid OpenAPI 3.0 document, every route has
- * an operation, and every answer the handler gives (found by driving it with random requests over
- * a store that fails in every way DynamoDB can) has a documented status and shape.
+ * The handler against the OpenAPI document (contract/openapi.ts): it serves the document, and
+ * every answer it gives (found by driving it with random requests over a store that fails in
+ * every way DynamoDB can) has a documented status and shape.
  */
-import * as fs from "node:fs";
-import * as path from "node:path";
-import SwaggerParser from "@apidevtools/swagger-parser";
 import { expect } from "chai";
 import fc from "fast-check";
-import type { OpenAPIV3 } from "openapi-types";
 import { Contract } from "../client/contract";
+import { Num } from "../contract/json";
+import { buildOpenApiDocument, responsesOf } from "../contract/openapi";
+import { OPERATIONS, findOperation } from "../contract/operations";
 import { request as requestArbitrary } from "../testing/arbitraries";
 import type { AttrMap } from "./core/attributes";
 import type { Config } from "./core/config";
 import type { HttpRequest } from "./core/http";
-import { Num, stringifyJson } from "./core/json";
+import { stringifyJson } from "./core/json";
 import { completedRecord, fingerprint } from "./core/idempotency";
 import { ConditionFailed, TransactionCanceled, type RecordStore, type Store } from "./core/store";
-import {
-  buildOpenApiDocument,
-  GATEWAY_STATUSES,
-  OPERATION_SPECS,
-  OPENAPI_VERSION,
-  operationKey,
-  responsesOf,
-} from "./openapi";
-import { ROUTES } from "./routes";
 import { handleRequest } from "./service";
 
 const RUNS = Number(process.env["PROPERTY_RUNS"] ?? 1000);
@@ -188,39 +178,10 @@ function scriptedRecords(
   };
 }
 
-describe("OpenAPI document", function () {
+describe("the handler against its OpenAPI document", function () {
   this.timeout(60_000);
   const document = buildOpenApiDocument();
   const contract = new Contract(document);
-
-  it("is a valid OpenAPI 3.0 document (swagger-parser)", async () => {
-    expect(document.openapi)
-      .to.match(/^3\.0\.\d+$/)
-      .and.equal(OPENAPI_VERSION);
-    // validate() dereferences in place: give it a copy.
-    await SwaggerParser.validate(structuredClone(document) as OpenAPIV3.Document);
-  });
-
-  it("has an operation for every method of every route, and nothing else", () => {
-    const expected = ROUTES.flatMap((r) => r.methods.map((m) => operationKey(m, r.path))).sort();
-    expect(Object.keys(OPERATION_SPECS).sort()).to.deep.equal(expected);
-    for (const route of ROUTES) {
-      const item = document.paths[route.path] as OpenAPIV3.PathItemObject;
-      expect(item, route.path).to.be.an("object");
-      for (const m of route.methods) {
-        const op = item[m.toLowerCase() as OpenAPIV3.HttpMethods];
-        expect(op?.operationId, `${m} ${route.path}`).to.equal(
-          OPERATION_SPECS[operationKey(m, route.path)]!.operationId,
-        );
-      }
-      expect(item.options, `preflight of ${route.path}`).to.be.an("object");
-    }
-  });
-
-  it("refuses to generate a document for a route that has no schema", () => {
-    const routes = [...ROUTES, { path: "/widgets", methods: ["GET"] as const }];
-    expect(() => buildOpenApiDocument({ routes })).to.throw(/No operation spec .*GET \/widgets/);
-  });
 
   it("is what GET /openapi.json serves, with the stage as its server", async () => {
     const { response } = await handleRequest(
@@ -244,30 +205,6 @@ describe("OpenAPI document", function () {
     });
   });
 
-  it("takes the tutorial endpoint's examples from the README's requests", () => {
-    const readme = fs.readFileSync(path.join(__dirname, "..", "README.md"), "utf8");
-    const requests = [
-      ...readme.matchAll(/curl -X POST \$API\/DynamoDBManager(?: -H '[^']*')?[\s\\]*-d '([^']*)'/g),
-    ].map((m) => JSON.parse(m[1]!) as unknown);
-    expect(requests.length, "README requests found").to.be.at.least(8);
-    const examples = OPERATION_SPECS["POST /DynamoDBManager"]!.body!.examples!;
-    for (const [name, example] of Object.entries(examples)) {
-      expect(requests, `example ${name}`).to.deep.include(example.value);
-    }
-  });
-
-  it("documents API Gateway's own statuses on every operation", () => {
-    for (const [path, item] of Object.entries(document.paths)) {
-      for (const [method, op] of Object.entries(
-        item as Record<string, OpenAPIV3.OperationObject>,
-      )) {
-        for (const status of Object.keys(GATEWAY_STATUSES)) {
-          expect(op.responses, `${method} ${path}`).to.have.property(status);
-        }
-      }
-    }
-  });
-
   it("documents every status and body the handler gives (random requests, failing store)", async () => {
     const seen = new Map<string, Set<number>>();
     const record = (key: string, status: number) => {
@@ -281,7 +218,7 @@ describe("OpenAPI document", function () {
       recordFate: RecordFate = "free",
     ) => {
       const success = Number(
-        Object.keys(OPERATION_SPECS[operationKey(req.method, req.resource)]?.responses ?? {})[0],
+        Object.keys(findOperation(OPERATIONS, req.method, req.resource)?.responses ?? {})[0],
       );
       const { response } = await handleRequest(req, {
         config,
@@ -378,7 +315,7 @@ describe("OpenAPI document", function () {
     // Every write again with an Idempotency-Key, meeting each fate of its record; and keys the
     // handler refuses (empty, or on a write whose response DynamoDB only knows afterwards).
     const keyed = requests.filter(
-      (r) => OPERATION_SPECS[operationKey(r.method, r.resource)]?.idempotencyKey,
+      (r) => findOperation(OPERATIONS, r.method, r.resource)?.idempotent,
     );
     for (const req of keyed) {
       const withKey = (key: string): HttpRequest => ({
@@ -435,7 +372,8 @@ describe("OpenAPI document", function () {
     expect(runs).to.equal(RUNS);
     // The other direction: what the document lists for the function was actually reached, so
     // the document does not promise statuses the handler never gives.
-    for (const [key, spec] of Object.entries(OPERATION_SPECS)) {
+    for (const spec of OPERATIONS) {
+      const key = `${spec.method} ${spec.path}`;
       const reached = seen.get(key) ?? new Set();
       const listed = Object.keys(responsesOf(spec))
         .map(Number)

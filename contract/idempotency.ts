@@ -1,7 +1,8 @@
 /**
- * The `Idempotency-Key` contract as data, in one place: the headers, which writes take the key, the
- * statuses and error codes it adds, and the shape of the records table. The handler, the Table
- * component, the README and the OpenAPI document all read these; none keeps a copy.
+ * The `Idempotency-Key` contract as data, in one place: the headers, which tutorial writes take the
+ * key, and the statuses and error codes it adds. Which operations take it is the operation table's
+ * `idempotent` (operations.ts); the records table's key schema is in keys.ts. The handler, the
+ * README and the OpenAPI document all read these; none keeps a copy.
  */
 
 /** Request header that makes a write safe to retry (IETF draft-ietf-httpapi-idempotency-key-header). */
@@ -13,9 +14,6 @@ export const IDEMPOTENT_REPLAYED_HEADER = "Idempotent-Replayed";
 /** A key is 1 to 255 printable ASCII characters (space to tilde). */
 export const IDEMPOTENCY_KEY_MAX_LENGTH = 255;
 export const IDEMPOTENCY_KEY_PATTERN = "^[\\x20-\\x7E]{1,255}$";
-
-/** Methods of the REST routes that take the key: every write. */
-export const IDEMPOTENT_METHODS = ["POST", "PUT", "PATCH", "DELETE"] as const;
 
 /** Operations of `POST /DynamoDBManager` that take the key: the tutorial's writes. */
 export const IDEMPOTENT_OPERATIONS = ["create", "update", "delete"] as const;
@@ -33,16 +31,4 @@ export const IDEMPOTENCY_ERRORS = {
   inUse: { status: 409, code: "IdempotencyKeyInUse" },
   /** This key was used with a different method, path or body. */
   mismatch: { status: 422, code: "IdempotencyKeyMismatch" },
-} as const;
-
-/**
- * The records table: one item per key, removed by DynamoDB's TTL once `expiresAt` (epoch seconds)
- * has passed (the handler also treats an expired record as absent, since TTL deletes lazily).
- */
-export const IDEMPOTENCY_RECORD = {
-  /** Partition key: the Idempotency-Key itself. */
-  key: { name: "key", type: "S" },
-  ttlAttribute: "expiresAt",
-  /** Appended to the item table's name to name the records table. */
-  tableSuffix: "-idempotency",
 } as const;
