@@ -287,7 +287,7 @@ export const tableEncryptedAndRecoverable: ResourceRule = {
     if (props.pointInTimeRecovery?.enabled !== true) {
       violations.push(
         "Point-in-time recovery is off: set pointInTimeRecovery.enabled to true " +
-          "(config lambda-apigateway:pointInTimeRecovery).",
+          "(config lambda-apigateway:table.pointInTimeRecovery).",
       );
     }
     return violations;
