@@ -97,7 +97,8 @@ export const configSchema = (stack: string) =>
           SHARED_FIELDS.corsAllowOrigins,
           "Browser origins allowed to call the API: the function's CORS headers, API Gateway's " +
             "own error answers where it can match them, and (with a Cognito resource server) the " +
-            "app client's OAuth callback URLs. Empty sends no CORS headers.",
+            "app client's OAuth callback URLs, which must then include an https (or " +
+            "http://localhost) origin. Empty sends no CORS headers.",
         ),
         auth: v.optional(
           v.pipe(

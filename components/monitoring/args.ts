@@ -111,7 +111,8 @@ const SETTINGS = v.strictObject(
         ),
         v.description(
           "Addresses subscribed to the topic this component creates; each gets a confirmation " +
-            "email from AWS and receives nothing until it confirms.",
+            "email from AWS and receives nothing until it confirms. Not with `alarmTopicArn`: " +
+            "subscribe them on that topic instead.",
         ),
         docType("list of email addresses"),
       ),
@@ -141,15 +142,14 @@ const SETTINGS = v.strictObject(
         v.multipleOf(60, "must be a multiple of 60 s, as CloudWatch requires"),
         v.maxValue(MAX_EVALUATION_SECONDS, `must be at most ${MAX_EVALUATION_SECONDS} s (one day)`),
         v.description("Length of one evaluation period, in seconds."),
-        docType("multiple of 60, at most 86400"),
       ),
       60,
     ),
     evaluationPeriods: v.optional(
       count(
         "periods",
-        "Periods a rate or latency alarm looks at; counting alarms (errors, throttles) fire on " +
-          "any one period.",
+        "Periods a rate or latency alarm looks at (times `periodSeconds`, at most one day); " +
+          "counting alarms (errors, throttles) fire on any one period.",
       ),
       5,
     ),
