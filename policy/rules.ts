@@ -546,7 +546,7 @@ export const resourcesAlarmed: StackRule = {
           urn: r.urn,
           message:
             `${what} has no CloudWatch alarm with an action: add the Monitoring component ` +
-            "(components/monitoring.ts) for it, or an aws.cloudwatch.MetricAlarm with alarmActions.",
+            "(components/monitoring/) for it, or an aws.cloudwatch.MetricAlarm with alarmActions.",
         });
       }
     };
