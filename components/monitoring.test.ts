@@ -9,7 +9,7 @@ import { expect } from "chai";
 import { MockCloud, runProgram, type ProgramRun, type RecordedResource } from "../local/program";
 import { ENV } from "../contract/env";
 import { CONFIG_NAMESPACE, type StackConfig } from "./config";
-import { Monitoring } from "./monitoring";
+import { ALARMS, Monitoring, alarmInstances } from "./monitoring";
 import { reveal, stackConfig } from "../testing/program";
 
 const T = {
@@ -532,6 +532,49 @@ describe("Monitoring component", () => {
     const m = new Monitoring("m", refs());
     const keys = Object.keys(m.nodes.alarms).filter((k) => k.startsWith("dynamodb-throttles"));
     expect(keys.sort()).to.deep.equal(["dynamodb-throttles", "dynamodb-throttles-2"]);
+  });
+});
+
+describe("the alarm table", () => {
+  const context = (dynamoDbUserErrorsPercent: number) => ({
+    thresholds: { dynamoDbUserErrorsPercent } as any,
+    periodSeconds: 60,
+    evaluationPeriods: 5,
+    datapointsToAlarm: 3,
+    functionTimeout: pulumi.output(10),
+  });
+
+  it("gives each table its per-table alarms, grouped by table, and leaves out disabled rows", () => {
+    const tables = [{ name: "items" }, { name: "records", operations: ["PutItem"] }];
+    const on = alarmInstances(ALARMS, tables, context(5));
+    expect(on.map((a) => a.key)).to.deep.equal([
+      "lambda-errors",
+      "lambda-throttles",
+      "lambda-duration-p99",
+      "api-5xx-rate",
+      "api-4xx-rate",
+      "api-latency-p99",
+      "dynamodb-throttles",
+      "dynamodb-system-errors",
+      "dynamodb-throttles-2",
+      "dynamodb-system-errors-2",
+      "dynamodb-user-errors-rate",
+    ]);
+    expect(on.find((a) => a.key === "dynamodb-throttles-2")!.table).to.deep.equal({
+      name: "records",
+      operations: ["PutItem"],
+    });
+    const off = alarmInstances(ALARMS, tables, context(0)).map((a) => a.key);
+    expect(off).not.to.include("dynamodb-user-errors-rate");
+    expect(off).to.have.length(on.length - 1);
+  });
+
+  it("keys are unique and each row has a runbook that says what to check first", () => {
+    expect(new Set(ALARMS.map((a) => a.key)).size).to.equal(ALARMS.length);
+    for (const spec of ALARMS) {
+      const thresholds = new Proxy({}, { get: () => 1 }) as any;
+      expect(spec.runbook({ ...context(5), thresholds }), spec.key).to.match(/First: /);
+    }
   });
 });
 
