@@ -2,7 +2,7 @@
  * Who may call the API, when the stack uses Cognito (`auth: cognito`): a user pool and an app
  * client created with secure defaults, or an existing pool given by ARN. The RestApi puts a
  * `COGNITO_USER_POOLS` authorizer for the pool on every method but CORS preflights and
- * `GET /openapi.json` (`handlers/security.ts` says which).
+ * `GET /openapi.json` (`contract/security.ts` says which).
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
@@ -182,7 +182,7 @@ export const CognitoAuthArgsSchema = v.pipe(
   ),
 );
 
-/** Scope names of the resource server: one per method group (`handlers/security.ts`). */
+/** Scope names of the resource server: one per method group (`contract/security.ts`). */
 export const SCOPE_NAMES = { read: "read", write: "write" } as const;
 
 /** A user pool ARN's region and id: `arn:<partition>:cognito-idp:<region>:<account>:userpool/<id>`. */

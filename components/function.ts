@@ -191,7 +191,7 @@ export interface CrudFunctionArgs {
    */
   idempotencyTtlHours?: number;
   /**
-   * Who may call which method (`handlers/security.ts`): the function states it in the OpenAPI
+   * Who may call which method (`contract/security.ts`): the function states it in the OpenAPI
    * document it serves. Give the same value as the RestApi's `security`.
    * @default no authentication, no API key
    */

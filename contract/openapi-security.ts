@@ -1,7 +1,7 @@
 /**
  * The stack's security (security.ts) in OpenAPI terms: its schemes, the requirement of each
  * operation (by its scope group in the operation table) and API Gateway's refusals. The RestApi
- * component deploys them with API Gateway's extensions added (components/api.ts); the function
+ * component deploys them with API Gateway's extensions added (components/api/); the function
  * serves the same in its public document, so the two cannot drift apart.
  *
  * Open to everyone, whatever the stack: CORS preflights (browsers send them without credentials)

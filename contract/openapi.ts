@@ -4,7 +4,7 @@
  * (client/generate.ts) writes it to `contract/openapi.json`, which the function serves at
  * `GET /openapi.json`, and its TypeScript types to `client/schema.d.ts`; the RestApi component
  * deploys it as the REST API's body, with the `x-amazon-apigateway-*` extensions added
- * (components/api.ts).
+ * (components/api/).
  *
  * BUILD TIME ONLY: for the program and the tools, never for the function's bundle (the function
  * serves the generated JSON); handlers/bundle.test.ts holds the bundle to that.
@@ -48,7 +48,7 @@ export const SCHEMA_REF = "#/components/schemas/";
 
 /**
  * Statuses API Gateway answers by itself on any method, in the same error shape (its gateway
- * responses; components/api.ts declares them).
+ * responses; components/api/ declares them).
  */
 export const GATEWAY_STATUSES: Readonly<Record<number, string>> = {
   413: "API Gateway: the body is over its 10 MB limit (REQUEST_TOO_LARGE).",

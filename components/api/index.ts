@@ -1,6 +1,6 @@
 /**
  * The REST API (API Gateway v1) in front of the CRUD function, deployed from one OpenAPI document
- * (`handlers/openapi.ts`) as its body: every route a Lambda proxy integration, gateway responses
+ * (`contract/openapi.ts`) as its body: every route a Lambda proxy integration, gateway responses
  * in the function's error shape, one stage with throttling and (where the account allows)
  * JSON access logs.
  */
@@ -59,7 +59,7 @@ export interface ApiArgs {
   /**
    * The API as an OpenAPI 3.0 document. It is deployed as the REST API's body with the
    * integrations, `ANY` methods, API key and gateway responses added (`restApiBody`).
-   * @default the document of `handlers/openapi.ts` (routes of `handlers/routes.ts`)
+   * @default the document of `contract/openapi.ts` (the operations of `contract/operations.ts`)
    */
   document?: Document;
   /**
@@ -105,7 +105,7 @@ export interface ApiArgs {
    */
   apiKeyRequired?: boolean;
   /**
-   * Who may call which method (`handlers/security.ts`): Cognito tokens or SigV4 on every method
+   * Who may call which method (`contract/security.ts`): Cognito tokens or SigV4 on every method
    * but CORS preflights and `GET /openapi.json`, with OAuth scopes per method group. Its `apiKey`
    * must agree with `apiKeyRequired`. Give the CrudFunction the same value.
    * @default no authentication; the API key as `apiKeyRequired` says
