@@ -126,6 +126,12 @@ export interface ApiArgs {
    */
   accessLogs?: boolean;
   /**
+   * Turn off the default `https://<id>.execute-api.<region>.amazonaws.com` endpoint, so callers
+   * can reach the API only through a custom domain (`ApiDomain`); `url` then stops serving.
+   * @default false
+   */
+  disableExecuteApiEndpoint?: boolean;
+  /**
    * Adjust the underlying resources' args.
    * @default undefined
    */
@@ -194,6 +200,13 @@ export const ApiArgsSchema = v.strictObject(
         "One JSON access-log line per request. API Gateway refuses a stage with access logs " +
           "until the account has its CloudWatch role in the region: turn it on where `bootstrap/` " +
           "has run; off, `pulumi up` warns.",
+      ),
+      false,
+    ),
+    disableExecuteApiEndpoint: v.optional(
+      bool(
+        "Turn off the execute-api URL, so callers reach the API only through the custom domain " +
+          "(the `apiUrl` output then stops serving).",
       ),
       false,
     ),
@@ -292,6 +305,7 @@ export class RestApi extends pulumi.ComponentResource {
           putRestApiMode: "overwrite",
           // The body cannot set the endpoint type.
           endpointConfiguration: { types: "REGIONAL" },
+          disableExecuteApiEndpoint: settings.disableExecuteApiEndpoint,
         },
         { parent: this },
       ),
