@@ -4,7 +4,10 @@
  * ApiDomain component on its own, for what a recorded resource cannot show (which Output feeds
  * which input).
  */
+import * as fs from "node:fs";
+import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
+import { parse as parseYaml } from "yaml";
 import { expect } from "chai";
 import {
   MockCloud,
@@ -14,7 +17,7 @@ import {
   type RecordedResource,
 } from "../local/program";
 import { ENV } from "../contract/env";
-import { CONFIG_NAMESPACE } from "./config";
+import { CONFIG_NAMESPACE, parseConfig } from "./config";
 import { ApiDomain, DOMAIN_SECURITY_POLICY, basePathProblem, regionOfArn } from "./domain";
 
 const T = {
@@ -290,6 +293,52 @@ describe("custom domain (config lambda-apigateway:domain)", function () {
     }
     expect(basePathProblem("x".repeat(301))).to.match(/1–300 characters/);
   });
+});
+
+describe("the documented domain config", () => {
+  const read = (file: string) => fs.readFileSync(path.join(__dirname, "..", file), "utf8");
+  /** Each YAML block of a Markdown page that sets the domain group. */
+  const blocks = (markdown: string) =>
+    [...markdown.matchAll(/```yaml\n([\s\S]*?)```/g)]
+      .map((m) => m[1]!)
+      .filter((yaml) => yaml.includes(DOMAIN_KEY));
+
+  /** The commented-out block of a stack file that starts with `start`, as a config file. */
+  const uncommented = (file: string, start: string) => {
+    const lines = file.split("\n");
+    const first = lines.findIndex((line) => line === `  # ${start}`);
+    const block = [lines[first]!];
+    for (const line of lines.slice(first + 1)) {
+      if (!line.startsWith("  #   ")) break;
+      block.push(line);
+    }
+    return `config:\n${block.map((line) => line.replace("# ", "")).join("\n")}`;
+  };
+
+  const examples: [string, string][] = [
+    ...["docs/deploying.md", "docs/configuration.md"].flatMap((file) =>
+      blocks(read(file)).map((yaml) => [file, yaml] as [string, string]),
+    ),
+    // Pulumi.prod.yaml shows the group as a comment: uncommented, it must be a valid one.
+    ["Pulumi.prod.yaml", uncommented(read("Pulumi.prod.yaml"), `${DOMAIN_KEY}:`)],
+  ];
+
+  it("is shown in the docs and in Pulumi.prod.yaml", () => {
+    expect(examples.map(([file]) => file)).to.include.members([
+      "docs/deploying.md",
+      "docs/configuration.md",
+      "Pulumi.prod.yaml",
+    ]);
+  });
+
+  for (const [file, yaml] of examples) {
+    it(`${file}: lambda-apigateway:domain with name and hostedZoneId, valid as written`, () => {
+      const group = parseYaml(yaml).config[DOMAIN_KEY];
+      expect(group).to.include.keys("name", "hostedZoneId");
+      const cfg = parseConfig("prod", { domain: JSON.stringify(group) });
+      expect(cfg.domain?.name).to.equal(group.name);
+    });
+  }
 });
 
 describe("ApiDomain component", () => {
