@@ -443,7 +443,7 @@ export async function startWithLog<T>(
     ended = new Promise((resolve) => {
       stream.once("end", resolve);
       stream.once("close", resolve);
-      stream.once("error", resolve);
+      stream.on("error", resolve);
     });
     stream.on("data", (chunk: string | Buffer) => tail.write(String(chunk)));
   });
