@@ -383,7 +383,8 @@ export function buildOpenApiDocument(operations: readonly Operation[] = OPERATIO
     info: {
       title: API_TITLE,
       version: PACKAGE_VERSION,
-      license: { name: PACKAGE_LICENSE },
+      // package.json's license is an SPDX id, and SPDX publishes each licence's text.
+      license: { name: PACKAGE_LICENSE, url: `https://spdx.org/licenses/${PACKAGE_LICENSE}.html` },
       description: [
         "The AWS tutorial's CRUD service over one DynamoDB table: the tutorial's operation endpoint (POST /DynamoDBManager) and a REST items API with cursor paging and optimistic concurrency (ETag / If-Match).",
         'Every error is {"error": {"code", "message"}}, API Gateway\'s own included, but for its 413s, which cannot be customised (see each operation\'s 413).',
