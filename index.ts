@@ -1,7 +1,8 @@
 /**
  * The stack: the tutorial's DynamoDB table, the CRUD function, the REST API in front of it, and the
  * alarms and dashboard that watch them.
- * Every setting comes from the stack config (see `components/config.ts` and `Pulumi.dev.yaml`).
+ * Every setting comes from the stack config: one group per component, plus the switches they
+ * share (`components/config.ts`, `docs/configuration.md`, `Pulumi.dev.yaml`).
  */
 import { RestApi } from "./components/api";
 import { CognitoAuth } from "./components/auth";
@@ -12,62 +13,42 @@ import { Table } from "./components/table";
 import type { ApiSecurity } from "./contract/security";
 
 const config = loadConfig();
+const shared = {
+  logRetentionDays: config.logRetentionDays,
+  tracing: config.tracing,
+  corsAllowOrigins: config.corsAllowOrigins,
+};
 
-const table = new Table("table", {
-  name: config.tableName,
-  pointInTimeRecovery: config.pointInTimeRecovery,
-  kmsKeyArn: config.kmsKeyArn,
-  ttlAttribute: config.ttlAttribute,
-  production: config.production,
-});
+const table = new Table("table", { ...config.table, production: config.production });
 
 // Who may call the API: Cognito tokens, SigV4 (IAM) or anyone, plus the usage plan's API key.
 const cognito =
   config.auth === "cognito"
     ? new CognitoAuth("auth", {
-        userPoolArn: config.cognitoUserPoolArn,
-        selfSignUp: config.cognitoSelfSignUp,
-        passwordMinLength: config.cognitoPasswordMinLength,
-        accessTokenMinutes: config.cognitoAccessTokenMinutes,
-        idTokenMinutes: config.cognitoIdTokenMinutes,
-        refreshTokenDays: config.cognitoRefreshTokenDays,
-        resourceServer: config.cognitoResourceServer,
-        domainPrefix: config.cognitoDomainPrefix,
+        ...config.cognito,
         callbackUrls: config.corsAllowOrigins.filter((origin) => origin !== "*"),
         production: config.production,
       })
     : undefined;
 const security: ApiSecurity = {
   auth: config.auth,
-  apiKey: config.apiKeyRequired,
+  apiKey: config.api.apiKeyRequired,
   ...(cognito?.scopes ? { scopes: cognito.scopes } : {}),
 };
 
 const fn = new CrudFunction("crud", {
   table,
-  memorySize: config.memorySize,
-  timeout: config.timeout,
-  architecture: config.architecture,
-  logRetentionDays: config.logRetentionDays,
-  tracing: config.tracing,
-  corsAllowOrigins: config.corsAllowOrigins,
-  idempotencyTtlHours: config.idempotencyTtlHours,
+  ...config.function,
+  ...shared,
   apiSecurity: security,
 });
 
 const api = new RestApi("api", {
   function: fn,
-  apiName: config.apiName,
-  stageName: config.stageName,
-  throttleRateLimit: config.throttleRateLimit,
-  throttleBurstLimit: config.throttleBurstLimit,
-  logRetentionDays: config.logRetentionDays,
-  tracing: config.tracing,
-  apiKeyRequired: config.apiKeyRequired,
+  ...config.api,
+  ...shared,
   security,
   cognitoUserPoolArns: cognito ? [cognito.userPoolArn] : [],
-  corsAllowOrigins: config.corsAllowOrigins,
-  accessLogs: config.apiGatewayCloudWatchRoleSet,
 });
 
 const monitoring = new Monitoring("monitoring", {
@@ -80,23 +61,7 @@ const monitoring = new Monitoring("monitoring", {
       ? [{ name: table.records.name, operations: dynamoDbOperations(RECORD_ACTIONS) }]
       : []),
   ],
-  alarmEmails: config.alarmEmails,
-  alarmTopicArn: config.alarmTopicArn,
-  periodSeconds: config.alarmPeriodSeconds,
-  evaluationPeriods: config.alarmEvaluationPeriods,
-  datapointsToAlarm: config.alarmDatapointsToAlarm,
-  thresholds: {
-    lambdaErrors: config.alarmLambdaErrors,
-    lambdaThrottles: config.alarmLambdaThrottles,
-    durationP99PercentOfTimeout: config.alarmDurationP99PercentOfTimeout,
-    api5xxPercent: config.alarmApi5xxPercent,
-    api4xxPercent: config.alarmApi4xxPercent,
-    apiLatencyP99Ms: config.alarmApiLatencyP99Ms,
-    minRequests: config.alarmMinRequests,
-    dynamoDbThrottles: config.alarmDynamoDbThrottles,
-    dynamoDbSystemErrors: config.alarmDynamoDbSystemErrors,
-    dynamoDbUserErrorsPercent: config.alarmDynamoDbUserErrorsPercent,
-  },
+  ...config.monitoring,
 });
 
 /** Invoke URL including the stage: `POST ${apiUrl}/DynamoDBManager`. */

@@ -2,7 +2,8 @@
  * Run once per AWS account and region, before the first `pulumi up` of any lambda-apigateway
  * stack there: sets API Gateway's CloudWatch role, without which API Gateway refuses a stage's
  * access logs. Everything is protected and retained on delete, so destroying this stack (or any
- * other) never resets the region's setting. See README, "Deploying".
+ * other) never resets the region's setting. See docs/deploying.md, "The first deployment, in
+ * order".
  */
 import { CloudWatchRole } from "../components/cloudwatch-role";
 

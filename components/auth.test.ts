@@ -162,8 +162,7 @@ describe("auth: cognito with read and write scopes", function () {
     run = await runProgram({
       stack: "prod",
       config: {
-        [`${NS}:cognitoResourceServer`]: "items",
-        [`${NS}:cognitoDomainPrefix`]: "lambda-apigateway-prod-test",
+        [`${NS}:cognito`]: { resourceServer: "items", domainPrefix: "lambda-apigateway-prod-test" },
       },
     });
   });
@@ -211,7 +210,7 @@ describe("auth: cognito with an existing pool", function () {
   const arn = "arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_AbCdEfGhI";
   let run: ProgramRun;
   before(async () => {
-    run = await runProgram({ stack: "prod", config: { [`${NS}:cognitoUserPoolArn`]: arn } });
+    run = await runProgram({ stack: "prod", config: { [`${NS}:cognito`]: { userPoolArn: arn } } });
   });
 
   it("creates no pool or client and trusts the given pool", () => {
@@ -268,75 +267,74 @@ for (const region of ["us-east-1", "cn-north-1"]) {
 }
 
 describe("auth config: what Cognito refuses fails the program, naming the key", () => {
-  const cognito = { auth: "cognito" };
+  // The raw config as Pulumi hands it to the program: groups as JSON.
+  const raw = (cognito: Record<string, unknown>, corsAllowOrigins?: string[]) => ({
+    auth: "cognito",
+    cognito: JSON.stringify(cognito),
+    ...(corsAllowOrigins ? { corsAllowOrigins: JSON.stringify(corsAllowOrigins) } : {}),
+  });
+  const scoped = { resourceServer: "items", domainPrefix: "login" };
   const cases: [Record<string, string>, RegExp][] = [
-    [{ auth: "oauth" }, /auth must be one of none, cognito, iam/],
+    [{ auth: "oauth" }, /lambda-apigateway:auth must be one of none, cognito, iam/],
+    [raw({ accessTokenMinutes: 4 }), /cognito\.accessTokenMinutes must be at least 5/],
+    [raw({ idTokenMinutes: 1441 }), /cognito\.idTokenMinutes must be at most 1440/],
+    [raw({ refreshTokenDays: 3651 }), /cognito\.refreshTokenDays must be at most 3650/],
     [
-      { ...cognito, cognitoAccessTokenMinutes: "4" },
-      /cognitoAccessTokenMinutes must be at least 5/,
-    ],
-    [{ ...cognito, cognitoIdTokenMinutes: "1441" }, /cognitoIdTokenMinutes must be at most 1440/],
-    [
-      { ...cognito, cognitoRefreshTokenDays: "3651" },
-      /cognitoRefreshTokenDays must be at most 3650/,
+      raw({ refreshTokenDays: 1, accessTokenMinutes: 1440 }),
+      /cognito\.refreshTokenDays must outlast accessTokenMinutes \(1440 minutes\)/,
     ],
     [
-      { ...cognito, cognitoRefreshTokenDays: "1", cognitoAccessTokenMinutes: "1440" },
-      /cognitoRefreshTokenDays must outlast cognitoAccessTokenMinutes/,
+      raw({ refreshTokenDays: 1, idTokenMinutes: 1440 }),
+      /cognito\.refreshTokenDays must outlast idTokenMinutes \(1440 minutes\)/,
     ],
-    [{ ...cognito, cognitoPasswordMinLength: "6" }, /cognitoPasswordMinLength must be at least 8/],
+    [raw({ passwordMinLength: 6 }), /cognito\.passwordMinLength must be at least 8/],
+    [raw({ passwordMinLength: 100 }), /cognito\.passwordMinLength must be at most 99/],
+    [raw({ domainPrefix: "my-aws-login" }), /cognito\.domainPrefix must not contain "aws"/],
+    [raw({ domainPrefix: "-login" }), /cognito\.domainPrefix must be 1–63/],
+    [raw({ resourceServer: "has space" }), /cognito\.resourceServer must be 1–256/],
     [
-      { ...cognito, cognitoPasswordMinLength: "100" },
-      /cognitoPasswordMinLength must be at most 99/,
+      raw({ resourceServer: "items" }, ["https://a.example"]),
+      /cognito\.domainPrefix must be set with resourceServer/,
     ],
+    [raw(scoped, ["*"]), /lambda-apigateway:corsAllowOrigins must name the browser app's origin/],
     [
-      { ...cognito, cognitoDomainPrefix: "my-aws-login" },
-      /cognitoDomainPrefix must not contain "aws"/,
+      raw(scoped, ["http://app.example"]),
+      /corsAllowOrigins must be https \(or http:\/\/localhost\) with cognito\.resourceServer: Cognito refuses other callback URLs \(http:\/\/app\.example\)/,
     ],
-    [{ ...cognito, cognitoDomainPrefix: "-login" }, /cognitoDomainPrefix must be 1–63/],
-    [{ ...cognito, cognitoResourceServer: "has space" }, /cognitoResourceServer must be 1–256/],
-    [
-      { ...cognito, cognitoResourceServer: "items", corsAllowOrigins: '["https://a.example"]' },
-      /cognitoDomainPrefix must be set with cognitoResourceServer/,
-    ],
-    [
-      {
-        ...cognito,
-        cognitoResourceServer: "items",
-        cognitoDomainPrefix: "login",
-        corsAllowOrigins: '["*"]',
-      },
-      /corsAllowOrigins must name the browser app's origin/,
-    ],
-    [
-      {
-        ...cognito,
-        cognitoResourceServer: "items",
-        cognitoDomainPrefix: "login",
-        corsAllowOrigins: '["http://app.example"]',
-      },
-      /corsAllowOrigins must be https \(or http:\/\/localhost\)/,
-    ],
-    [
-      { ...cognito, cognitoUserPoolArn: "us-east-1_abc" },
-      /cognitoUserPoolArn must be a Cognito user pool ARN/,
-    ],
+    [raw({ userPoolArn: "us-east-1_abc" }), /cognito\.userPoolArn must be a Cognito user pool ARN/],
+    [raw({ selfSignup: true }), /cognito\.selfSignup is not a known key/],
   ];
-  for (const [raw, message] of cases) {
-    it(JSON.stringify(raw), () => {
-      expect(() => parseConfig("prod", raw)).to.throw(message);
+  for (const [config, message] of cases) {
+    it(JSON.stringify(config), () => {
+      expect(() => parseConfig("prod", config)).to.throw(message);
     });
   }
 
   it("accepts prod's settings, and scopes with a domain and an https origin", () => {
-    expect(parseConfig("prod", cognito).auth).to.equal("cognito");
-    expect(
-      parseConfig("prod", {
-        ...cognito,
-        cognitoResourceServer: "items",
-        cognitoDomainPrefix: "login-prod",
-        corsAllowOrigins: '["https://app.example.com","http://localhost:5173"]',
-      }).cognitoResourceServer,
-    ).to.equal("items");
+    expect(parseConfig("prod", { auth: "cognito" }).auth).to.equal("cognito");
+    const cfg = parseConfig(
+      "prod",
+      raw({ resourceServer: "items", domainPrefix: "login-prod" }, [
+        "https://app.example.com",
+        "http://localhost:5173",
+      ]),
+    );
+    expect(cfg.cognito.resourceServer).to.equal("items");
+  });
+
+  it("leaves the rules of a created pool to a created pool: an existing pool needs none", () => {
+    const cfg = parseConfig(
+      "prod",
+      raw(
+        {
+          userPoolArn: "arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_AbC",
+          resourceServer: "items",
+          refreshTokenDays: 1,
+          accessTokenMinutes: 1440,
+        },
+        ["*"],
+      ),
+    );
+    expect(cfg.cognito.resourceServer).to.equal("items");
   });
 });

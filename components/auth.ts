@@ -2,21 +2,13 @@
  * Who may call the API, when the stack uses Cognito (`auth: cognito`): a user pool and an app
  * client created with secure defaults, or an existing pool given by ARN. The RestApi puts a
  * `COGNITO_USER_POOLS` authorizer for the pool on every method but CORS preflights and
- * `GET /openapi.json` (`handlers/security.ts` says which).
+ * `GET /openapi.json` (`contract/security.ts` says which).
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import * as v from "valibot";
+import { bool, docType, parseArgs, unsetIfEmpty } from "./schema";
 import { applyTransform, type Transform } from "./transform";
-
-/** Defaults of `CognitoAuthArgs`; the stack config (`config.ts`) falls back to the same values. */
-export const COGNITO_DEFAULTS = {
-  auth: "none",
-  selfSignUp: false,
-  passwordMinLength: 12,
-  accessTokenMinutes: 60,
-  idTokenMinutes: 60,
-  refreshTokenDays: 30,
-} as const;
 
 /**
  * What Cognito accepts: token lifetimes of 5 minutes to a day, refresh tokens up to ten years,
@@ -30,7 +22,167 @@ export const COGNITO_LIMITS = {
   passwordMinLength: { min: 8, max: 99 },
 } as const;
 
-/** Scope names of the resource server: one per method group (`handlers/security.ts`). */
+const tokenMinutes = (what: string) =>
+  v.pipe(
+    v.number(`must be a number of minutes (${what})`),
+    v.integer(`must be a whole number of minutes (${what})`),
+    v.minValue(
+      COGNITO_LIMITS.tokenMinutes.min,
+      `must be at least ${COGNITO_LIMITS.tokenMinutes.min} minutes (Cognito's limit for the ${what})`,
+    ),
+    v.maxValue(
+      COGNITO_LIMITS.tokenMinutes.max,
+      `must be at most ${COGNITO_LIMITS.tokenMinutes.max} minutes, one day (Cognito's limit for the ${what})`,
+    ),
+    v.description(`Lifetime of the ${what}, in minutes.`),
+  );
+
+const COGNITO_SETTINGS = v.strictObject(
+  {
+    userPoolArn: unsetIfEmpty(
+      v.pipe(
+        v.string("must be a string"),
+        v.regex(
+          /^arn:aws[a-z-]*:cognito-idp:[a-z0-9-]+:\d{12}:userpool\/[a-z0-9-]+_[0-9a-zA-Z]+$/,
+          "must be a Cognito user pool ARN (arn:aws:cognito-idp:<region>:<account>:userpool/<region>_<id>)",
+        ),
+        v.description(
+          "An existing user pool to trust instead of creating one; its app clients, users and " +
+            "scopes are managed where the pool is. Unset or empty: the stack creates a pool.",
+        ),
+        docType("user pool ARN, or empty"),
+      ),
+    ),
+    selfSignUp: v.optional(
+      bool("Whether anyone may sign up; off, only administrators create users."),
+      false,
+    ),
+    passwordMinLength: v.optional(
+      v.pipe(
+        v.number("must be a number of characters"),
+        v.integer("must be a whole number of characters"),
+        v.minValue(
+          COGNITO_LIMITS.passwordMinLength.min,
+          `must be at least ${COGNITO_LIMITS.passwordMinLength.min} (a strong password policy; Cognito allows 6)`,
+        ),
+        v.maxValue(
+          COGNITO_LIMITS.passwordMinLength.max,
+          `must be at most ${COGNITO_LIMITS.passwordMinLength.max} (Cognito's limit)`,
+        ),
+        v.description(
+          "Minimum password length; upper case, lower case, digits and symbols are always required.",
+        ),
+      ),
+      12,
+    ),
+    accessTokenMinutes: v.optional(tokenMinutes("access token"), 60),
+    idTokenMinutes: v.optional(tokenMinutes("ID token"), 60),
+    refreshTokenDays: v.optional(
+      v.pipe(
+        v.number("must be a number of days"),
+        v.integer("must be a whole number of days"),
+        v.minValue(1, "must be at least 1 day"),
+        v.maxValue(
+          COGNITO_LIMITS.refreshTokenDays.max,
+          `must be at most ${COGNITO_LIMITS.refreshTokenDays.max} days (Cognito's limit: ten years)`,
+        ),
+        v.description("Lifetime of the refresh token, in days; it must outlast the other two."),
+      ),
+      30,
+    ),
+    resourceServer: unsetIfEmpty(
+      v.pipe(
+        v.string("must be a string"),
+        v.regex(
+          /^[\x21\x23-\x5B\x5D-\x7E]{1,256}$/,
+          "must be 1–256 printable characters without spaces, quotes or backslashes (Cognito's rule for resource server identifiers)",
+        ),
+        v.description(
+          "Identifier of a resource server whose scopes `<id>/read` and `<id>/write` the reads " +
+            "and writes require. Callers then need access tokens from the OAuth endpoints, so a " +
+            "created pool also needs `domainPrefix`. Unset or empty: no scopes, ID tokens.",
+        ),
+        docType("identifier, or empty"),
+      ),
+    ),
+    domainPrefix: unsetIfEmpty(
+      v.pipe(
+        v.string("must be a string"),
+        v.regex(
+          /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/,
+          "must be 1–63 lower-case letters, digits and hyphens, not starting or ending with a hyphen",
+        ),
+        v.check(
+          (prefix) => !/aws|amazon|cognito/.test(prefix),
+          'must not contain "aws", "amazon" or "cognito" (Cognito refuses such domains)',
+        ),
+        v.description(
+          "The pool's hosted domain prefix (`https://<prefix>.auth.<region>.amazoncognito.com`), " +
+            "whose OAuth endpoints issue scoped access tokens.",
+        ),
+        docType('`[a-z0-9-]{1,63}` without "aws", "amazon" or "cognito", or empty'),
+      ),
+    ),
+    callbackUrls: v.optional(
+      v.pipe(
+        v.array(v.string("must be a list of URLs"), "must be a list of URLs"),
+        v.description("Where the OAuth code flow may return to (the browser app's origins)."),
+      ),
+      [],
+    ),
+    production: v.optional(
+      bool(
+        "Deletion protection on the pool, plus Pulumi `protect` and `retainOnDelete`: the users live here.",
+      ),
+      false,
+    ),
+  },
+  "must be a map of settings",
+);
+
+const MINUTES_PER_DAY = 24 * 60;
+const REFRESH_FIRST = "Cognito refuses a refresh token that expires first";
+
+/**
+ * The plain settings of `CognitoAuthArgs`: their types, allowed values and defaults, and what
+ * Cognito refuses across them. The component checks its args with it, and the stack config's
+ * `cognito` group (plus `production`; `callbackUrls` come from `corsAllowOrigins`) is this schema.
+ * With an existing pool (`userPoolArn`) the stack creates nothing, so the rules between the
+ * settings of a created pool do not apply.
+ */
+export const CognitoAuthArgsSchema = v.pipe(
+  COGNITO_SETTINGS,
+  // Cognito refuses a refresh token that expires before a token it renews.
+  v.forward(
+    v.partialCheck(
+      [["userPoolArn"], ["refreshTokenDays"], ["accessTokenMinutes"]],
+      (s) => !!s.userPoolArn || s.refreshTokenDays * MINUTES_PER_DAY > s.accessTokenMinutes,
+      (issue) =>
+        `must outlast accessTokenMinutes (${issue.input.accessTokenMinutes} minutes): ${REFRESH_FIRST}`,
+    ),
+    ["refreshTokenDays"],
+  ),
+  v.forward(
+    v.partialCheck(
+      [["userPoolArn"], ["refreshTokenDays"], ["idTokenMinutes"]],
+      (s) => !!s.userPoolArn || s.refreshTokenDays * MINUTES_PER_DAY > s.idTokenMinutes,
+      (issue) =>
+        `must outlast idTokenMinutes (${issue.input.idTokenMinutes} minutes): ${REFRESH_FIRST}`,
+    ),
+    ["refreshTokenDays"],
+  ),
+  v.forward(
+    v.partialCheck(
+      [["userPoolArn"], ["resourceServer"], ["domainPrefix"]],
+      (s) => !!s.userPoolArn || !s.resourceServer || !!s.domainPrefix,
+      "must be set with resourceServer: access tokens with custom scopes come only from the " +
+        "user pool's OAuth endpoints, on its domain",
+    ),
+    ["domainPrefix"],
+  ),
+);
+
+/** Scope names of the resource server: one per method group (`contract/security.ts`). */
 export const SCOPE_NAMES = { read: "read", write: "write" } as const;
 
 /** A user pool ARN's region and id: `arn:<partition>:cognito-idp:<region>:<account>:userpool/<id>`. */
@@ -49,7 +201,8 @@ export function issuerOf(region: string, userPoolId: string): string {
 export interface CognitoAuthArgs {
   /**
    * An existing user pool to trust instead of creating one. Its app clients, users and (with
-   * `resourceServer`) the resource server and scopes are managed where the pool is.
+   * `resourceServer`) the resource server and scopes are managed where the pool is. `""` is the
+   * same as unset.
    * @default undefined (the stack creates a pool)
    */
   userPoolArn?: string;
@@ -63,20 +216,33 @@ export interface CognitoAuthArgs {
    * @default 12
    */
   passwordMinLength?: number;
-  /** @default 60 (minutes, 5–1440) */
+  /**
+   * Lifetime of the access token, in minutes (5–1440).
+   * @default 60
+   */
   accessTokenMinutes?: number;
-  /** @default 60 (minutes, 5–1440) */
+  /**
+   * Lifetime of the ID token, in minutes (5–1440).
+   * @default 60
+   */
   idTokenMinutes?: number;
-  /** @default 30 (days, up to 3650; must outlast the other tokens) */
+  /**
+   * Lifetime of the refresh token, in days (1–3650); it must outlast the other two.
+   * @default 30
+   */
   refreshTokenDays?: number;
   /**
    * Identifier of a resource server whose scopes `<id>/read` and `<id>/write` the methods require
    * (reads and writes). Callers then need access tokens from the OAuth endpoints, so a created
-   * pool also gets `domainPrefix` and an authorization-code app client.
+   * pool also needs `domainPrefix`, and gets an authorization-code app client.
    * @default undefined (no scopes: ID tokens)
    */
   resourceServer?: string;
-  /** The pool's hosted domain prefix (`https://<prefix>.auth.<region>.amazoncognito.com`). @default undefined */
+  /**
+   * The pool's hosted domain prefix (`https://<prefix>.auth.<region>.amazoncognito.com`); required
+   * with `resourceServer` on a pool the stack creates.
+   * @default undefined
+   */
   domainPrefix?: string;
   /** Where the OAuth code flow may return to (the browser app's origins). @default [] */
   callbackUrls?: string[];
@@ -125,19 +291,20 @@ export class CognitoAuth extends pulumi.ComponentResource {
 
   constructor(name: string, args: CognitoAuthArgs, opts?: pulumi.ComponentResourceOptions) {
     super("lambda-apigateway:cognito:CognitoAuth", name, {}, opts);
+    const settings = parseArgs(CognitoAuthArgsSchema, args, `CognitoAuth "${name}"`);
     const stack = pulumi.getStack();
     const project = pulumi.getProject();
-    if (args.resourceServer) {
+    if (settings.resourceServer) {
       this.scopes = {
-        read: [`${args.resourceServer}/${SCOPE_NAMES.read}`],
-        write: [`${args.resourceServer}/${SCOPE_NAMES.write}`],
+        read: [`${settings.resourceServer}/${SCOPE_NAMES.read}`],
+        write: [`${settings.resourceServer}/${SCOPE_NAMES.write}`],
       };
     }
 
-    if (args.userPoolArn) {
-      const { region, id } = parseUserPoolArn(args.userPoolArn);
+    if (settings.userPoolArn) {
+      const { region, id } = parseUserPoolArn(settings.userPoolArn);
       this.resources = {};
-      this.userPoolArn = pulumi.output(args.userPoolArn);
+      this.userPoolArn = pulumi.output(settings.userPoolArn);
       this.userPoolId = pulumi.output(id);
       this.issuer = pulumi.output(issuerOf(region, id));
       this.clientId = pulumi.output(undefined);
@@ -145,7 +312,7 @@ export class CognitoAuth extends pulumi.ComponentResource {
       return;
     }
 
-    const production = args.production ?? false;
+    const production = settings.production;
     const keep = { protect: production, retainOnDelete: production };
     const userPool = new aws.cognito.UserPool(
       name,
@@ -155,9 +322,9 @@ export class CognitoAuth extends pulumi.ComponentResource {
           name: `${project}-${stack}`,
           usernameAttributes: ["email"],
           autoVerifiedAttributes: ["email"],
-          adminCreateUserConfig: { allowAdminCreateUserOnly: !(args.selfSignUp ?? false) },
+          adminCreateUserConfig: { allowAdminCreateUserOnly: !settings.selfSignUp },
           passwordPolicy: {
-            minimumLength: args.passwordMinLength ?? COGNITO_DEFAULTS.passwordMinLength,
+            minimumLength: settings.passwordMinLength,
             requireLowercase: true,
             requireUppercase: true,
             requireNumbers: true,
@@ -178,12 +345,12 @@ export class CognitoAuth extends pulumi.ComponentResource {
 
     let resourceServer: aws.cognito.ResourceServer | undefined;
     let domain: aws.cognito.UserPoolDomain | undefined;
-    if (args.resourceServer) {
+    if (settings.resourceServer) {
       resourceServer = new aws.cognito.ResourceServer(
         `${name}-resource-server`,
         {
           userPoolId: userPool.id,
-          identifier: args.resourceServer,
+          identifier: settings.resourceServer,
           name: `${project}-${stack}`,
           scopes: [
             { scopeName: SCOPE_NAMES.read, scopeDescription: "Read items (GET)" },
@@ -195,10 +362,10 @@ export class CognitoAuth extends pulumi.ComponentResource {
         },
         { parent: this },
       );
-      if (args.domainPrefix) {
+      if (settings.domainPrefix) {
         domain = new aws.cognito.UserPoolDomain(
           `${name}-domain`,
-          { userPoolId: userPool.id, domain: args.domainPrefix },
+          { userPoolId: userPool.id, domain: settings.domainPrefix },
           { parent: this },
         );
       }
@@ -210,7 +377,7 @@ export class CognitoAuth extends pulumi.ComponentResource {
           allowedOauthFlows: ["code"],
           // The resource server's output, so the client is created after its scopes exist.
           allowedOauthScopes: resourceServer.scopeIdentifiers.apply((ids) => ["openid", ...ids]),
-          callbackUrls: args.callbackUrls ?? [],
+          callbackUrls: settings.callbackUrls,
           supportedIdentityProviders: ["COGNITO"],
         }
       : {};
@@ -227,9 +394,9 @@ export class CognitoAuth extends pulumi.ComponentResource {
           explicitAuthFlows: ["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
           preventUserExistenceErrors: "ENABLED",
           enableTokenRevocation: true,
-          accessTokenValidity: args.accessTokenMinutes ?? COGNITO_DEFAULTS.accessTokenMinutes,
-          idTokenValidity: args.idTokenMinutes ?? COGNITO_DEFAULTS.idTokenMinutes,
-          refreshTokenValidity: args.refreshTokenDays ?? COGNITO_DEFAULTS.refreshTokenDays,
+          accessTokenValidity: settings.accessTokenMinutes,
+          idTokenValidity: settings.idTokenMinutes,
+          refreshTokenValidity: settings.refreshTokenDays,
           tokenValidityUnits: { accessToken: "minutes", idToken: "minutes", refreshToken: "days" },
           ...oauth,
         },

@@ -1,7 +1,7 @@
 /**
  * Bundles a Lambda handler with esbuild into a directory Lambda runs as-is: `index.mjs` plus
  * code-split chunks, no `package.json`. Source maps go to a sibling directory that is not deployed
- * (README, design notes). Importing this module does nothing; call `bundleHandler`. The Function
+ * (docs/design.md). Importing this module does nothing; call `bundleHandler`. The Function
  * component deploys the directory, and the bench measures it.
  */
 import * as fs from "node:fs";
@@ -70,7 +70,7 @@ const REQUIRE_SHIM =
  * chunks so that code the SDK imports lazily (credential providers Lambda never uses) stays off
  * the cold-start path. Source maps are written beside the code and moved out of the deployed
  * folder by `bundleHandler`: Node would apply them only with `--enable-source-maps`, which costs
- * cold start (README, design notes). `bundleHandler` builds with these options, and the local
+ * cold start (docs/design.md). `bundleHandler` builds with these options, and the local
  * cloud's edit loop rebuilds with them.
  */
 export function bundleBuildOptions(entry: string, outdir: string): esbuild.BuildOptions {

@@ -4,12 +4,19 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
+import * as v from "valibot";
 import { ENV } from "../contract/env";
 import { DEFAULT_IDEMPOTENCY_TTL_HOURS } from "../contract/idempotency";
 import { DEFAULT_METRICS_NAMESPACE } from "../contract/metrics";
 import { OPEN, type ApiSecurity } from "../contract/security";
 import { bundleHandler } from "./bundle";
 import { managedPolicyArnFor } from "./partition";
+import {
+  API_GATEWAY_MAX_TIMEOUT_SECONDS,
+  SHARED_FIELDS,
+  parseArgs,
+  type LogRetentionDays,
+} from "./schema";
 import type { Table } from "./table";
 import { applyTransform, type Transform } from "./transform";
 
@@ -37,15 +44,69 @@ export const RECORD_ACTIONS = ["dynamodb:PutItem", "dynamodb:DeleteItem"] as con
 /** Actions a function needs to write to its own log group. */
 export const LOG_ACTIONS = ["logs:CreateLogStream", "logs:PutLogEvents"] as const;
 
-/** Defaults of `CrudFunctionArgs`; the stack config (`config.ts`) falls back to the same values. */
-export const FUNCTION_DEFAULTS = {
-  memorySize: 512,
-  timeout: 10,
-  logRetentionDays: 30,
-  tracing: false,
-  architecture: "arm64",
-  idempotencyTtlHours: DEFAULT_IDEMPOTENCY_TTL_HOURS,
-} as const;
+/** A year: longer would keep records of requests no client still retries. */
+const MAX_IDEMPOTENCY_TTL_HOURS = 8760;
+
+/**
+ * The plain settings of `CrudFunctionArgs`: their types, allowed values and defaults. The component
+ * checks its args with it, and the stack config's `function` group (plus the shared
+ * `logRetentionDays`, `tracing` and `corsAllowOrigins`) is this schema.
+ */
+export const CrudFunctionArgsSchema = v.strictObject(
+  {
+    memorySize: v.optional(
+      v.pipe(
+        v.number("must be a number of MB"),
+        v.integer("must be a whole number of MB"),
+        v.minValue(128, "must be at least 128 MB"),
+        v.maxValue(10240, "must be at most 10240 MB"),
+        v.description("Memory in MB; CPU scales with it, so more also means faster cold starts."),
+      ),
+      512,
+    ),
+    timeout: v.optional(
+      v.pipe(
+        v.number("must be a number of seconds"),
+        v.integer("must be a whole number of seconds"),
+        v.minValue(1, "must be at least 1 second"),
+        v.maxValue(
+          API_GATEWAY_MAX_TIMEOUT_SECONDS,
+          `must be at most ${API_GATEWAY_MAX_TIMEOUT_SECONDS} s, API Gateway's integration timeout`,
+        ),
+        v.description(
+          "Timeout in seconds. Also sets the DynamoDB client's time per attempt and its attempts " +
+            "(half the timeout in all).",
+        ),
+      ),
+      10,
+    ),
+    architecture: v.optional(
+      v.pipe(
+        v.picklist(["arm64", "x86_64"], "must be arm64 or x86_64"),
+        v.description("CPU architecture; Graviton (`arm64`) costs about 20% less per GB-second."),
+      ),
+      "arm64",
+    ),
+    idempotencyTtlHours: v.optional(
+      v.pipe(
+        v.number("must be a number of hours"),
+        v.integer("must be a whole number of hours"),
+        v.minValue(1, "must be at least 1 hour"),
+        v.maxValue(
+          MAX_IDEMPOTENCY_TTL_HOURS,
+          `must be at most ${MAX_IDEMPOTENCY_TTL_HOURS} hours (a year)`,
+        ),
+        v.description(
+          "Hours a keyed write's response is replayed for a repeat of its `Idempotency-Key`; " +
+            "after that the key is free again.",
+        ),
+      ),
+      DEFAULT_IDEMPOTENCY_TTL_HOURS,
+    ),
+    ...SHARED_FIELDS,
+  },
+  "must be a map of settings",
+);
 
 /**
  * X-Ray's write actions take no resource-level permissions (AWS requires `"Resource": "*"`), so
@@ -91,20 +152,21 @@ export interface CrudFunctionArgs {
    */
   architecture?: "arm64" | "x86_64";
   /**
-   * Memory in MB; CPU scales with it, so more memory also means faster cold starts.
+   * Memory in MB (128–10240); CPU scales with it, so more memory also means faster cold starts.
    * @default 512
    */
   memorySize?: number;
   /**
-   * Timeout in seconds. Also sets the DynamoDB client's budget (see `dynamoDbClientBudget`).
+   * Timeout in seconds, at most 29 (API Gateway's integration timeout). Also sets the DynamoDB
+   * client's budget (see `dynamoDbClientBudget`).
    * @default 10
    */
   timeout?: number;
   /**
-   * Days CloudWatch keeps the function's logs.
+   * Days CloudWatch keeps the function's logs (one of the retentions CloudWatch Logs accepts).
    * @default 30
    */
-  logRetentionDays?: number;
+  logRetentionDays?: LogRetentionDays;
   /**
    * Active X-Ray tracing (attaches `AWSXRayDaemonWriteAccess` to the role).
    * @default false
@@ -123,13 +185,13 @@ export interface CrudFunctionArgs {
    */
   metricsNamespace?: string;
   /**
-   * Hours a keyed write's response is replayed for a repeat of its `Idempotency-Key`; after that the
-   * key is free again. Needs the table's `idempotencyRecords` (on by default).
+   * Hours a keyed write's response is replayed for a repeat of its `Idempotency-Key` (1–8760);
+   * after that the key is free again. Needs the table's `idempotencyRecords` (on by default).
    * @default 24
    */
   idempotencyTtlHours?: number;
   /**
-   * Who may call which method (`handlers/security.ts`): the function states it in the OpenAPI
+   * Who may call which method (`contract/security.ts`): the function states it in the OpenAPI
    * document it serves. Give the same value as the RestApi's `security`.
    * @default no authentication, no API key
    */
@@ -189,8 +251,8 @@ export class CrudFunction extends pulumi.ComponentResource {
 
   constructor(name: string, args: CrudFunctionArgs, opts?: pulumi.ComponentResourceOptions) {
     super("lambda-apigateway:lambda:CrudFunction", name, {}, opts);
-    const timeout = args.timeout ?? FUNCTION_DEFAULTS.timeout;
-    const tracing = args.tracing ?? FUNCTION_DEFAULTS.tracing;
+    const settings = parseArgs(CrudFunctionArgsSchema, args, `CrudFunction "${name}"`);
+    const { timeout, tracing } = settings;
     const bundle = bundleHandler({ name, entry: args.entry });
     const metricsNamespace = checkedNamespace(args.metricsNamespace ?? DEFAULT_METRICS_NAMESPACE);
 
@@ -200,7 +262,7 @@ export class CrudFunction extends pulumi.ComponentResource {
         args.transform?.logGroup,
         {
           name: `/aws/lambda/${pulumi.getProject()}-${pulumi.getStack()}-${name}`,
-          retentionInDays: args.logRetentionDays ?? FUNCTION_DEFAULTS.logRetentionDays,
+          retentionInDays: settings.logRetentionDays,
         },
         { parent: this },
       ),
@@ -286,8 +348,8 @@ export class CrudFunction extends pulumi.ComponentResource {
         {
           description: `CRUD API over DynamoDB (${pulumi.getProject()}/${pulumi.getStack()})`,
           runtime: args.runtime ?? aws.lambda.Runtime.NodeJS22dX,
-          architectures: [args.architecture ?? FUNCTION_DEFAULTS.architecture],
-          memorySize: args.memorySize ?? FUNCTION_DEFAULTS.memorySize,
+          architectures: [settings.architecture],
+          memorySize: settings.memorySize,
           timeout,
           handler: bundle.handler,
           code: new pulumi.asset.FileArchive(bundle.dir),
@@ -296,7 +358,7 @@ export class CrudFunction extends pulumi.ComponentResource {
             variables: {
               [ENV.tableName]: args.table.name,
               [ENV.cursorSecret]: pulumi.secret(cursorSecret.result),
-              [ENV.corsAllowOrigins]: (args.corsAllowOrigins ?? []).join(","),
+              [ENV.corsAllowOrigins]: settings.corsAllowOrigins.join(","),
               [ENV.dynamoDbTimeoutMs]: String(budget.timeoutMs),
               [ENV.dynamoDbMaxAttempts]: String(budget.maxAttempts),
               [ENV.metricsNamespace]: metricsNamespace,
@@ -304,9 +366,7 @@ export class CrudFunction extends pulumi.ComponentResource {
               ...(args.table.records
                 ? {
                     [ENV.idempotencyTableName]: args.table.records.name,
-                    [ENV.idempotencyTtlSeconds]: String(
-                      (args.idempotencyTtlHours ?? FUNCTION_DEFAULTS.idempotencyTtlHours) * 3600,
-                    ),
+                    [ENV.idempotencyTtlSeconds]: String(settings.idempotencyTtlHours * 3600),
                   }
                 : {}),
               ...args.environment,

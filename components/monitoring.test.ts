@@ -9,7 +9,7 @@ import { expect } from "chai";
 import { MockCloud, runProgram, type ProgramRun, type RecordedResource } from "../local/program";
 import { ENV } from "../contract/env";
 import { CONFIG_NAMESPACE, type StackConfig } from "./config";
-import { Monitoring } from "./monitoring";
+import { ALARMS, Monitoring, alarmInstances } from "./monitoring";
 import { reveal, stackConfig } from "../testing/program";
 
 const T = {
@@ -169,7 +169,7 @@ for (const stack of ["dev", "prod"]) {
     });
 
     it("creates the alarm topic (committed stacks name no existing one) and subscribes config's addresses by email", () => {
-      expect(cfg.alarmTopicArn).to.equal(undefined);
+      expect(cfg.monitoring.alarmTopicArn).to.equal(undefined);
       const topic = inputs(one(run, T.topic));
       expect(topic.name).to.match(/^[A-Za-z0-9_-]{1,256}$/);
       expect(topic.kmsMasterKeyId, "CloudWatch cannot publish with aws/sns").to.not.equal(
@@ -177,7 +177,7 @@ for (const stack of ["dev", "prod"]) {
       );
       const subscriptions = run.ofType(T.subscription).map(inputs);
       expect(subscriptions.map((s) => s.endpoint).sort()).to.deep.equal(
-        [...cfg.alarmEmails].sort(),
+        [...cfg.monitoring.alarmEmails].sort(),
       );
       for (const s of subscriptions) expect(s).to.include({ protocol: "email", topic: topicArn });
       expect(run.outputs.alarmTopicArn).to.equal(topicArn);
@@ -196,15 +196,15 @@ for (const stack of ["dev", "prod"]) {
 
     it("Lambda: Errors (any in a period) and Throttles counted on this function", () => {
       for (const [key, metricName, threshold] of [
-        ["lambda-errors", "Errors", cfg.alarmLambdaErrors],
-        ["lambda-throttles", "Throttles", cfg.alarmLambdaThrottles],
+        ["lambda-errors", "Errors", cfg.monitoring.thresholds.lambdaErrors],
+        ["lambda-throttles", "Throttles", cfg.monitoring.thresholds.lambdaThrottles],
       ] as const) {
         expect(alarm(key), key).to.deep.include({
           namespace: "AWS/Lambda",
           metricName,
           statistic: "Sum",
           dimensions: { FunctionName: fnName },
-          period: cfg.alarmPeriodSeconds,
+          period: cfg.monitoring.periodSeconds,
           evaluationPeriods: 1,
           datapointsToAlarm: 1,
           threshold,
@@ -216,17 +216,17 @@ for (const stack of ["dev", "prod"]) {
 
     it("Lambda: p99 Duration above the configured share of the function's timeout", () => {
       const timeoutMs = inputs(one(run, T.function)).timeout * 1000;
-      expect(timeoutMs).to.equal(cfg.timeout * 1000);
+      expect(timeoutMs).to.equal(cfg.function.timeout * 1000);
       const a = alarm("lambda-duration-p99");
       expect(a).to.deep.include({
         namespace: "AWS/Lambda",
         metricName: "Duration",
         extendedStatistic: "p99",
         dimensions: { FunctionName: fnName },
-        threshold: (timeoutMs * cfg.alarmDurationP99PercentOfTimeout) / 100,
+        threshold: (timeoutMs * cfg.monitoring.thresholds.durationP99PercentOfTimeout) / 100,
         comparisonOperator: "GreaterThanThreshold",
-        evaluationPeriods: cfg.alarmEvaluationPeriods,
-        datapointsToAlarm: cfg.alarmDatapointsToAlarm,
+        evaluationPeriods: cfg.monitoring.evaluationPeriods,
+        datapointsToAlarm: cfg.monitoring.datapointsToAlarm,
         evaluateLowSampleCountPercentiles: "ignore",
       });
       expect(a.statistic).to.equal(undefined);
@@ -234,15 +234,15 @@ for (const stack of ["dev", "prod"]) {
 
     it("API Gateway: 5XX and 4XX as a share of the stage's requests, named by ApiName and Stage", () => {
       for (const [key, metricName, threshold] of [
-        ["api-5xx-rate", "5XXError", cfg.alarmApi5xxPercent],
-        ["api-4xx-rate", "4XXError", cfg.alarmApi4xxPercent],
+        ["api-5xx-rate", "5XXError", cfg.monitoring.thresholds.api5xxPercent],
+        ["api-4xx-rate", "4XXError", cfg.monitoring.thresholds.api4xxPercent],
       ] as const) {
         const a = alarm(key);
         expect(a).to.deep.include({
           threshold,
           comparisonOperator: "GreaterThanThreshold",
-          evaluationPeriods: cfg.alarmEvaluationPeriods,
-          datapointsToAlarm: cfg.alarmDatapointsToAlarm,
+          evaluationPeriods: cfg.monitoring.evaluationPeriods,
+          datapointsToAlarm: cfg.monitoring.datapointsToAlarm,
           treatMissingData: "notBreaching",
         });
         const byId = Object.fromEntries(a.metricQueries.map((q: any) => [q.id, q]));
@@ -255,11 +255,11 @@ for (const stack of ["dev", "prod"]) {
             metricName: metric,
             dimensions: { ApiName: apiName, Stage: stage },
             stat: "Sum",
-            period: cfg.alarmPeriodSeconds,
+            period: cfg.monitoring.periodSeconds,
           });
         }
         expect(byId.rate.expression).to.equal(
-          `IF(requests >= ${cfg.alarmMinRequests}, 100 * errors / requests, 0)`,
+          `IF(requests >= ${cfg.monitoring.thresholds.minRequests}, 100 * errors / requests, 0)`,
         );
       }
     });
@@ -270,15 +270,15 @@ for (const stack of ["dev", "prod"]) {
         metricName: "Latency",
         extendedStatistic: "p99",
         dimensions: { ApiName: apiName, Stage: stage },
-        threshold: cfg.alarmApiLatencyP99Ms,
+        threshold: cfg.monitoring.thresholds.apiLatencyP99Ms,
         comparisonOperator: "GreaterThanThreshold",
       });
     });
 
     it("DynamoDB: ThrottledRequests and SystemErrors on this table, summed over the function's operations", () => {
       for (const [key, metricName, threshold] of [
-        ["dynamodb-throttles", "ThrottledRequests", cfg.alarmDynamoDbThrottles],
-        ["dynamodb-system-errors", "SystemErrors", cfg.alarmDynamoDbSystemErrors],
+        ["dynamodb-throttles", "ThrottledRequests", cfg.monitoring.thresholds.dynamoDbThrottles],
+        ["dynamodb-system-errors", "SystemErrors", cfg.monitoring.thresholds.dynamoDbSystemErrors],
       ] as const) {
         const a = alarm(key);
         expect(a).to.deep.include({
@@ -317,7 +317,7 @@ for (const stack of ["dev", "prod"]) {
 
     it("DynamoDB: UserErrors (account-wide, no dimensions) as a share of requests, when config asks", () => {
       const a = alarms.get(`lambda-apigateway-${stack}-dynamodb-user-errors-rate`);
-      if (cfg.alarmDynamoDbUserErrorsPercent === 0) {
+      if (cfg.monitoring.thresholds.dynamoDbUserErrorsPercent === 0) {
         expect(a).to.equal(undefined);
         return;
       }
@@ -325,7 +325,7 @@ for (const stack of ["dev", "prod"]) {
       expect(userErrors.metric.dimensions, "DynamoDB publishes UserErrors per account").to.equal(
         undefined,
       );
-      expect(a.threshold).to.equal(cfg.alarmDynamoDbUserErrorsPercent);
+      expect(a.threshold).to.equal(cfg.monitoring.thresholds.dynamoDbUserErrorsPercent);
       expect(a.alarmDescription).to.match(/whole account/);
     });
 
@@ -383,63 +383,72 @@ describe("monitoring config", () => {
   it("dev is quieter than prod: longer periods, higher thresholds, no user-error paging", () => {
     const dev = stackConfig("dev");
     const prod = stackConfig("prod");
-    expect(dev.alarmPeriodSeconds * dev.alarmDatapointsToAlarm).to.be.greaterThan(
-      prod.alarmPeriodSeconds * prod.alarmDatapointsToAlarm,
+    expect(dev.monitoring.periodSeconds * dev.monitoring.datapointsToAlarm).to.be.greaterThan(
+      prod.monitoring.periodSeconds * prod.monitoring.datapointsToAlarm,
     );
     for (const key of [
-      "alarmLambdaErrors",
-      "alarmLambdaThrottles",
-      "alarmDurationP99PercentOfTimeout",
-      "alarmApi5xxPercent",
-      "alarmApi4xxPercent",
-      "alarmApiLatencyP99Ms",
-      "alarmMinRequests",
-      "alarmDynamoDbThrottles",
-      "alarmDynamoDbSystemErrors",
+      "lambdaErrors",
+      "lambdaThrottles",
+      "durationP99PercentOfTimeout",
+      "api5xxPercent",
+      "api4xxPercent",
+      "apiLatencyP99Ms",
+      "minRequests",
+      "dynamoDbThrottles",
+      "dynamoDbSystemErrors",
     ] as const) {
-      expect(dev[key], key).to.be.greaterThan(prod[key]);
+      expect(dev.monitoring.thresholds[key], key).to.be.greaterThan(
+        prod.monitoring.thresholds[key],
+      );
     }
-    expect(dev.alarmDynamoDbUserErrorsPercent).to.equal(0);
-    expect(prod.alarmDynamoDbUserErrorsPercent).to.be.greaterThan(0);
+    expect(dev.monitoring.thresholds.dynamoDbUserErrorsPercent).to.equal(0);
+    expect(prod.monitoring.thresholds.dynamoDbUserErrorsPercent).to.be.greaterThan(0);
   });
 
+  // Values of the stack config's monitoring group; each message names the key's full path.
   const cases: [Record<string, unknown>, RegExp][] = [
-    [{ alarmPeriodSeconds: 90 }, /alarmPeriodSeconds must be a multiple of 60/],
-    [{ alarmPeriodSeconds: 30 }, /alarmPeriodSeconds must be at least 60/],
+    [{ periodSeconds: 90 }, /monitoring\.periodSeconds must be a multiple of 60/],
+    [{ periodSeconds: 30 }, /monitoring\.periodSeconds must be at least 60/],
     [
-      { alarmEvaluationPeriods: 2, alarmDatapointsToAlarm: 3 },
-      /alarmDatapointsToAlarm must be at most alarmEvaluationPeriods/,
+      { evaluationPeriods: 2, datapointsToAlarm: 3 },
+      /monitoring\.datapointsToAlarm must be at most evaluationPeriods \(2\)/,
     ],
     [
-      { alarmPeriodSeconds: 3600, alarmEvaluationPeriods: 25, alarmDatapointsToAlarm: 1 },
-      /alarmEvaluationPeriods times alarmPeriodSeconds/,
+      { periodSeconds: 3600, evaluationPeriods: 25, datapointsToAlarm: 1 },
+      /monitoring\.evaluationPeriods times periodSeconds \(3600\) must be at most 86400 s/,
     ],
-    [{ alarmEmails: ["not-an-address"] }, /alarmEmails\.0 must be email addresses/],
+    [{ alarmEmails: ["not-an-address"] }, /monitoring\.alarmEmails\.0 must be email addresses/],
     [
       { alarmEmails: ["a@example.com", "A@example.com"] },
-      /alarmEmails must not list an address twice/,
+      /monitoring\.alarmEmails must not list an address twice/,
     ],
     [
       {
         alarmEmails: ["a@example.com"],
         alarmTopicArn: "arn:aws:sns:us-east-1:123456789012:on-call",
       },
-      /alarmEmails subscribe only to the topic this stack creates/,
+      /monitoring\.alarmEmails subscribe only to the topic this component creates/,
     ],
-    [{ alarmTopicArn: "on-call" }, /alarmTopicArn must be an SNS topic ARN/],
-    [{ alarmApi5xxPercent: 0 }, /alarmApi5xxPercent must be above 0/],
-    [{ alarmApiLatencyP99Ms: 60_000 }, /alarmApiLatencyP99Ms must be at most 29000 ms/],
-    [{ alarmLambdaErrors: 0.5 }, /alarmLambdaErrors must be a whole number/],
-    [{ alarmDynamoDbUserErrorsPercent: -1 }, /alarmDynamoDbUserErrorsPercent must be at least 0/],
+    [{ alarmTopicArn: "on-call" }, /monitoring\.alarmTopicArn must be an SNS topic ARN/],
+    [{ thresholds: { api5xxPercent: 0 } }, /monitoring\.thresholds\.api5xxPercent must be above 0/],
+    [
+      { thresholds: { apiLatencyP99Ms: 60_000 } },
+      /monitoring\.thresholds\.apiLatencyP99Ms must be at most 29000 ms/,
+    ],
+    [
+      { thresholds: { lambdaErrors: 0.5 } },
+      /monitoring\.thresholds\.lambdaErrors must be a whole number/,
+    ],
+    [
+      { thresholds: { dynamoDbUserErrorsPercent: -1 } },
+      /monitoring\.thresholds\.dynamoDbUserErrorsPercent must be at least 0/,
+    ],
   ];
   for (const [values, message] of cases) {
     it(`fails the program naming the key: ${JSON.stringify(values)}`, async () => {
-      const config = Object.fromEntries(
-        Object.entries(values).map(([k, v]) => [`${CONFIG_NAMESPACE}:${k}`, v]),
-      );
       let error: unknown;
       try {
-        await runProgram({ stack: "dev", config });
+        await runProgram({ stack: "dev", config: { [`${CONFIG_NAMESPACE}:monitoring`]: values } });
       } catch (err) {
         error = err;
       }
@@ -452,7 +461,7 @@ describe("monitoring config", () => {
     const arn = "arn:aws:sns:us-east-1:123456789012:on-call";
     const run = await runProgram({
       stack: "prod",
-      config: { [`${CONFIG_NAMESPACE}:alarmTopicArn`]: arn },
+      config: { [`${CONFIG_NAMESPACE}:monitoring`]: { alarmTopicArn: arn } },
     });
     expect(run.ofType(T.topic)).to.have.length(0);
     expect(run.ofType(T.subscription)).to.have.length(0);
@@ -468,7 +477,7 @@ describe("monitoring config", () => {
     const names = async (list: string[]) => {
       const run = await runProgram({
         stack: "prod",
-        config: { [`${CONFIG_NAMESPACE}:alarmEmails`]: list },
+        config: { [`${CONFIG_NAMESPACE}:monitoring`]: { alarmEmails: list } },
       });
       const subs = run.ofType(T.subscription);
       expect(subs.map((s) => inputs(s).endpoint).sort()).to.deep.equal([...list].sort());
@@ -523,6 +532,49 @@ describe("Monitoring component", () => {
     const m = new Monitoring("m", refs());
     const keys = Object.keys(m.nodes.alarms).filter((k) => k.startsWith("dynamodb-throttles"));
     expect(keys.sort()).to.deep.equal(["dynamodb-throttles", "dynamodb-throttles-2"]);
+  });
+});
+
+describe("the alarm table", () => {
+  const context = (dynamoDbUserErrorsPercent: number) => ({
+    thresholds: { dynamoDbUserErrorsPercent } as any,
+    periodSeconds: 60,
+    evaluationPeriods: 5,
+    datapointsToAlarm: 3,
+    functionTimeout: pulumi.output(10),
+  });
+
+  it("gives each table its per-table alarms, grouped by table, and leaves out disabled rows", () => {
+    const tables = [{ name: "items" }, { name: "records", operations: ["PutItem"] }];
+    const on = alarmInstances(ALARMS, tables, context(5));
+    expect(on.map((a) => a.key)).to.deep.equal([
+      "lambda-errors",
+      "lambda-throttles",
+      "lambda-duration-p99",
+      "api-5xx-rate",
+      "api-4xx-rate",
+      "api-latency-p99",
+      "dynamodb-throttles",
+      "dynamodb-system-errors",
+      "dynamodb-throttles-2",
+      "dynamodb-system-errors-2",
+      "dynamodb-user-errors-rate",
+    ]);
+    expect(on.find((a) => a.key === "dynamodb-throttles-2")!.table).to.deep.equal({
+      name: "records",
+      operations: ["PutItem"],
+    });
+    const off = alarmInstances(ALARMS, tables, context(0)).map((a) => a.key);
+    expect(off).not.to.include("dynamodb-user-errors-rate");
+    expect(off).to.have.length(on.length - 1);
+  });
+
+  it("keys are unique and each row has a runbook that says what to check first", () => {
+    expect(new Set(ALARMS.map((a) => a.key)).size).to.equal(ALARMS.length);
+    for (const spec of ALARMS) {
+      const thresholds = new Proxy({}, { get: () => 1 }) as any;
+      expect(spec.runbook({ ...context(5), thresholds }), spec.key).to.match(/First: /);
+    }
   });
 });
 

@@ -7,6 +7,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
+import { parse as parseYaml } from "yaml";
 import { runProgram, type ProgramRun, type RecordedResource } from "../local/program";
 import { ENV } from "../contract/env";
 import { corsHeaders } from "../handlers/core/cors";
@@ -18,7 +19,7 @@ import {
   GATEWAY_RESPONSE_TEMPLATE,
   deploymentTrigger,
 } from "./api";
-import { CONFIG_NAMESPACE, type StackConfig } from "./config";
+import { CONFIG_NAMESPACE, configKeyPaths, type StackConfig } from "./config";
 import { IDEMPOTENCY_RECORD } from "../contract/keys";
 import {
   DYNAMODB_ACTIONS,
@@ -129,7 +130,7 @@ for (const stack of ["dev", "prod"]) {
       it("keeps Idempotency-Key records in their own table, keyed by the key, expiring by TTL", () => {
         const items = one(run, T.table, ITEMS).inputs;
         const records = one(run, T.table, RECORDS).inputs;
-        expect(records.name).to.equal(`${cfg.tableName}${IDEMPOTENCY_RECORD.tableSuffix}`);
+        expect(records.name).to.equal(`${cfg.table.name}${IDEMPOTENCY_RECORD.tableSuffix}`);
         expect(records.name.length, "DynamoDB's table name limit").to.be.at.most(255);
         expect(records.hashKey).to.equal(IDEMPOTENCY_RECORD.key.name);
         expect(records.rangeKey).to.equal(undefined);
@@ -155,14 +156,14 @@ for (const stack of ["dev", "prod"]) {
 
       it("is on-demand, encrypted, recoverable, named from config", () => {
         const t = one(run, T.table, ITEMS).inputs;
-        expect(t.name).to.equal(cfg.tableName);
+        expect(t.name).to.equal(cfg.table.name);
         expect(t.billingMode).to.equal("PAY_PER_REQUEST");
         expect(t.serverSideEncryption.enabled).to.equal(true);
-        expect(t.serverSideEncryption.kmsKeyArn).to.equal(cfg.kmsKeyArn);
-        expect(cfg.pointInTimeRecovery, "committed stacks keep PITR on").to.equal(true);
+        expect(t.serverSideEncryption.kmsKeyArn).to.equal(cfg.table.kmsKeyArn);
+        expect(cfg.table.pointInTimeRecovery, "committed stacks keep PITR on").to.equal(true);
         expect(t.pointInTimeRecovery).to.deep.equal({ enabled: true });
-        if (cfg.ttlAttribute) {
-          expect(t.ttl).to.deep.equal({ attributeName: cfg.ttlAttribute, enabled: true });
+        if (cfg.table.ttlAttribute) {
+          expect(t.ttl).to.deep.equal({ attributeName: cfg.table.ttlAttribute, enabled: true });
         } else {
           expect(t.ttl).to.equal(undefined);
         }
@@ -184,9 +185,9 @@ for (const stack of ["dev", "prod"]) {
       it("runs the bundled handler on Node.js 22 with config's size and architecture", async () => {
         const fn = one(run, T.function).inputs;
         expect(fn.runtime).to.equal("nodejs22.x");
-        expect(fn.architectures).to.deep.equal([cfg.architecture]);
-        expect(fn.memorySize).to.equal(cfg.memorySize);
-        expect(fn.timeout).to.equal(cfg.timeout);
+        expect(fn.architectures).to.deep.equal([cfg.function.architecture]);
+        expect(fn.memorySize).to.equal(cfg.function.memorySize);
+        expect(fn.timeout).to.equal(cfg.function.timeout);
         const dir = String(await fn.code.path);
         const [file, exportName] = String(fn.handler).split(".");
         expect(fs.existsSync(path.join(dir, `${file}.mjs`)), `${dir}/${file}.mjs`).to.equal(true);
@@ -203,14 +204,16 @@ for (const stack of ["dev", "prod"]) {
         const timeoutMs = Number(vars[ENV.dynamoDbTimeoutMs]);
         const attempts = Number(vars[ENV.dynamoDbMaxAttempts]);
         expect({ timeoutMs, maxAttempts: attempts }).to.deep.equal(
-          dynamoDbClientBudget(cfg.timeout),
+          dynamoDbClientBudget(cfg.function.timeout),
         );
         expect(
           timeoutMs * attempts,
           "DynamoDB gives up in half the function timeout",
-        ).to.be.at.most((cfg.timeout * 1000) / 2);
+        ).to.be.at.most((cfg.function.timeout * 1000) / 2);
         expect(vars[ENV.idempotencyTableName]).to.equal(one(run, T.table, RECORDS).state.name);
-        expect(Number(vars[ENV.idempotencyTtlSeconds])).to.equal(cfg.idempotencyTtlHours * 3600);
+        expect(Number(vars[ENV.idempotencyTtlSeconds])).to.equal(
+          cfg.function.idempotencyTtlHours * 3600,
+        );
         expect(Object.keys(vars).sort()).to.deep.equal(Object.values(ENV).sort());
       });
 
@@ -314,7 +317,7 @@ for (const stack of ["dev", "prod"]) {
 
     describe("API", () => {
       it("is named from config", () => {
-        expect(one(run, T.restApi).inputs.name).to.equal(cfg.apiName);
+        expect(one(run, T.restApi).inputs.name).to.equal(cfg.api.name);
       });
 
       it("is deployed from one OpenAPI 3.0 body, with no per-route resources", () => {
@@ -355,8 +358,8 @@ for (const stack of ["dev", "prod"]) {
       it("its public part is the document the function serves", () => {
         const served = buildOpenApiDocument();
         const shown = publicDocument(bodyOf(run));
-        if (!cfg.apiKeyRequired) {
-          expect(shown).to.deep.equal({ ...served, info: { ...served.info, title: cfg.apiName } });
+        if (!cfg.api.apiKeyRequired) {
+          expect(shown).to.deep.equal({ ...served, info: { ...served.info, title: cfg.api.name } });
         }
         expect(Object.keys(shown.paths).sort()).to.deep.equal(ROUTES.map((r) => r.path).sort());
         expect(JSON.stringify(shown)).not.to.match(/x-amazon-apigateway|arn:aws/);
@@ -367,7 +370,7 @@ for (const stack of ["dev", "prod"]) {
         expect((body as any)["x-amazon-apigateway-api-key-source"]).to.equal("HEADER");
         for (const { path, method, op } of operationsOf(body)) {
           const open = method === "options" || (method === "get" && path === "/openapi.json");
-          const keyed = cfg.apiKeyRequired && !open;
+          const keyed = cfg.api.apiKeyRequired && !open;
           const requirement = op.security?.[0] ?? {};
           expect(Object.hasOwn(requirement, API_KEY_SCHEME), `${method} ${path}`).to.equal(keyed);
           if (keyed) expect(requirement[API_KEY_SCHEME]).to.deep.equal([]);
@@ -375,21 +378,21 @@ for (const stack of ["dev", "prod"]) {
           expect(op.security?.length ?? 0, `${method} ${path}`).to.be.at.most(1);
         }
         const key = body.components?.securitySchemes?.[API_KEY_SCHEME] as any;
-        if (cfg.apiKeyRequired) {
+        if (cfg.api.apiKeyRequired) {
           expect(key).to.include({ type: "apiKey", name: "x-api-key", in: "header" });
         } else expect(key).to.equal(undefined);
         const keys = run.ofType(T.apiKey);
         const plans = run.ofType(T.usagePlan);
-        expect(keys).to.have.length(cfg.apiKeyRequired ? 1 : 0);
-        expect(plans).to.have.length(cfg.apiKeyRequired ? 1 : 0);
-        if (cfg.apiKeyRequired) {
+        expect(keys).to.have.length(cfg.api.apiKeyRequired ? 1 : 0);
+        expect(plans).to.have.length(cfg.api.apiKeyRequired ? 1 : 0);
+        if (cfg.api.apiKeyRequired) {
           const plan = plans[0]!.inputs;
           expect(plan.apiStages).to.deep.equal([
-            { apiId: one(run, T.restApi).id, stage: cfg.stageName },
+            { apiId: one(run, T.restApi).id, stage: cfg.api.stageName },
           ]);
           expect(plan.throttleSettings).to.deep.equal({
-            rateLimit: cfg.throttleRateLimit,
-            burstLimit: cfg.throttleBurstLimit,
+            rateLimit: cfg.api.throttleRateLimit,
+            burstLimit: cfg.api.throttleBurstLimit,
           });
           const link = one(run, T.usagePlanKey).inputs;
           expect(link).to.include({ keyId: keys[0]!.id, usagePlanId: plans[0]!.id });
@@ -432,10 +435,10 @@ for (const stack of ["dev", "prod"]) {
 
       it("serves one stage, named from config, with JSON access logs where the account role is set", () => {
         const stage = one(run, T.stage).inputs;
-        expect(stage.stageName).to.equal(cfg.stageName);
+        expect(stage.stageName).to.equal(cfg.api.stageName);
         expect(stage.deployment).to.equal(one(run, T.deployment).id);
         expect(stage.xrayTracingEnabled).to.equal(cfg.tracing);
-        expect(cfg.apiGatewayCloudWatchRoleSet, "committed stacks log access").to.equal(true);
+        expect(cfg.api.accessLogs, "committed stacks log access").to.equal(true);
         const group = run
           .ofType(T.logGroup)
           .find((g) => g.state.arn === stage.accessLogSettings.destinationArn);
@@ -452,10 +455,10 @@ for (const stack of ["dev", "prod"]) {
       it("throttles every method of the stage with config's limits", () => {
         const ms = one(run, T.methodSettings).inputs;
         expect(ms.methodPath).to.equal("*/*");
-        expect(ms.stageName).to.equal(cfg.stageName);
+        expect(ms.stageName).to.equal(cfg.api.stageName);
         expect(ms.restApi).to.equal(one(run, T.restApi).id);
-        expect(ms.settings.throttlingRateLimit).to.equal(cfg.throttleRateLimit);
-        expect(ms.settings.throttlingBurstLimit).to.equal(cfg.throttleBurstLimit);
+        expect(ms.settings.throttlingRateLimit).to.equal(cfg.api.throttleRateLimit);
+        expect(ms.settings.throttlingBurstLimit).to.equal(cfg.api.throttleBurstLimit);
       });
 
       it("lets only this API invoke the function", () => {
@@ -472,7 +475,7 @@ for (const stack of ["dev", "prod"]) {
       expect(run.outputs).to.deep.equal({
         apiUrl: stage.state.invokeUrl,
         apiId: one(run, T.restApi).id,
-        stageName: cfg.stageName,
+        stageName: cfg.api.stageName,
         tableName: one(run, T.table, ITEMS).state.name,
         tableArn: one(run, T.table, ITEMS).state.arn,
         idempotencyTableName: one(run, T.table, RECORDS).state.name,
@@ -489,7 +492,7 @@ for (const stack of ["dev", "prod"]) {
         invokeResourceArn:
           cfg.auth === "iam" ? `${one(run, T.stage).state.executionArn}/*/*` : undefined,
       });
-      expect(run.outputs.apiUrl).to.match(new RegExp(`^https://.+/${cfg.stageName}$`));
+      expect(run.outputs.apiUrl).to.match(new RegExp(`^https://.+/${cfg.api.stageName}$`));
     });
   });
 }
@@ -497,72 +500,110 @@ for (const stack of ["dev", "prod"]) {
 describe("stack files", () => {
   it("dev is the tutorial's setup and lists every config key", () => {
     const dev = stackConfig("dev");
-    expect(dev.tableName).to.equal("lambda-apigateway");
-    expect(dev.stageName).to.equal("test");
-    expect(dev.apiName).to.equal("DynamoDBOperations");
+    expect(dev.table.name).to.equal("lambda-apigateway");
+    expect(dev.api.stageName).to.equal("test");
+    expect(dev.api.name).to.equal("DynamoDBOperations");
     expect(dev.production).to.equal(false);
     const raw = fs.readFileSync(path.join(__dirname, "..", "Pulumi.dev.yaml"), "utf8");
-    for (const key of Object.keys(dev)) {
-      expect(raw, `Pulumi.dev.yaml sets ${key}`).to.include(`${CONFIG_NAMESPACE}:${key}:`);
+    const file = parseYaml(raw).config as Record<string, unknown>;
+    for (const [key, ...inner] of configKeyPaths()) {
+      let value: unknown = file[`${CONFIG_NAMESPACE}:${key}`];
+      for (const k of inner) value = (value as Record<string, unknown> | undefined)?.[k];
+      expect(value, `Pulumi.dev.yaml sets ${[key, ...inner].join(".")}`).to.not.equal(undefined);
     }
     expect(raw).to.match(/^\s+aws:region: \S+/m);
   });
 
+  it("dev sets at most 15 top-level keys of the project", () => {
+    const raw = fs.readFileSync(path.join(__dirname, "..", "Pulumi.dev.yaml"), "utf8");
+    const keys = Object.keys(parseYaml(raw).config).filter((k) =>
+      k.startsWith(`${CONFIG_NAMESPACE}:`),
+    );
+    expect(keys.length).to.be.at.most(15);
+  });
+
   it("prod turns on the production switches", () => {
     const prod = stackConfig("prod");
-    expect(prod).to.include({
-      production: true,
-      pointInTimeRecovery: true,
-      tracing: true,
-      apiKeyRequired: true,
-    });
+    expect(prod).to.include({ production: true, tracing: true });
+    expect(prod.table.pointInTimeRecovery).to.equal(true);
+    expect(prod.api.apiKeyRequired).to.equal(true);
     expect(prod.logRetentionDays).to.be.at.least(365);
   });
 });
 
 describe("config validation fails the program, naming the key", () => {
-  const cases: [string, unknown, RegExp][] = [
-    ["memorySize", "lots", /lambda-apigateway:memorySize must be a number/],
-    ["stageName", "no spaces!", /lambda-apigateway:stageName must be 1–128 characters/],
-    ["logRetentionDays", 10, /lambda-apigateway:logRetentionDays must be one of/],
-    ["production", "yes", /lambda-apigateway:production must be true or false/],
-    ["architecture", "arm", /lambda-apigateway:architecture must be arm64 or x86_64/],
-    ["tablename", "x", /Unknown config key\(s\) lambda-apigateway:tablename/],
-    ["idempotencyTtlHours", 0, /lambda-apigateway:idempotencyTtlHours must be at least 1 hour/],
-    ["idempotencyTtlHours", 1.5, /lambda-apigateway:idempotencyTtlHours must be a whole number/],
+  const NS = CONFIG_NAMESPACE;
+  const cases: [Record<string, unknown>, RegExp][] = [
+    [
+      { [`${NS}:function`]: { memorySize: "lots" } },
+      /lambda-apigateway:function\.memorySize must be a number/,
+    ],
+    [
+      { [`${NS}:api`]: { stageName: "no spaces!" } },
+      /lambda-apigateway:api\.stageName must be 1–128 characters/,
+    ],
+    [{ [`${NS}:logRetentionDays`]: 10 }, /lambda-apigateway:logRetentionDays must be one of/],
+    [{ [`${NS}:production`]: "yes" }, /lambda-apigateway:production must be true or false/],
+    [
+      { [`${NS}:function`]: { architecture: "arm" } },
+      /lambda-apigateway:function\.architecture must be arm64 or x86_64/,
+    ],
+    [
+      { [`${NS}:tablename`]: "x" },
+      /lambda-apigateway:tablename is not a known key: fix the spelling or remove it \(known here: production, /,
+    ],
+    [
+      { [`${NS}:monitoring`]: { thresholds: { lambdaErorrs: 1 } } },
+      /lambda-apigateway:monitoring\.thresholds\.lambdaErorrs is not a known key: fix the spelling or remove it \(known here: lambdaErrors, /,
+    ],
+    [{ [`${NS}:table`]: "lambda-apigateway" }, /lambda-apigateway:table must be a map of settings/],
+    [
+      { [`${NS}:function`]: { idempotencyTtlHours: 0 } },
+      /lambda-apigateway:function\.idempotencyTtlHours must be at least 1 hour/,
+    ],
+    [
+      { [`${NS}:function`]: { idempotencyTtlHours: 1.5 } },
+      /lambda-apigateway:function\.idempotencyTtlHours must be a whole number/,
+    ],
     // 244 + "-idempotency" would pass DynamoDB's 255-character limit for the records table.
-    ["tableName", "t".repeat(244), /lambda-apigateway:tableName must be 3–243 characters/],
+    [
+      { [`${NS}:table`]: { name: "t".repeat(244) } },
+      /lambda-apigateway:table\.name must be 3–243 characters/,
+    ],
+    // A stack file still in the flat shape is told where each key went.
+    [
+      { [`${NS}:tableName`]: "items" },
+      /lambda-apigateway:tableName has moved to lambda-apigateway:table\.name/,
+    ],
   ];
-  for (const [key, value, message] of cases) {
-    it(`${key} = ${JSON.stringify(value)}`, async () => {
+  for (const [config, message] of cases) {
+    it(JSON.stringify(config), async () => {
       let error: unknown;
       try {
-        await runProgram({ stack: "dev", config: { [`${CONFIG_NAMESPACE}:${key}`]: value } });
+        await runProgram({ stack: "dev", config });
       } catch (err) {
         error = err;
       }
       expect(error, "the program must fail").to.be.instanceOf(Error);
       expect((error as Error).message).to.match(message);
+      expect((error as Error).message).to.include("Fix it in Pulumi.dev.yaml");
     });
   }
 });
 
 describe("config switches reach the resources", () => {
-  it("pointInTimeRecovery false and a KMS key are applied", async () => {
+  it("table.pointInTimeRecovery false and a KMS key are applied", async () => {
     const kmsKeyArn = "arn:aws:kms:us-east-1:123456789012:key/00000000-0000-0000-0000-000000000000";
     const run = await runProgram({
       stack: "dev",
-      config: {
-        [`${CONFIG_NAMESPACE}:pointInTimeRecovery`]: false,
-        [`${CONFIG_NAMESPACE}:kmsKeyArn`]: kmsKeyArn,
-      },
+      config: { [`${CONFIG_NAMESPACE}:table`]: { pointInTimeRecovery: false, kmsKeyArn } },
     });
     const t = one(run, T.table, ITEMS).inputs as any;
     expect(t.pointInTimeRecovery).to.deep.equal({ enabled: false });
     expect(t.serverSideEncryption).to.deep.equal({ enabled: true, kmsKeyArn });
   });
 
-  it("apiGatewayCloudWatchRoleSet false: no access logs, no access log group, and a warning", async () => {
+  it("api.accessLogs false: no access logs, no access log group, and a warning", async () => {
     const warnings: string[] = [];
     const warn = pulumi.log.warn;
     (pulumi.log as { warn: typeof warn }).warn = (message, resource) => {
@@ -573,7 +614,7 @@ describe("config switches reach the resources", () => {
     try {
       run = await runProgram({
         stack: "dev",
-        config: { [`${CONFIG_NAMESPACE}:apiGatewayCloudWatchRoleSet`]: false },
+        config: { [`${CONFIG_NAMESPACE}:api`]: { accessLogs: false } },
       });
     } finally {
       (pulumi.log as { warn: typeof warn }).warn = warn;

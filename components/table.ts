@@ -3,8 +3,81 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import * as v from "valibot";
+import { bool, docType, orInput, parseArgs, unsetIfEmpty } from "./schema";
 import { applyTransform, type Transform } from "./transform";
 import { IDEMPOTENCY_RECORD, PARTITION_KEY } from "../contract/keys";
+
+/** DynamoDB's limit on table names; the records table's name must fit it too. */
+export const MAX_TABLE_NAME_LENGTH = 255;
+
+// The Idempotency-Key records table is named after the items table, and must fit the limit too.
+const MAX_NAME = MAX_TABLE_NAME_LENGTH - IDEMPOTENCY_RECORD.tableSuffix.length;
+
+/**
+ * The plain settings of `TableArgs`: their types, allowed values and defaults. The component checks
+ * its args with it, and the stack config's `table` group (plus `production`) is this schema.
+ */
+export const TableArgsSchema = v.strictObject(
+  {
+    name: v.optional(
+      orInput(
+        v.pipe(
+          v.string("must be a string"),
+          v.regex(
+            new RegExp(`^[A-Za-z0-9_.-]{3,${MAX_NAME}}$`),
+            `must be 3–${MAX_NAME} characters of A-Z a-z 0-9 _ . - (DynamoDB allows ` +
+              `${MAX_TABLE_NAME_LENGTH}, and the records table adds "${IDEMPOTENCY_RECORD.tableSuffix}")`,
+          ),
+          v.description(
+            `Physical table name; the Idempotency-Key records table is named ` +
+              `\`<name>${IDEMPOTENCY_RECORD.tableSuffix}\`.`,
+          ),
+          docType(`3–${MAX_NAME} characters of \`A-Z a-z 0-9 _ . -\``),
+        ),
+      ),
+    ),
+    pointInTimeRecovery: v.optional(
+      bool("Point-in-time recovery: restore the table to any second of the last 35 days."),
+      true,
+    ),
+    kmsKeyArn: unsetIfEmpty(
+      orInput(
+        v.pipe(
+          v.string("must be a string"),
+          v.regex(
+            /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)\/.+$/,
+            "must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>)",
+          ),
+          v.description(
+            "Customer-managed KMS key for server-side encryption; unset or empty, the " +
+              "AWS-managed key `aws/dynamodb` (encryption is always on).",
+          ),
+          docType("KMS key ARN, or empty"),
+        ),
+      ),
+    ),
+    ttlAttribute: unsetIfEmpty(
+      v.pipe(
+        v.string("must be a string"),
+        v.regex(/^.{1,255}$/, "must be 1–255 characters"),
+        v.description(
+          "Attribute holding an expiry time in epoch seconds; DynamoDB deletes items once it " +
+            "has passed. Unset or empty: no TTL.",
+        ),
+        docType("attribute name, or empty"),
+      ),
+    ),
+    production: v.optional(
+      bool(
+        "Production data: deletion protection in DynamoDB, and Pulumi `protect` + " +
+          "`retainOnDelete`, so neither a console click nor `pulumi destroy` loses it.",
+      ),
+      false,
+    ),
+  },
+  "must be a map of settings",
+);
 
 export interface TableArgs {
   /**
@@ -25,12 +98,14 @@ export interface TableArgs {
   pointInTimeRecovery?: boolean;
   /**
    * Customer-managed KMS key for server-side encryption, when you need to control or audit the
-   * key. Encryption is always on; without this it uses the AWS-managed key `aws/dynamodb`.
+   * key. Encryption is always on; without this (or with `""`) it uses the AWS-managed key
+   * `aws/dynamodb`.
    * @default undefined (AWS-managed key)
    */
   kmsKeyArn?: pulumi.Input<string>;
   /**
    * Attribute holding an expiry time in epoch seconds; DynamoDB deletes items after it passes.
+   * `""` is the same as unset.
    * @default undefined (no TTL)
    * @example
    * ```ts
@@ -73,16 +148,6 @@ export interface TableArgs {
   };
 }
 
-/** Defaults of `TableArgs`; the stack config (`config.ts`) falls back to the same values. */
-export const TABLE_DEFAULTS = {
-  production: false,
-  pointInTimeRecovery: true,
-  idempotencyRecords: true,
-} as const;
-
-/** DynamoDB's limit on table names; the records table's name must fit it too. */
-export const MAX_TABLE_NAME_LENGTH = 255;
-
 /**
  * An on-demand DynamoDB table with encryption and point-in-time recovery on, and beside it the
  * table of the handler's Idempotency-Key records.
@@ -117,18 +182,19 @@ export class Table extends pulumi.ComponentResource {
 
   constructor(name: string, args: TableArgs = {}, opts?: pulumi.ComponentResourceOptions) {
     super("lambda-apigateway:dynamodb:Table", name, {}, opts);
-    const production = args.production ?? TABLE_DEFAULTS.production;
+    const settings = parseArgs(TableArgsSchema, args, `Table "${name}"`);
+    const production = settings.production;
 
     const tableArgs: aws.dynamodb.TableArgs = {
-      name: args.name,
+      name: settings.name,
       billingMode: "PAY_PER_REQUEST",
       hashKey: PARTITION_KEY.name,
       attributes: [{ ...PARTITION_KEY }],
-      serverSideEncryption: { enabled: true, kmsKeyArn: args.kmsKeyArn },
-      pointInTimeRecovery: {
-        enabled: args.pointInTimeRecovery ?? TABLE_DEFAULTS.pointInTimeRecovery,
-      },
-      ttl: args.ttlAttribute ? { attributeName: args.ttlAttribute, enabled: true } : undefined,
+      serverSideEncryption: { enabled: true, kmsKeyArn: settings.kmsKeyArn },
+      pointInTimeRecovery: { enabled: settings.pointInTimeRecovery },
+      ttl: settings.ttlAttribute
+        ? { attributeName: settings.ttlAttribute, enabled: true }
+        : undefined,
       deletionProtectionEnabled: production,
       tags: { ...args.tags, production: String(production) },
     };
@@ -147,13 +213,13 @@ export class Table extends pulumi.ComponentResource {
       hasIndexes ? [arn, `${arn}/index/*`] : [arn],
     );
 
-    if (args.idempotencyRecords ?? TABLE_DEFAULTS.idempotencyRecords) {
+    if (args.idempotencyRecords ?? true) {
       const recordsArgs: aws.dynamodb.TableArgs = {
         ...tableArgs,
         name:
-          args.name === undefined
+          settings.name === undefined
             ? undefined
-            : pulumi.output(args.name).apply((n) => `${n}${IDEMPOTENCY_RECORD.tableSuffix}`),
+            : pulumi.output(settings.name).apply((n) => `${n}${IDEMPOTENCY_RECORD.tableSuffix}`),
         hashKey: IDEMPOTENCY_RECORD.key.name,
         attributes: [{ ...IDEMPOTENCY_RECORD.key }],
         ttl: { attributeName: IDEMPOTENCY_RECORD.ttlAttribute, enabled: true },

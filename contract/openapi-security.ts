@@ -1,7 +1,7 @@
 /**
  * The stack's security (security.ts) in OpenAPI terms: its schemes, the requirement of each
  * operation (by its scope group in the operation table) and API Gateway's refusals. The RestApi
- * component deploys them with API Gateway's extensions added (components/api.ts); the function
+ * component deploys them with API Gateway's extensions added (components/api/); the function
  * serves the same in its public document, so the two cannot drift apart.
  *
  * Open to everyone, whatever the stack: CORS preflights (browsers send them without credentials)
@@ -102,7 +102,7 @@ const PROTECTABLE_METHODS = ["get", "put", "post", "delete", "head", "patch"];
  * `security-defined` rule) cannot tell a public operation from one whose security was forgotten.
  * API Gateway imports it on an operation as no authorization (AWS's aws-pdk open-api-gateway
  * deploys `security: []` so, prepare-spec.ts @ d913acf); it ignores root-level security, so the
- * RestApi body leaves an open stack's root out (components/api.ts).
+ * RestApi body leaves an open stack's root out (components/api/).
  */
 const PUBLIC: OpenAPIV3.SecurityRequirementObject[] = [];
 

@@ -4,7 +4,7 @@
  * (client/generate.ts) writes it to `contract/openapi.json`, which the function serves at
  * `GET /openapi.json`, and its TypeScript types to `client/schema.d.ts`; the RestApi component
  * deploys it as the REST API's body, with the `x-amazon-apigateway-*` extensions added
- * (components/api.ts).
+ * (components/api/).
  *
  * BUILD TIME ONLY: for the program and the tools, never for the function's bundle (the function
  * serves the generated JSON); handlers/bundle.test.ts holds the bundle to that.
@@ -55,7 +55,7 @@ export const GATEWAY_TEXT_MEDIA_TYPE = API_GATEWAY_413.body.contentType.split(";
 
 /**
  * Statuses API Gateway answers by itself on any method: in the error shape (its gateway responses;
- * components/api.ts declares them), but for its 413s, which cannot be customised (limits.ts).
+ * components/api/ declares them), but for its 413s, which cannot be customised (limits.ts).
  */
 export const GATEWAY_STATUSES: Readonly<Record<number, string>> = {
   413: `API Gateway, in answers no API can customise: a body over ${API_GATEWAY_PAYLOAD_BYTES} bytes (${API_GATEWAY_PAYLOAD_MB} MB) gets the text "${API_GATEWAY_413.body.body}" (Content-Type: ${API_GATEWAY_413.body.contentType}); a smaller body whose event would pass Lambda's ${LAMBDA_SYNC_PAYLOAD_BYTES / MB} MB invoke limit gets ${API_GATEWAY_413.event.body} (x-amzn-ErrorType: ${API_GATEWAY_413.event.errorType}).`,

@@ -3,7 +3,7 @@
  * it (parameters, bodies, statuses, headers, examples), who may call it and whether it takes an
  * Idempotency-Key. Everything else derives from it: the routes the handler dispatches on and the
  * media types it accepts (handlers/core/request.ts), the OpenAPI document (openapi.ts, then
- * `npm run openapi`), the REST API's body (components/api.ts) and so the local cloud's routes, and
+ * `npm run openapi`), the REST API's body (components/api/) and so the local cloud's routes, and
  * each method's security requirement (security.ts).
  *
  * Schemas are named (`SchemaName`, `ParameterName` of shapes.ts), not imported, so the function's

@@ -243,10 +243,7 @@ describe("local cloud throttles as the stage and the usage plan declare", functi
   before(async () => {
     cloud = await startLocalCloud({
       stack: "dev",
-      config: {
-        "lambda-apigateway:throttleRateLimit": 1,
-        "lambda-apigateway:throttleBurstLimit": 2,
-      },
+      config: { "lambda-apigateway:api": { throttleRateLimit: 1, throttleBurstLimit: 2 } },
     });
   });
   after(() => cloud?.stop());

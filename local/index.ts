@@ -66,7 +66,7 @@ export interface LocalCloudOptions {
   projectDir?: string;
   /** Program entry, relative to `projectDir`. @default "index.ts" */
   program?: string;
-  /** Config overrides, fully qualified keys (`lambda-apigateway:stageName`). */
+  /** Config overrides, fully qualified keys (`lambda-apigateway:api`), merged as `RunProgramOptions.config` says. */
   config?: Record<string, unknown>;
   /** API port; 0 picks a free one. @default 0 (the CLI defaults to PORT or 3000) */
   port?: number;

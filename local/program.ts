@@ -64,7 +64,12 @@ export interface RunProgramOptions {
   projectDir?: string;
   /** Program entry relative to `projectDir`. @default "index.ts" */
   program?: string;
-  /** Config overrides, keys fully qualified (`lambda-apigateway:stageName`). Applied last. */
+  /**
+   * Config overrides, keys fully qualified, applied last over the stack file's values (see
+   * `withOverrides`): a plain object is merged into the stack's object for that key, key by key
+   * and deeply (`{ "lambda-apigateway:api": { stageName: "v1" } }` changes one setting of the
+   * group); any other value replaces the key's value; `undefined` removes a key.
+   */
   config?: Record<string, unknown>;
   /** AWS partition the mock cloud answers `getPartition` with. @default derived from `aws:region` */
   partition?: string;
@@ -95,15 +100,108 @@ export function readStackConfig(
   const config: Record<string, string> = {};
   for (const [key, value] of Object.entries(raw)) {
     const fullKey = key.includes(":") ? key : `${project}:${key}`;
-    if (value && typeof value === "object" && "secure" in value) {
+    const secret = secretPath(value);
+    if (secret !== undefined) {
       throw new Error(
-        `${stackFile}: "${key}" is an encrypted secret, which only the Pulumi CLI can decrypt; ` +
-          `pass a plain value through RunProgramOptions.config to run this stack without the CLI`,
+        `${stackFile}: "${[key, ...secret].join(".")}" is an encrypted secret, which only the ` +
+          `Pulumi CLI can decrypt; pass a plain value through RunProgramOptions.config to run ` +
+          `this stack without the CLI`,
       );
     }
-    config[fullKey] = typeof value === "string" ? value : JSON.stringify(value);
+    config[fullKey] = configString(value);
   }
   return { project, config };
+}
+
+/**
+ * A config value as Pulumi hands it to the program: strings as they are, everything else
+ * (numbers, booleans, and the objects and lists of structured config) as JSON, which
+ * `Config.getObject` parses. The CLI does the same: a YAML scalar is kept as its text, a map or a
+ * list is marshalled to JSON (pulumi/pulumi sdk/go/common/resource/config/value.go).
+ */
+function configString(value: unknown): string {
+  return typeof value === "string" ? value : JSON.stringify(value);
+}
+
+/** Where an encrypted value (`{ secure: ... }`) sits in a config value, if anywhere. */
+export function secretPath(value: unknown): string[] | undefined {
+  if (!value || typeof value !== "object") return undefined;
+  const entries = Object.entries(value);
+  if (!Array.isArray(value) && entries.length === 1 && entries[0]![0] === "secure") return [];
+  for (const [key, inner] of entries) {
+    const found = secretPath(inner);
+    if (found) return [key, ...found];
+  }
+  return undefined;
+}
+
+const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+  !!value && typeof value === "object" && !Array.isArray(value);
+
+/** `base` with `override` merged in: objects key by key and deeply, anything else replaced. */
+function deepMerge(base: unknown, override: unknown): unknown {
+  if (!isPlainObject(base) || !isPlainObject(override)) return override;
+  const out: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(override)) {
+    if (value === undefined) delete out[key];
+    else out[key] = deepMerge(out[key], value);
+  }
+  return out;
+}
+
+/** A key in Pulumi's path syntax (`ns:group.key`, as `pulumi config set --path` takes it), split. */
+function pathOf(key: string): [string, ...string[]] {
+  return key.split(".") as [string, ...string[]];
+}
+
+/** The value at a path (`lambda-apigateway:api.apiKeyRequired`) of a stack file's structured config. */
+export function configPathValue(config: Record<string, unknown>, key: string): unknown {
+  let value: unknown = config;
+  for (const part of pathOf(key)) value = isPlainObject(value) ? value[part] : undefined;
+  return value;
+}
+
+/**
+ * A stack file's structured config with the value at a path set; the objects along the path are
+ * copied, never changed in place.
+ */
+export function withConfigPath(
+  config: Record<string, unknown>,
+  key: string,
+  value: unknown,
+): Record<string, unknown> {
+  const set = (node: unknown, [part, ...rest]: string[]): Record<string, unknown> => {
+    const copy = isPlainObject(node) ? { ...node } : {};
+    copy[part!] = rest.length ? set(copy[part!], rest) : value;
+    return copy;
+  };
+  return set(config, pathOf(key));
+}
+
+/**
+ * A stack's config (`ns:key` → string, as `readStackConfig` returns it) with overrides applied: a
+ * plain object is merged into the stack's object for that key (deeply, so one setting of a group
+ * can change), any other value replaces the key's value, and `undefined` removes the key.
+ */
+export function withOverrides(
+  config: Record<string, string>,
+  overrides: Record<string, unknown>,
+): Record<string, string> {
+  const out = { ...config };
+  for (const [key, value] of Object.entries(overrides)) {
+    if (value === undefined) {
+      delete out[key];
+      continue;
+    }
+    let base: unknown;
+    try {
+      base = out[key] === undefined ? undefined : JSON.parse(out[key]!);
+    } catch {
+      base = out[key]; // a plain string value
+    }
+    out[key] = configString(deepMerge(base, value));
+  }
+  return out;
 }
 
 /** AWS partitions and their DNS suffixes (AWS General Reference, "AWS partitions"). */
@@ -369,10 +467,8 @@ let queue: Promise<unknown> = Promise.resolve();
 async function runProgramNow(options: RunProgramOptions): Promise<ProgramRun> {
   const stack = options.stack ?? "dev";
   const projectDir = path.resolve(options.projectDir ?? PROJECT_DIR);
-  const { project, config } = readStackConfig(projectDir, stack);
-  for (const [key, value] of Object.entries(options.config ?? {})) {
-    config[key] = typeof value === "string" ? value : JSON.stringify(value);
-  }
+  const { project, config: fromFile } = readStackConfig(projectDir, stack);
+  const config = withOverrides(fromFile, options.config ?? {});
   const region = config["aws:region"] ?? "us-east-1";
   const cloud = new MockCloud(region, options.partition);
 

@@ -287,7 +287,7 @@ export const tableEncryptedAndRecoverable: ResourceRule = {
     if (props.pointInTimeRecovery?.enabled !== true) {
       violations.push(
         "Point-in-time recovery is off: set pointInTimeRecovery.enabled to true " +
-          "(config lambda-apigateway:pointInTimeRecovery).",
+          "(config lambda-apigateway:table.pointInTimeRecovery).",
       );
     }
     return violations;
@@ -546,7 +546,7 @@ export const resourcesAlarmed: StackRule = {
           urn: r.urn,
           message:
             `${what} has no CloudWatch alarm with an action: add the Monitoring component ` +
-            "(components/monitoring.ts) for it, or an aws.cloudwatch.MetricAlarm with alarmActions.",
+            "(components/monitoring/) for it, or an aws.cloudwatch.MetricAlarm with alarmActions.",
         });
       }
     };

@@ -4,11 +4,12 @@
  */
 import * as path from "node:path";
 import { expect } from "chai";
-import { PROJECT_DIR, runProgram, type ProgramRun } from "../local/program";
+import { PROJECT_DIR, runProgram, withOverrides, type ProgramRun } from "../local/program";
 import {
   AWS_RULES,
   LAMBDA_ENVIRONMENT_MAX_BYTES,
-  ROLE_SET_KEY,
+  API_CONFIG_KEY,
+  roleSetInConfig,
   accountSettingSurvivesDestroy,
   apiPathsFromOpenApiBody,
   apiPathsFromResources,
@@ -87,15 +88,19 @@ describe("AWS rules (testing/aws-rules.ts)", function () {
 
   describe("access logs need the account's CloudWatch role", () => {
     it("reports a stage with access logs in a stack that does not say the role exists", () => {
-      expect(dev().config[ROLE_SET_KEY], "dev says the role is set").to.equal("true");
+      expect(roleSetInConfig(dev().config), "dev says the role is set").to.equal(true);
       const stage = dev().resources.find((r) => r.type === T.stage)!;
       expect(stage.inputs.accessLogSettings, "dev logs").to.not.equal(undefined);
-      const unset = { ...dev(), config: { ...dev().config, [ROLE_SET_KEY]: "false" } };
+      const config = withOverrides(dev().config, { [API_CONFIG_KEY]: { accessLogs: false } });
+      const unset = { ...dev(), config };
       expect(run(stageAccessLogsNeedAccountRole, unset).join()).to.include("bootstrap/");
     });
 
     it("passes when the program is told the role is missing: no access logs, no log group", async () => {
-      const off = await runProgram({ stack: "prod", config: { [ROLE_SET_KEY]: false } });
+      const off = await runProgram({
+        stack: "prod",
+        config: { [API_CONFIG_KEY]: { accessLogs: false } },
+      });
       const stack = declaredStack(off);
       expect(run(stageAccessLogsNeedAccountRole, stack)).to.deep.equal([]);
       const stage = off.ofType(T.stage)[0]!;

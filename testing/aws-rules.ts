@@ -67,8 +67,17 @@ const description = (r: DeclaredResource): string | undefined =>
 
 const bytes = (text: string): number => Buffer.byteLength(text, "utf8");
 
-/** Config key telling that API Gateway's CloudWatch role exists in the stack's account/region. */
-export const ROLE_SET_KEY = `${CONFIG_NAMESPACE}:apiGatewayCloudWatchRoleSet`;
+/** Config group whose `accessLogs` says API Gateway's CloudWatch role exists in the account/region. */
+export const API_CONFIG_KEY = `${CONFIG_NAMESPACE}:api`;
+
+/** Whether a stack's config (Pulumi's `ns:key` → string) says the role is set (`api.accessLogs`). */
+export function roleSetInConfig(config: Record<string, string>): boolean {
+  try {
+    return JSON.parse(config[API_CONFIG_KEY] ?? "{}")?.accessLogs === true;
+  } catch {
+    return false;
+  }
+}
 
 export const stageAccessLogsNeedAccountRole: AwsRule = {
   name: "stage-access-logs-need-account-role",
@@ -77,7 +86,7 @@ export const stageAccessLogsNeedAccountRole: AwsRule = {
     "account settings to enable logging') until the account has its CloudWatch role in the region.",
   doc: "https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-logging.html",
   check(stack) {
-    const roleSet = stack.config[ROLE_SET_KEY] === "true";
+    const roleSet = roleSetInConfig(stack.config);
     const hereToo = ofType(stack, T.account).length > 0;
     return ofType(stack, T.stage)
       .filter((s) => s.inputs.accessLogSettings && !roleSet && !hereToo)
@@ -85,7 +94,7 @@ export const stageAccessLogsNeedAccountRole: AwsRule = {
         resource: s.name,
         message:
           `Stage "${s.inputs.stageName}" writes access logs, but nothing guarantees API Gateway's ` +
-          `CloudWatch role in this account and region: run bootstrap/ there and set ${ROLE_SET_KEY} ` +
+          `CloudWatch role in this account and region: run bootstrap/ there and set ${API_CONFIG_KEY}.accessLogs ` +
           "to true, or leave access logs off.",
       }));
   },

@@ -2,7 +2,13 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as fs from "node:fs";
 import { expect } from "chai";
-import { PROJECT_DIR, runProgram, type ProgramRun } from "../../local/program";
+import {
+  PROJECT_DIR,
+  configPathValue,
+  runProgram,
+  withConfigPath,
+  type ProgramRun,
+} from "../../local/program";
 import {
   DEADLINES,
   LOCALSTACK_IMAGE,
@@ -132,23 +138,39 @@ describe("LocalStack target: pure parts", function () {
 
   it("forces what a throwaway stack needs, and says what it changed and why", function () {
     const prod = readRawStackConfig(PROJECT_DIR, "prod");
+    const kms = "arn:aws:kms:us-east-1:123456789012:key/k";
     expect(prod["lambda-apigateway:production"], "prod protects its table").to.equal(true);
-    expect(prod["lambda-apigateway:apiKeyRequired"], "prod requires a key").to.equal(true);
+    expect(
+      configPathValue(prod, "lambda-apigateway:api.apiKeyRequired"),
+      "prod requires a key",
+    ).to.equal(true);
     expect(prod["lambda-apigateway:auth"], "prod takes Cognito tokens").to.equal("cognito");
     const { config, changes } = throwawayStackConfig(
-      { ...prod, "lambda-apigateway:kmsKeyArn": "arn:aws:kms:us-east-1:123456789012:key/k" },
+      withConfigPath(prod, "lambda-apigateway:table.kmsKeyArn", kms),
       ENDPOINT,
       [],
     );
     expect(config["lambda-apigateway:production"]).to.equal(false);
-    expect(config["lambda-apigateway:apiKeyRequired"]).to.equal(false);
-    expect(config["lambda-apigateway:kmsKeyArn"]).to.equal("");
+    expect(configPathValue(config, "lambda-apigateway:api.apiKeyRequired")).to.equal(false);
+    expect(configPathValue(config, "lambda-apigateway:table.kmsKeyArn")).to.equal("");
     expect(config["lambda-apigateway:auth"]).to.equal("none");
+    // Only the forced keys change: the rest of each group is the stack's.
+    expect(configPathValue(config, "lambda-apigateway:api.stageName")).to.equal("prod");
+    expect(configPathValue(config, "lambda-apigateway:table.name")).to.equal(
+      configPathValue(prod, "lambda-apigateway:table.name"),
+    );
+    expect(
+      configPathValue(prod, "lambda-apigateway:api.apiKeyRequired"),
+      "the stack file's value is left alone",
+    ).to.equal(true);
     expect(changes).to.have.length(4);
     expect(changes.join("\n"))
       .to.include("lambda-apigateway:production: true → false, because")
       .and.include("destroy")
-      .and.include("API keys")
+      .and.include(
+        "lambda-apigateway:api.apiKeyRequired: true → false, because LocalStack checks API keys",
+      )
+      .and.include(`lambda-apigateway:table.kmsKeyArn: "${kms}" → "", because`)
       .and.include(`lambda-apigateway:auth: "cognito" → "none", because`);
     // dev already is a throwaway-shaped stack: nothing to say.
     expect(
@@ -160,6 +182,14 @@ describe("LocalStack target: pure parts", function () {
     expect(() =>
       throwawayStackConfig({ "lambda-apigateway:key": { secure: "v1:abc" } }, ENDPOINT, []),
     ).to.throw(/lambda-apigateway:key.*plain value/);
+    // Inside a group too: the whole group would otherwise reach a stack that cannot decrypt it.
+    expect(() =>
+      throwawayStackConfig(
+        { "lambda-apigateway:cognito": { userPoolArn: { secure: "v1:abc" } } },
+        ENDPOINT,
+        [],
+      ),
+    ).to.throw(/lambda-apigateway:cognito.*plain value/);
   });
 
   it("names an unknown stack", function () {

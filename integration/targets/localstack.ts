@@ -15,7 +15,7 @@ import * as path from "node:path";
 import * as crypto from "node:crypto";
 import { parse as parseYaml } from "yaml";
 import type { ProjectSettings } from "@pulumi/pulumi/automation";
-import { PROJECT_DIR } from "../../local/program";
+import { PROJECT_DIR, configPathValue, secretPath, withConfigPath } from "../../local/program";
 import { withDeadline } from "./deadline";
 import {
   DOCKER_MISSING,
@@ -131,7 +131,8 @@ export function executeApiUrl(endpoint: string, apiId: string, stage: string): s
 
 /**
  * What a throwaway stack must differ in from the stack whose config it borrows, and why. Each is
- * applied whatever that stack says, and printed when it changes a value.
+ * applied whatever that stack says, and printed when it changes a value. Keys use Pulumi's path
+ * syntax (`ns:group.key`, as `pulumi config set --path` takes them).
  */
 export const THROWAWAY_OVERRIDES: readonly { key: string; value: unknown; why: string }[] = [
   {
@@ -140,7 +141,7 @@ export const THROWAWAY_OVERRIDES: readonly { key: string; value: unknown; why: s
     why: "a protected, retained table would stop `pulumi destroy` from cleaning up",
   },
   {
-    key: "lambda-apigateway:apiKeyRequired",
+    key: "lambda-apigateway:api.apiKeyRequired",
     value: false,
     why: "LocalStack checks API keys and the CRUD flow sends none",
   },
@@ -150,7 +151,7 @@ export const THROWAWAY_OVERRIDES: readonly { key: string; value: unknown; why: s
     why: "Cognito is not in LocalStack's free image and LocalStack does not check SigV4 on APIs; the local cloud tests the authorizers",
   },
   {
-    key: "lambda-apigateway:kmsKeyArn",
+    key: "lambda-apigateway:table.kmsKeyArn",
     value: "",
     why: "a customer KMS key of a real account does not exist in LocalStack",
   },
@@ -175,11 +176,9 @@ export function throwawayStackConfig(
 ): ThrowawayConfig {
   const region =
     typeof stackConfig["aws:region"] === "string" ? stackConfig["aws:region"] : "us-east-1";
-  const own = Object.fromEntries(
-    Object.entries(stackConfig).filter(([k]) => !k.startsWith("aws:")),
-  );
+  let own = Object.fromEntries(Object.entries(stackConfig).filter(([k]) => !k.startsWith("aws:")));
   for (const [key, value] of Object.entries(own)) {
-    if (value && typeof value === "object" && "secure" in value) {
+    if (secretPath(value) !== undefined) {
       throw new Error(
         `"${key}" is a secret encrypted for the real stack; the LocalStack target cannot decrypt it. ` +
           `Give it a plain value in a stack file used only for tests, and pass --stack with that name`,
@@ -188,14 +187,14 @@ export function throwawayStackConfig(
   }
   const changes: string[] = [];
   for (const { key, value, why } of THROWAWAY_OVERRIDES) {
-    const before = own[key];
+    const before = configPathValue(own, key);
     const unset = before === undefined || before === "";
     if (!(unset && value === "") && before !== value) {
       changes.push(
         `${key}: ${unset ? "(unset)" : JSON.stringify(before)} → ${JSON.stringify(value)}, because ${why}`,
       );
     }
-    own[key] = value;
+    own = withConfigPath(own, key, value);
   }
   return { config: { ...own, ...awsProviderConfig(endpoint, services, region) }, changes };
 }

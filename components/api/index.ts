@@ -1,19 +1,31 @@
 /**
  * The REST API (API Gateway v1) in front of the CRUD function, deployed from one OpenAPI document
- * (`handlers/openapi.ts`) as its body: every route a Lambda proxy integration, gateway responses
+ * (`contract/openapi.ts`) as its body: every route a Lambda proxy integration, gateway responses
  * in the function's error shape, one stage with throttling and (where the account allows)
  * JSON access logs.
  */
-import * as crypto from "node:crypto";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { EXPOSED_HEADERS, RETRY_AFTER_SECONDS } from "../contract/headers";
-import { API_TITLE, buildOpenApiDocument, type Document } from "../contract/openapi";
-import { CATCH_ALL_PATH } from "../contract/operations";
-import { SCHEMES, type ApiSecurity } from "../contract/security";
-import { securityRequirement, securitySchemes, withSecurity } from "../contract/openapi-security";
-import type { CrudFunction } from "./function";
-import { applyTransform, type Transform } from "./transform";
+import * as v from "valibot";
+import { API_TITLE, buildOpenApiDocument, type Document } from "../../contract/openapi";
+import { CATCH_ALL_PATH } from "../../contract/operations";
+import type { ApiSecurity } from "../../contract/security";
+import type { CrudFunction } from "../function";
+import { SHARED_FIELDS, bool, docType, parseArgs, type LogRetentionDays } from "../schema";
+import { applyTransform, type Transform } from "../transform";
+import { deploymentTrigger, restApiBody } from "./body";
+
+export {
+  API_KEY_SCHEME,
+  GATEWAY_RESPONSE_TEMPLATE,
+  deploymentTrigger,
+  gatewayCorsParameters,
+  gatewayResponses,
+  gatewaySecuritySchemes,
+  restApiBody,
+  type BodyOptions,
+  type GatewayResponse,
+} from "./body";
 
 /** One access-log line per request, as JSON. Keys are ours; values are API Gateway variables. */
 export const ACCESS_LOG_FORMAT = {
@@ -35,185 +47,19 @@ export const ACCESS_LOG_FORMAT = {
   errorType: "$context.error.responseType",
 } as const;
 
-/** The name of the API key scheme in the body (`x-api-key` header, API Gateway's only key source here). */
-export const API_KEY_SCHEME = SCHEMES.apiKey;
-
-/** Gateway responses' body: the function's error shape, with API Gateway's response type as code. */
-export const GATEWAY_RESPONSE_TEMPLATE =
-  '{"error":{"code":"$context.error.responseType","message":$context.error.messageString}}';
-
-/**
- * CORS headers of API Gateway's own answers, as gateway-response parameters. API Gateway can set
- * only static values (or copy a request header), so it can match the function only when there is
- * one answer for every origin: none configured, `*`, or a single origin. With several origins it
- * sends `Vary: Origin` only, and browsers see its errors as CORS failures; copying the request's
- * Origin instead would allow every origin, which the function never does.
- */
-export function gatewayCorsParameters(allowOrigins: readonly string[]): Record<string, string> {
-  const header = (name: string, value: string) => [`gatewayresponse.header.${name}`, `'${value}'`];
-  if (!allowOrigins.length) return {};
-  if (allowOrigins.includes("*")) {
-    return Object.fromEntries([
-      header("Access-Control-Allow-Origin", "*"),
-      header("Access-Control-Expose-Headers", EXPOSED_HEADERS),
-    ]);
-  }
-  if (allowOrigins.length === 1) {
-    return Object.fromEntries([
-      header("Access-Control-Allow-Origin", allowOrigins[0]!),
-      header("Access-Control-Expose-Headers", EXPOSED_HEADERS),
-      header("Vary", "Origin"),
-    ]);
-  }
-  return Object.fromEntries([header("Vary", "Origin")]);
-}
-
-/** `x-amazon-apigateway-gateway-responses`: every API Gateway error in the function's shape. */
-export function gatewayResponses(allowOrigins: readonly string[]): Record<string, GatewayResponse> {
-  const cors = gatewayCorsParameters(allowOrigins);
-  const json = { "application/json": GATEWAY_RESPONSE_TEMPLATE };
-  return {
-    DEFAULT_4XX: { responseParameters: cors, responseTemplates: json },
-    DEFAULT_5XX: { responseParameters: cors, responseTemplates: json },
-    // Like the function's 503: a client that honours Retry-After backs off.
-    THROTTLED: {
-      responseParameters: {
-        ...cors,
-        "gatewayresponse.header.Retry-After": `'${RETRY_AFTER_SECONDS}'`,
-      },
-      responseTemplates: json,
-    },
-  };
-}
-
-export interface GatewayResponse {
-  statusCode?: string;
-  responseParameters: Record<string, string>;
-  responseTemplates: Record<string, string>;
-}
-
-export interface BodyOptions {
-  /** `info.title`, which AWS takes as the API's name. */
-  title: string;
-  /** The function every method integrates with (Lambda proxy). */
-  invokeArn: string;
-  /** Who may call which method (the API key included). */
-  security: ApiSecurity;
-  /** The user pools a `cognito` stack's authorizer trusts. */
-  cognitoUserPoolArns?: readonly string[];
-  corsAllowOrigins: readonly string[];
-  catchAllPath: string;
-}
-
-const pathParameterNames = (path: string) =>
-  [...path.matchAll(/\{([^}]+?)\+?\}/g)].map((m) => m[1]!);
-
-/**
- * The REST API's body: the public document plus what API Gateway needs to serve it: a Lambda
- * proxy integration on every operation, `ANY` on every path (so wrong methods reach the function
- * for its 405) and on a catch-all and the root (for its 404), the API key on every method but
- * CORS preflights when asked, and gateway responses in the function's error shape.
- */
-export function restApiBody(document: Document, options: BodyOptions): Document {
-  const integration = {
-    type: "aws_proxy",
-    httpMethod: "POST", // Lambda is always invoked with POST
-    uri: options.invokeArn,
-    passthroughBehavior: "when_no_match",
-  };
-  const requirement = (method: string, path: string) => {
-    const security = securityRequirement(options.security, method, path);
-    return security ? { security } : {};
-  };
-  const anyMethod = (path: string) => ({
-    ...(pathParameterNames(path).length
-      ? {
-          parameters: pathParameterNames(path).map((name) => ({
-            name,
-            in: "path",
-            required: true,
-            schema: { type: "string" },
-          })),
-        }
-      : {}),
-    responses: {},
-    ...requirement("ANY", path),
-    "x-amazon-apigateway-integration": integration,
-  });
-  const paths: Record<string, Record<string, unknown>> = {};
-  // The operations with their security and API Gateway's refusals, as the function serves them.
-  const secured = withSecurity(document, options.security);
-  for (const [path, item] of Object.entries(secured.paths)) {
-    const out: Record<string, unknown> = {};
-    for (const [method, operation] of Object.entries(item ?? {})) {
-      out[method] = {
-        ...(operation as object),
-        "x-amazon-apigateway-integration": integration,
-      };
-    }
-    out["x-amazon-apigateway-any-method"] = anyMethod(path);
-    paths[path] = out;
-  }
-  paths[options.catchAllPath] = {
-    "x-amazon-apigateway-any-method": anyMethod(options.catchAllPath),
-  };
-  paths["/"] = { "x-amazon-apigateway-any-method": anyMethod("/") };
-  const schemes = gatewaySecuritySchemes(options);
-  return {
-    ...document,
-    info: { ...document.info, title: options.title },
-    paths: paths as Document["paths"],
-    components: {
-      ...secured.components,
-      ...(Object.keys(schemes).length ? { securitySchemes: schemes } : {}),
-    },
-    "x-amazon-apigateway-api-key-source": "HEADER",
-    "x-amazon-apigateway-gateway-responses": gatewayResponses(options.corsAllowOrigins),
-  } as Document;
-}
-
-/**
- * The public security schemes plus what API Gateway needs to enforce them: a Cognito user pool
- * authorizer (`cognito_user_pools` with the pools' ARNs), or SigV4 (`awsSigv4`, AWS_IAM).
- */
-export function gatewaySecuritySchemes(options: BodyOptions): Record<string, unknown> {
-  const schemes: Record<string, unknown> = { ...securitySchemes(options.security) };
-  const cognito = schemes[SCHEMES.cognito];
-  if (cognito) {
-    const providerARNs = [...(options.cognitoUserPoolArns ?? [])];
-    if (!providerARNs.length) {
-      throw new Error(
-        "A cognito API needs the user pool ARNs its authorizer trusts (cognitoUserPoolArns)",
-      );
-    }
-    schemes[SCHEMES.cognito] = {
-      ...cognito,
-      "x-amazon-apigateway-authtype": "cognito_user_pools",
-      "x-amazon-apigateway-authorizer": { type: "cognito_user_pools", providerARNs },
-    };
-  }
-  const iam = schemes[SCHEMES.iam];
-  if (iam) schemes[SCHEMES.iam] = { ...iam, "x-amazon-apigateway-authtype": "awsSigv4" };
-  return schemes;
-}
-
-/** Deployment trigger: a new Deployment whenever the body (the whole API) changes. */
-export function deploymentTrigger(body: string): string {
-  return crypto.createHash("sha256").update(body).digest("hex");
-}
-
 export interface ApiArgs {
   /** Function every route integrates with (Lambda proxy integration). */
   function: CrudFunction;
   /**
-   * REST API name shown in the console.
+   * REST API name shown in the console (the body's `info.title`); API Gateway's metrics carry it
+   * as the `ApiName` dimension.
    * @default "DynamoDBOperations"
    */
-  apiName?: string;
+  name?: string;
   /**
    * The API as an OpenAPI 3.0 document. It is deployed as the REST API's body with the
    * integrations, `ANY` methods, API key and gateway responses added (`restApiBody`).
-   * @default the document of `handlers/openapi.ts` (routes of `handlers/routes.ts`)
+   * @default the document of `contract/openapi.ts` (the operations of `contract/operations.ts`)
    */
   document?: Document;
   /**
@@ -221,14 +67,14 @@ export interface ApiArgs {
    * CORS headers where it can (see `gatewayCorsParameters`).
    * @default []
    */
-  corsAllowOrigins?: readonly string[];
+  corsAllowOrigins?: string[];
   /**
    * Greedy resource that sends unknown paths to the function (which answers 404).
    * @default CATCH_ALL_PATH ("/{proxy+}")
    */
   catchAllPath?: string;
   /**
-   * Stage name; part of the URL. The tutorial uses `test`.
+   * Stage name (1–128 characters of `A-Z a-z 0-9 _ -`); part of the URL. The tutorial uses `test`.
    * @default "test"
    */
   stageName?: string;
@@ -243,10 +89,10 @@ export interface ApiArgs {
    */
   throttleBurstLimit?: number;
   /**
-   * Days CloudWatch keeps the access logs.
+   * Days CloudWatch keeps the access logs (one of the retentions CloudWatch Logs accepts).
    * @default 30
    */
-  logRetentionDays?: number;
+  logRetentionDays?: LogRetentionDays;
   /**
    * X-Ray tracing on the stage.
    * @default false
@@ -259,7 +105,7 @@ export interface ApiArgs {
    */
   apiKeyRequired?: boolean;
   /**
-   * Who may call which method (`handlers/security.ts`): Cognito tokens or SigV4 on every method
+   * Who may call which method (`contract/security.ts`): Cognito tokens or SigV4 on every method
    * but CORS preflights and `GET /openapi.json`, with OAuth scopes per method group. Its `apiKey`
    * must agree with `apiKeyRequired`. Give the CrudFunction the same value.
    * @default no authentication; the API key as `apiKeyRequired` says
@@ -290,15 +136,71 @@ export interface ApiArgs {
   };
 }
 
-/** Defaults of `RestApiArgs`; the stack config (`config.ts`) falls back to the same values. */
-export const API_DEFAULTS = {
-  apiName: API_TITLE,
-  throttleRateLimit: 100,
-  throttleBurstLimit: 50,
-  logRetentionDays: 30,
-  apiKeyRequired: false,
-  tracing: false,
-} as const;
+/**
+ * The plain settings of `ApiArgs`: their types, allowed values and defaults. The component checks
+ * its args with it, and the stack config's `api` group (plus the shared `logRetentionDays`,
+ * `tracing` and `corsAllowOrigins`) is this schema.
+ */
+export const ApiArgsSchema = v.strictObject(
+  {
+    name: v.optional(
+      v.pipe(
+        v.string("must be a string"),
+        v.regex(/^.{1,1024}$/, "must be 1–1024 characters"),
+        v.description("REST API name shown in the console and in API Gateway's metrics."),
+        docType("1–1024 characters"),
+      ),
+      API_TITLE,
+    ),
+    stageName: v.optional(
+      v.pipe(
+        v.string("must be a string (quote a number in YAML)"),
+        v.regex(
+          /^[A-Za-z0-9_-]{1,128}$/,
+          "must be 1–128 characters of A-Z a-z 0-9 _ - (API Gateway's rule for stage names)",
+        ),
+        v.description("Stage name; part of the URL (the tutorial's is `test`)."),
+        docType("`[A-Za-z0-9_-]{1,128}`"),
+      ),
+      "test",
+    ),
+    throttleRateLimit: v.optional(
+      v.pipe(
+        v.number("must be a number (requests per second)"),
+        v.minValue(1, "must be at least 1 (requests per second)"),
+        v.description("Steady-state requests per second allowed on the stage (all methods)."),
+      ),
+      100,
+    ),
+    throttleBurstLimit: v.optional(
+      v.pipe(
+        v.number("must be a number (requests)"),
+        v.minValue(1, "must be at least 1 (requests)"),
+        v.integer("must be a whole number of requests"),
+        v.description("Burst of requests allowed above the rate."),
+      ),
+      50,
+    ),
+    apiKeyRequired: v.optional(
+      bool(
+        "Require an API key (`x-api-key`) on every method but CORS preflights and the document, " +
+          "with a key and a usage plan of the same limits. Keys meter callers; they are no " +
+          "authentication.",
+      ),
+      false,
+    ),
+    accessLogs: v.optional(
+      bool(
+        "One JSON access-log line per request. API Gateway refuses a stage with access logs " +
+          "until the account has its CloudWatch role in the region: turn it on where `bootstrap/` " +
+          "has run; off, `pulumi up` warns.",
+      ),
+      false,
+    ),
+    ...SHARED_FIELDS,
+  },
+  "must be a map of settings",
+);
 
 /**
  * A REST API whose every route is a Lambda proxy integration to one function.
@@ -349,10 +251,11 @@ export class RestApi extends pulumi.ComponentResource {
     super("lambda-apigateway:apigateway:RestApi", name, {}, opts);
     const project = pulumi.getProject();
     const stack = pulumi.getStack();
-    const apiName = args.apiName ?? API_DEFAULTS.apiName;
-    const apiKeyRequired = args.apiKeyRequired ?? API_DEFAULTS.apiKeyRequired;
-    const rateLimit = args.throttleRateLimit ?? API_DEFAULTS.throttleRateLimit;
-    const burstLimit = args.throttleBurstLimit ?? API_DEFAULTS.throttleBurstLimit;
+    const settings = parseArgs(ApiArgsSchema, args, `RestApi "${name}"`);
+    const apiName = settings.name;
+    const apiKeyRequired = settings.apiKeyRequired;
+    const rateLimit = settings.throttleRateLimit;
+    const burstLimit = settings.throttleBurstLimit;
     const fn = args.function;
     const security: ApiSecurity = args.security ?? { auth: "none", apiKey: apiKeyRequired };
     if (security.apiKey !== apiKeyRequired) {
@@ -371,7 +274,7 @@ export class RestApi extends pulumi.ComponentResource {
             invokeArn,
             security,
             cognitoUserPoolArns,
-            corsAllowOrigins: args.corsAllowOrigins ?? [],
+            corsAllowOrigins: settings.corsAllowOrigins,
             catchAllPath: args.catchAllPath ?? CATCH_ALL_PATH,
           }),
         ),
@@ -406,12 +309,12 @@ export class RestApi extends pulumi.ComponentResource {
       { parent: this },
     );
 
-    const accessLogGroup = args.accessLogs
+    const accessLogGroup = settings.accessLogs
       ? new aws.cloudwatch.LogGroup(
           `${name}-access-logs`,
           {
             name: `/aws/apigateway/${project}/${stack}/${name}-access`,
-            retentionInDays: args.logRetentionDays ?? API_DEFAULTS.logRetentionDays,
+            retentionInDays: settings.logRetentionDays,
           },
           { parent: this },
         )
@@ -420,7 +323,8 @@ export class RestApi extends pulumi.ComponentResource {
       pulumi.log.warn(
         `Access logs are off for this API: API Gateway writes them only once the account has its ` +
           `CloudWatch role in this region. Run bootstrap/ once per account and region, then set ` +
-          `lambda-apigateway:apiGatewayCloudWatchRoleSet to true (README, "Deploying").`,
+          `accessLogs to true (stack config lambda-apigateway:api.accessLogs, ` +
+          `docs/configuration.md).`,
         this,
       );
     }
@@ -432,11 +336,11 @@ export class RestApi extends pulumi.ComponentResource {
         {
           restApi: restApi.id,
           deployment: deployment.id,
-          stageName: args.stageName ?? "test",
+          stageName: settings.stageName,
           accessLogSettings: accessLogGroup
             ? { destinationArn: accessLogGroup.arn, format: JSON.stringify(ACCESS_LOG_FORMAT) }
             : undefined,
-          xrayTracingEnabled: args.tracing ?? API_DEFAULTS.tracing,
+          xrayTracingEnabled: settings.tracing,
         },
         { parent: this },
       ),

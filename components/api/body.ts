@@ -1,0 +1,182 @@
+/**
+ * The REST API's body: the public OpenAPI document plus what API Gateway needs to serve it (Lambda
+ * proxy integrations, `ANY` methods for the function's 404 and 405, the API key and the
+ * authorizers, gateway responses in the function's error shape), and the deployment trigger that
+ * follows it. Pure: the RestApi component deploys what this builds.
+ */
+import * as crypto from "node:crypto";
+import { EXPOSED_HEADERS, RETRY_AFTER_SECONDS } from "../../contract/headers";
+import type { Document } from "../../contract/openapi";
+import {
+  securityRequirement,
+  securitySchemes,
+  withSecurity,
+} from "../../contract/openapi-security";
+import { SCHEMES, type ApiSecurity } from "../../contract/security";
+
+/** The name of the API key scheme in the body (`x-api-key` header, API Gateway's only key source here). */
+export const API_KEY_SCHEME = SCHEMES.apiKey;
+
+/** Gateway responses' body: the function's error shape, with API Gateway's response type as code. */
+export const GATEWAY_RESPONSE_TEMPLATE =
+  '{"error":{"code":"$context.error.responseType","message":$context.error.messageString}}';
+
+/**
+ * CORS headers of API Gateway's own answers, as gateway-response parameters. API Gateway can set
+ * only static values (or copy a request header), so it can match the function only when there is
+ * one answer for every origin: none configured, `*`, or a single origin. With several origins it
+ * sends `Vary: Origin` only, and browsers see its errors as CORS failures; copying the request's
+ * Origin instead would allow every origin, which the function never does.
+ */
+export function gatewayCorsParameters(allowOrigins: readonly string[]): Record<string, string> {
+  const header = (name: string, value: string) => [`gatewayresponse.header.${name}`, `'${value}'`];
+  if (!allowOrigins.length) return {};
+  if (allowOrigins.includes("*")) {
+    return Object.fromEntries([
+      header("Access-Control-Allow-Origin", "*"),
+      header("Access-Control-Expose-Headers", EXPOSED_HEADERS),
+    ]);
+  }
+  if (allowOrigins.length === 1) {
+    return Object.fromEntries([
+      header("Access-Control-Allow-Origin", allowOrigins[0]!),
+      header("Access-Control-Expose-Headers", EXPOSED_HEADERS),
+      header("Vary", "Origin"),
+    ]);
+  }
+  return Object.fromEntries([header("Vary", "Origin")]);
+}
+
+/** `x-amazon-apigateway-gateway-responses`: every API Gateway error in the function's shape. */
+export function gatewayResponses(allowOrigins: readonly string[]): Record<string, GatewayResponse> {
+  const cors = gatewayCorsParameters(allowOrigins);
+  const json = { "application/json": GATEWAY_RESPONSE_TEMPLATE };
+  return {
+    DEFAULT_4XX: { responseParameters: cors, responseTemplates: json },
+    DEFAULT_5XX: { responseParameters: cors, responseTemplates: json },
+    // Like the function's 503: a client that honours Retry-After backs off.
+    THROTTLED: {
+      responseParameters: {
+        ...cors,
+        "gatewayresponse.header.Retry-After": `'${RETRY_AFTER_SECONDS}'`,
+      },
+      responseTemplates: json,
+    },
+  };
+}
+
+export interface GatewayResponse {
+  statusCode?: string;
+  responseParameters: Record<string, string>;
+  responseTemplates: Record<string, string>;
+}
+
+export interface BodyOptions {
+  /** `info.title`, which AWS takes as the API's name. */
+  title: string;
+  /** The function every method integrates with (Lambda proxy). */
+  invokeArn: string;
+  /** Who may call which method (the API key included). */
+  security: ApiSecurity;
+  /** The user pools a `cognito` stack's authorizer trusts. */
+  cognitoUserPoolArns?: readonly string[];
+  corsAllowOrigins: readonly string[];
+  catchAllPath: string;
+}
+
+const pathParameterNames = (path: string) =>
+  [...path.matchAll(/\{([^}]+?)\+?\}/g)].map((m) => m[1]!);
+
+/**
+ * The REST API's body: the public document plus what API Gateway needs to serve it: a Lambda
+ * proxy integration on every operation, `ANY` on every path (so wrong methods reach the function
+ * for its 405) and on a catch-all and the root (for its 404), the API key on every method but
+ * CORS preflights when asked, and gateway responses in the function's error shape.
+ */
+export function restApiBody(document: Document, options: BodyOptions): Document {
+  const integration = {
+    type: "aws_proxy",
+    httpMethod: "POST", // Lambda is always invoked with POST
+    uri: options.invokeArn,
+    passthroughBehavior: "when_no_match",
+  };
+  const requirement = (method: string, path: string) => {
+    const security = securityRequirement(options.security, method, path);
+    return security ? { security } : {};
+  };
+  const anyMethod = (path: string) => ({
+    ...(pathParameterNames(path).length
+      ? {
+          parameters: pathParameterNames(path).map((name) => ({
+            name,
+            in: "path",
+            required: true,
+            schema: { type: "string" },
+          })),
+        }
+      : {}),
+    responses: {},
+    ...requirement("ANY", path),
+    "x-amazon-apigateway-integration": integration,
+  });
+  const paths: Record<string, Record<string, unknown>> = {};
+  // The operations with their security and API Gateway's refusals, as the function serves them.
+  const secured = withSecurity(document, options.security);
+  for (const [path, item] of Object.entries(secured.paths)) {
+    const out: Record<string, unknown> = {};
+    for (const [method, operation] of Object.entries(item ?? {})) {
+      out[method] = {
+        ...(operation as object),
+        "x-amazon-apigateway-integration": integration,
+      };
+    }
+    out["x-amazon-apigateway-any-method"] = anyMethod(path);
+    paths[path] = out;
+  }
+  paths[options.catchAllPath] = {
+    "x-amazon-apigateway-any-method": anyMethod(options.catchAllPath),
+  };
+  paths["/"] = { "x-amazon-apigateway-any-method": anyMethod("/") };
+  const schemes = gatewaySecuritySchemes(options);
+  return {
+    ...document,
+    info: { ...document.info, title: options.title },
+    paths: paths as Document["paths"],
+    components: {
+      ...secured.components,
+      ...(Object.keys(schemes).length ? { securitySchemes: schemes } : {}),
+    },
+    "x-amazon-apigateway-api-key-source": "HEADER",
+    "x-amazon-apigateway-gateway-responses": gatewayResponses(options.corsAllowOrigins),
+  } as Document;
+}
+
+/**
+ * The public security schemes plus what API Gateway needs to enforce them: a Cognito user pool
+ * authorizer (`cognito_user_pools` with the pools' ARNs), or SigV4 (`awsSigv4`, AWS_IAM).
+ */
+export function gatewaySecuritySchemes(options: BodyOptions): Record<string, unknown> {
+  const schemes: Record<string, unknown> = { ...securitySchemes(options.security) };
+  const cognito = schemes[SCHEMES.cognito];
+  if (cognito) {
+    const providerARNs = [...(options.cognitoUserPoolArns ?? [])];
+    if (!providerARNs.length) {
+      throw new Error(
+        "A cognito API needs the user pool ARNs its authorizer trusts (cognitoUserPoolArns)",
+      );
+    }
+    schemes[SCHEMES.cognito] = {
+      ...cognito,
+      "x-amazon-apigateway-authtype": "cognito_user_pools",
+      "x-amazon-apigateway-authorizer": { type: "cognito_user_pools", providerARNs },
+    };
+  }
+  const iam = schemes[SCHEMES.iam];
+  if (iam) schemes[SCHEMES.iam] = { ...iam, "x-amazon-apigateway-authtype": "awsSigv4" };
+  return schemes;
+}
+
+/** Deployment trigger: a new Deployment whenever the body (the whole API) changes. */
+export function deploymentTrigger(body: string): string {
+  return crypto.createHash("sha256").update(body).digest("hex");
+}
