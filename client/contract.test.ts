@@ -49,6 +49,32 @@ describe("client/contract", () => {
     );
   });
 
+  it("takes API Gateway's 413s in their own shapes: plain text, and JSON {message}", () => {
+    const post = { method: "POST", path: "/items", status: 413 };
+    const text = { "content-type": "text; charset=utf-8" };
+    const over10MB = "HTTP content length exceeded 10485760 bytes.";
+    expect(problems({ ...post, headers: text, text: over10MB })).to.deep.equal([]);
+    expect(problems({ ...post, text: '{"message": "Request Too Long"}' })).to.deep.equal([]);
+    expect(problems({ ...post, text: error }), "the function's own 413").to.deep.equal([]);
+    expect(
+      problems({ ...post, headers: { "content-type": "text/html" }, text: "<p>" }).join(),
+    ).to.match(/content-type text\/html is not documented \(documented: application\/json, text\)/);
+    expect(problems({ ...post, text: '{"message": 413}' }).join()).to.match(/schema TooLarge/);
+    // Only 413 has API Gateway's own shapes; every other error is the error shape.
+    expect(problems({ status: 404, headers: text, text: "Not Found" }).join()).to.match(
+      /content-type text is not documented/,
+    );
+  });
+
+  it("drops a trailing slash before matching a path, as API Gateway does", () => {
+    const page = JSON.stringify({ items: [], nextCursor: null });
+    expect(problems({ path: "/items/", text: page })).to.deep.equal([]);
+    expect(problems({ path: "/items/?limit=1", text: page })).to.deep.equal([]);
+    expect(contract.match("GET", "/items/").operation?.operationId).to.equal("listItems");
+    expect(contract.match("GET", "/items/42/").operation?.operationId).to.equal("getItem");
+    expect(contract.match("GET", "/").template).to.equal(undefined);
+  });
+
   it("allows only 404 on unknown paths and 405 with Allow on undocumented methods", () => {
     expect(problems({ path: "/nothing", status: 404, text: error })).to.deep.equal([]);
     expect(problems({ path: "/nothing", status: 200, text: error }).join()).to.match(/only 404/);

@@ -84,10 +84,10 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
-        /** @description The one error shape: every 4xx and 5xx answer has it. */
+        /** @description The error shape of every 4xx and 5xx answer, but for API Gateway's 413s (ApiGatewayMessage, or plain text), which cannot be customised. */
         Error: {
             error: {
-                /** @description What went wrong: the function's codes are PascalCase (ItemNotFound, ValidationError, ...); API Gateway's are its response types (THROTTLED, REQUEST_TOO_LARGE, INTEGRATION_TIMEOUT, ...). */
+                /** @description What went wrong: the function's codes are PascalCase (ItemNotFound, ValidationError, ...); API Gateway's are its response types (THROTTLED, INTEGRATION_TIMEOUT, ...). */
                 code: string;
                 /** @description What to change before retrying. */
                 message: string;
@@ -97,6 +97,16 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
+        /** @description API Gateway's own answer, which cannot be customised: {"message": "Request Too Long"} for a request over Lambda's 6 MB invoke limit. */
+        ApiGatewayMessage: {
+            message: string;
+        } & {
+            [key: string]: unknown;
+        };
+        /** @description API Gateway's own answer, which cannot be customised: plain text for a body over its 10 MB limit. */
+        ApiGatewayText: string;
+        /** @description The function's PayloadTooLarge or ItemTooLarge (Error), or API Gateway's Request Too Long (ApiGatewayMessage). */
+        TooLarge: components["schemas"]["Error"] | components["schemas"]["ApiGatewayMessage"];
         /** @description The tutorial's request: {"operation", "payload", "tableName"?}; operation is one of create, read, update, delete, list, echo, ping. */
         ManagerRequest: components["schemas"]["ManagerCreateRequest"] | components["schemas"]["ManagerReadRequest"] | components["schemas"]["ManagerUpdateRequest"] | components["schemas"]["ManagerDeleteRequest"] | components["schemas"]["ManagerListRequest"] | components["schemas"]["ManagerEchoRequest"] | components["schemas"]["ManagerPingRequest"];
         ManagerCreateRequest: {
@@ -230,12 +240,17 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
-        /** @description A ManagerRequest as JSON text. `curl -d` sends it as application/x-www-form-urlencoded, which this endpoint also accepts. */
+        /** @description A ManagerRequest as JSON text. */
         ManagerRequestText: string;
-        ManagerResult: components["schemas"]["ManagerWriteResult"] | components["schemas"]["ManagerReadResult"] | components["schemas"]["ManagerListResult"] | components["schemas"]["Pong"] | components["schemas"]["EchoResult"];
+        /** @description A ManagerRequest as JSON text, as `curl -d` sends it (labelled form-urlencoded). The function parses the raw body as JSON, not as form fields: decoded as a form, the text is one or more fields whose names and values are pieces of the JSON. */
+        ManagerRequestForm: {
+            [key: string]: string;
+        };
+        /** @description The result of the request's operation: ManagerWriteResult (create, update, delete), ManagerReadResult, ManagerListResult, ManagerEchoResult or ManagerPingResult. */
+        ManagerResult: components["schemas"]["ManagerWriteResult"] | components["schemas"]["ManagerReadResult"] | components["schemas"]["ManagerListResult"] | components["schemas"]["ManagerPingResult"] | components["schemas"]["ManagerEchoResult"];
         /** @description create, update, delete: {} or, with ReturnValues, {Attributes}. */
         ManagerWriteResult: {
-            /** @description DynamoDB attributes as JSON. Numbers are exact (up to 38 significant digits); sets are {"$SS": [...]}, {"$NS": [...]} or {"$BS": [...]} and binary {"$B": "<base64>"}. */
+            /** @description DynamoDB attributes as JSON: numbers are exact (up to 38 significant digits); sets are {"$SS": [...]}, {"$NS": [...]} or {"$BS": [...]} and binary {"$B": "<base64>"}. */
             Attributes?: {
                 [key: string]: unknown;
             };
@@ -244,7 +259,7 @@ export interface components {
         };
         /** @description read: {Item}, or {} when there is no such item. */
         ManagerReadResult: {
-            /** @description DynamoDB attributes as JSON. Numbers are exact (up to 38 significant digits); sets are {"$SS": [...]}, {"$NS": [...]} or {"$BS": [...]} and binary {"$B": "<base64>"}. */
+            /** @description DynamoDB attributes as JSON: numbers are exact (up to 38 significant digits); sets are {"$SS": [...]}, {"$NS": [...]} or {"$BS": [...]} and binary {"$B": "<base64>"}. */
             Item?: {
                 [key: string]: unknown;
             };
@@ -257,21 +272,23 @@ export interface components {
                 [key: string]: unknown;
             }[];
             Count: number;
-            /** @description DynamoDB attributes as JSON. Numbers are exact (up to 38 significant digits); sets are {"$SS": [...]}, {"$NS": [...]} or {"$BS": [...]} and binary {"$B": "<base64>"}. */
+            /** @description DynamoDB attributes as JSON: numbers are exact (up to 38 significant digits); sets are {"$SS": [...]}, {"$NS": [...]} or {"$BS": [...]} and binary {"$B": "<base64>"}. */
             LastEvaluatedKey?: {
                 [key: string]: unknown;
             };
         } & {
             [key: string]: unknown;
         };
+        /** @description echo: the payload, unchanged (null without one). */
+        ManagerEchoResult: ({
+            [key: string]: unknown;
+        } | null) | unknown[] | string | number | boolean;
         /**
          * @description ping: "pong".
          * @enum {unknown}
          */
-        Pong: "pong";
-        /** @description echo: the payload, unchanged. */
-        EchoResult: unknown;
-        /** @description A stored item: its id, its version and any other attributes. */
+        ManagerPingResult: "pong";
+        /** @description A stored item: its id, its version and its other attributes. Any other attribute, of any name, is stored as it is. DynamoDB attributes as JSON: numbers are exact (up to 38 significant digits); sets are {"$SS": [...]}, {"$NS": [...]} or {"$BS": [...]} and binary {"$B": "<base64>"}. */
         Item: {
             /** @description The partition key `id`: 1 to 2048 bytes of UTF-8. */
             id: string;
@@ -280,14 +297,14 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
-        /** @description Attributes of a new item. Without `id` a UUID is generated; `version` is assigned by the server. */
+        /** @description Attributes of a new item. Without `id` a UUID is generated; `version` is assigned by the server. Any other attribute, of any name, is stored as it is. DynamoDB attributes as JSON: numbers are exact (up to 38 significant digits); sets are {"$SS": [...]}, {"$NS": [...]} or {"$BS": [...]} and binary {"$B": "<base64>"}. */
         ItemCreate: {
             /** @description The partition key `id`: 1 to 2048 bytes of UTF-8. */
             id?: string;
         } & {
             [key: string]: unknown;
         };
-        /** @description The item's new attributes. `id` may repeat the path's; `version` works like If-Match. */
+        /** @description The item's new attributes. `id` may repeat the path's; `version` works like If-Match. Any other attribute, of any name, is stored as it is. DynamoDB attributes as JSON: numbers are exact (up to 38 significant digits); sets are {"$SS": [...]}, {"$NS": [...]} or {"$BS": [...]} and binary {"$B": "<base64>"}. */
         ItemReplace: {
             /** @description The partition key `id`: 1 to 2048 bytes of UTF-8. */
             id?: string;
@@ -296,7 +313,7 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
-        /** @description Attributes to set; an attribute set to null is removed. At least one is needed. */
+        /** @description Attributes to set; an attribute set to null is removed. At least one is needed. Any other attribute, of any name, is stored as it is. DynamoDB attributes as JSON: numbers are exact (up to 38 significant digits); sets are {"$SS": [...]}, {"$NS": [...]} or {"$BS": [...]} and binary {"$B": "<base64>"}. */
         ItemPatch: {
             /** @description The partition key `id`: 1 to 2048 bytes of UTF-8. */
             id?: string;
@@ -343,10 +360,11 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
+        /** @description A body without Content-Type is read as application/json. */
         requestBody: {
             content: {
                 "application/json": components["schemas"]["ManagerRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["ManagerRequestText"];
+                "application/x-www-form-urlencoded": components["schemas"]["ManagerRequestForm"];
                 "text/plain": components["schemas"]["ManagerRequestText"];
             };
         };
@@ -382,13 +400,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The body is over DynamoDB's 400 KB item limit (PayloadTooLarge), or the item would be (ItemTooLarge); API Gateway refuses bodies over 10 MB the same way (REQUEST_TOO_LARGE). API Gateway: the body is over its 10 MB limit (REQUEST_TOO_LARGE). */
+            /** @description The body is over DynamoDB's 400 KB item limit (PayloadTooLarge), or the item would be (ItemTooLarge). API Gateway, in answers no API can customise: a body over 10485760 bytes (10 MB) gets the text "HTTP content length exceeded 10485760 bytes." (Content-Type: text; charset=utf-8); a smaller body whose event would pass Lambda's 6 MB invoke limit gets {"message": "Request Too Long"} (x-amzn-ErrorType: BadRequestException). */
             413: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["TooLarge"];
+                    /** @example HTTP content length exceeded 10485760 bytes. */
+                    text: components["schemas"]["ApiGatewayText"];
                 };
             };
             /** @description Wrong Content-Type (UnsupportedMediaType). */
@@ -475,13 +495,15 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description API Gateway: the body is over its 10 MB limit (REQUEST_TOO_LARGE). */
+            /** @description API Gateway, in answers no API can customise: a body over 10485760 bytes (10 MB) gets the text "HTTP content length exceeded 10485760 bytes." (Content-Type: text; charset=utf-8); a smaller body whose event would pass Lambda's 6 MB invoke limit gets {"message": "Request Too Long"} (x-amzn-ErrorType: BadRequestException). */
             413: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["TooLarge"];
+                    /** @example HTTP content length exceeded 10485760 bytes. */
+                    text: components["schemas"]["ApiGatewayText"];
                 };
             };
             /** @description API Gateway: the stage's or the usage plan's rate is exceeded (THROTTLED, QUOTA_EXCEEDED). */
@@ -516,7 +538,9 @@ export interface operations {
     listItems: {
         parameters: {
             query?: {
+                /** @description Page size, 1 to 100 (default 25). */
                 limit?: number;
+                /** @description nextCursor from the previous page, unchanged. */
                 cursor?: string;
             };
             header?: never;
@@ -543,13 +567,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description API Gateway: the body is over its 10 MB limit (REQUEST_TOO_LARGE). */
+            /** @description API Gateway, in answers no API can customise: a body over 10485760 bytes (10 MB) gets the text "HTTP content length exceeded 10485760 bytes." (Content-Type: text; charset=utf-8); a smaller body whose event would pass Lambda's 6 MB invoke limit gets {"message": "Request Too Long"} (x-amzn-ErrorType: BadRequestException). */
             413: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["TooLarge"];
+                    /** @example HTTP content length exceeded 10485760 bytes. */
+                    text: components["schemas"]["ApiGatewayText"];
                 };
             };
             /** @description API Gateway: the stage's or the usage plan's rate is exceeded (THROTTLED, QUOTA_EXCEEDED). */
@@ -652,13 +678,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The body is over DynamoDB's 400 KB item limit (PayloadTooLarge), or the item would be (ItemTooLarge); API Gateway refuses bodies over 10 MB the same way (REQUEST_TOO_LARGE). API Gateway: the body is over its 10 MB limit (REQUEST_TOO_LARGE). */
+            /** @description The body is over DynamoDB's 400 KB item limit (PayloadTooLarge), or the item would be (ItemTooLarge). API Gateway, in answers no API can customise: a body over 10485760 bytes (10 MB) gets the text "HTTP content length exceeded 10485760 bytes." (Content-Type: text; charset=utf-8); a smaller body whose event would pass Lambda's 6 MB invoke limit gets {"message": "Request Too Long"} (x-amzn-ErrorType: BadRequestException). */
             413: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["TooLarge"];
+                    /** @example HTTP content length exceeded 10485760 bytes. */
+                    text: components["schemas"]["ApiGatewayText"];
                 };
             };
             /** @description Wrong Content-Type (UnsupportedMediaType). */
@@ -745,13 +773,15 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description API Gateway: the body is over its 10 MB limit (REQUEST_TOO_LARGE). */
+            /** @description API Gateway, in answers no API can customise: a body over 10485760 bytes (10 MB) gets the text "HTTP content length exceeded 10485760 bytes." (Content-Type: text; charset=utf-8); a smaller body whose event would pass Lambda's 6 MB invoke limit gets {"message": "Request Too Long"} (x-amzn-ErrorType: BadRequestException). */
             413: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["TooLarge"];
+                    /** @example HTTP content length exceeded 10485760 bytes. */
+                    text: components["schemas"]["ApiGatewayText"];
                 };
             };
             /** @description API Gateway: the stage's or the usage plan's rate is exceeded (THROTTLED, QUOTA_EXCEEDED). */
@@ -788,6 +818,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The item's `id`: 1 to 2048 bytes of UTF-8, percent-encoded. `/items/` (an empty id) is not an item: API Gateway drops the trailing slash and lists items. */
                 id: string;
             };
             cookie?: never;
@@ -823,13 +854,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description API Gateway: the body is over its 10 MB limit (REQUEST_TOO_LARGE). */
+            /** @description API Gateway, in answers no API can customise: a body over 10485760 bytes (10 MB) gets the text "HTTP content length exceeded 10485760 bytes." (Content-Type: text; charset=utf-8); a smaller body whose event would pass Lambda's 6 MB invoke limit gets {"message": "Request Too Long"} (x-amzn-ErrorType: BadRequestException). */
             413: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["TooLarge"];
+                    /** @example HTTP content length exceeded 10485760 bytes. */
+                    text: components["schemas"]["ApiGatewayText"];
                 };
             };
             /** @description API Gateway: the stage's or the usage plan's rate is exceeded (THROTTLED, QUOTA_EXCEEDED). */
@@ -885,11 +918,13 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /** @description `*` or the ETag(s) the change is based on, e.g. "3"; a stale one gives 412. */
                 "If-Match"?: string;
                 /** @description Makes this write safe to retry: a repeat with the same key and request gets the first response (with Idempotent-Replayed: true) and writes nothing. */
                 "Idempotency-Key"?: string;
             };
             path: {
+                /** @description The item's `id`: 1 to 2048 bytes of UTF-8, percent-encoded. `/items/` (an empty id) is not an item: API Gateway drops the trailing slash and lists items. */
                 id: string;
             };
             cookie?: never;
@@ -955,13 +990,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The body is over DynamoDB's 400 KB item limit (PayloadTooLarge), or the item would be (ItemTooLarge); API Gateway refuses bodies over 10 MB the same way (REQUEST_TOO_LARGE). API Gateway: the body is over its 10 MB limit (REQUEST_TOO_LARGE). */
+            /** @description The body is over DynamoDB's 400 KB item limit (PayloadTooLarge), or the item would be (ItemTooLarge). API Gateway, in answers no API can customise: a body over 10485760 bytes (10 MB) gets the text "HTTP content length exceeded 10485760 bytes." (Content-Type: text; charset=utf-8); a smaller body whose event would pass Lambda's 6 MB invoke limit gets {"message": "Request Too Long"} (x-amzn-ErrorType: BadRequestException). */
             413: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["TooLarge"];
+                    /** @example HTTP content length exceeded 10485760 bytes. */
+                    text: components["schemas"]["ApiGatewayText"];
                 };
             };
             /** @description Wrong Content-Type (UnsupportedMediaType). */
@@ -1035,11 +1072,13 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /** @description `*` or the ETag(s) the change is based on, e.g. "3"; a stale one gives 412. */
                 "If-Match"?: string;
                 /** @description Makes this write safe to retry: a repeat with the same key and request gets the first response (with Idempotent-Replayed: true) and writes nothing. */
                 "Idempotency-Key"?: string;
             };
             path: {
+                /** @description The item's `id`: 1 to 2048 bytes of UTF-8, percent-encoded. `/items/` (an empty id) is not an item: API Gateway drops the trailing slash and lists items. */
                 id: string;
             };
             cookie?: never;
@@ -1093,13 +1132,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description API Gateway: the body is over its 10 MB limit (REQUEST_TOO_LARGE). */
+            /** @description API Gateway, in answers no API can customise: a body over 10485760 bytes (10 MB) gets the text "HTTP content length exceeded 10485760 bytes." (Content-Type: text; charset=utf-8); a smaller body whose event would pass Lambda's 6 MB invoke limit gets {"message": "Request Too Long"} (x-amzn-ErrorType: BadRequestException). */
             413: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["TooLarge"];
+                    /** @example HTTP content length exceeded 10485760 bytes. */
+                    text: components["schemas"]["ApiGatewayText"];
                 };
             };
             /** @description The Idempotency-Key was used for a different request: method, path or body (IdempotencyKeyMismatch). */
@@ -1165,6 +1206,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The item's `id`: 1 to 2048 bytes of UTF-8, percent-encoded. `/items/` (an empty id) is not an item: API Gateway drops the trailing slash and lists items. */
                 id: string;
             };
             cookie?: never;
@@ -1179,13 +1221,15 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description API Gateway: the body is over its 10 MB limit (REQUEST_TOO_LARGE). */
+            /** @description API Gateway, in answers no API can customise: a body over 10485760 bytes (10 MB) gets the text "HTTP content length exceeded 10485760 bytes." (Content-Type: text; charset=utf-8); a smaller body whose event would pass Lambda's 6 MB invoke limit gets {"message": "Request Too Long"} (x-amzn-ErrorType: BadRequestException). */
             413: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["TooLarge"];
+                    /** @example HTTP content length exceeded 10485760 bytes. */
+                    text: components["schemas"]["ApiGatewayText"];
                 };
             };
             /** @description API Gateway: the stage's or the usage plan's rate is exceeded (THROTTLED, QUOTA_EXCEEDED). */
@@ -1221,11 +1265,13 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /** @description `*` or the ETag(s) the change is based on, e.g. "3"; a stale one gives 412. */
                 "If-Match"?: string;
                 /** @description Makes this write safe to retry: a repeat with the same key and request gets the first response (with Idempotent-Replayed: true) and writes nothing. */
                 "Idempotency-Key"?: string;
             };
             path: {
+                /** @description The item's `id`: 1 to 2048 bytes of UTF-8, percent-encoded. `/items/` (an empty id) is not an item: API Gateway drops the trailing slash and lists items. */
                 id: string;
             };
             cookie?: never;
@@ -1288,13 +1334,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The body is over DynamoDB's 400 KB item limit (PayloadTooLarge), or the item would be (ItemTooLarge); API Gateway refuses bodies over 10 MB the same way (REQUEST_TOO_LARGE). API Gateway: the body is over its 10 MB limit (REQUEST_TOO_LARGE). */
+            /** @description The body is over DynamoDB's 400 KB item limit (PayloadTooLarge), or the item would be (ItemTooLarge). API Gateway, in answers no API can customise: a body over 10485760 bytes (10 MB) gets the text "HTTP content length exceeded 10485760 bytes." (Content-Type: text; charset=utf-8); a smaller body whose event would pass Lambda's 6 MB invoke limit gets {"message": "Request Too Long"} (x-amzn-ErrorType: BadRequestException). */
             413: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["TooLarge"];
+                    /** @example HTTP content length exceeded 10485760 bytes. */
+                    text: components["schemas"]["ApiGatewayText"];
                 };
             };
             /** @description Wrong Content-Type (UnsupportedMediaType). */
@@ -1382,13 +1430,15 @@ export interface operations {
                     "application/json": components["schemas"]["OpenApiDocument"];
                 };
             };
-            /** @description API Gateway: the body is over its 10 MB limit (REQUEST_TOO_LARGE). */
+            /** @description API Gateway, in answers no API can customise: a body over 10485760 bytes (10 MB) gets the text "HTTP content length exceeded 10485760 bytes." (Content-Type: text; charset=utf-8); a smaller body whose event would pass Lambda's 6 MB invoke limit gets {"message": "Request Too Long"} (x-amzn-ErrorType: BadRequestException). */
             413: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["TooLarge"];
+                    /** @example HTTP content length exceeded 10485760 bytes. */
+                    text: components["schemas"]["ApiGatewayText"];
                 };
             };
             /** @description API Gateway: the stage's or the usage plan's rate is exceeded (THROTTLED, QUOTA_EXCEEDED). */
@@ -1446,13 +1496,15 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description API Gateway: the body is over its 10 MB limit (REQUEST_TOO_LARGE). */
+            /** @description API Gateway, in answers no API can customise: a body over 10485760 bytes (10 MB) gets the text "HTTP content length exceeded 10485760 bytes." (Content-Type: text; charset=utf-8); a smaller body whose event would pass Lambda's 6 MB invoke limit gets {"message": "Request Too Long"} (x-amzn-ErrorType: BadRequestException). */
             413: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["TooLarge"];
+                    /** @example HTTP content length exceeded 10485760 bytes. */
+                    text: components["schemas"]["ApiGatewayText"];
                 };
             };
             /** @description API Gateway: the stage's or the usage plan's rate is exceeded (THROTTLED, QUOTA_EXCEEDED). */

@@ -30,6 +30,42 @@ export const LAMBDA_INIT_TIMEOUT_MS = 10_000;
 /** Payload (request body) size. */
 export const API_GATEWAY_PAYLOAD_BYTES = 10 * 1024 * 1024;
 
+/** An answer API Gateway sends as it is, whatever gateway responses the API declares. */
+export interface FixedAnswer {
+  status: number;
+  contentType: string;
+  body: string;
+  /** `x-amzn-ErrorType`, when it is sent. */
+  errorType?: string;
+  /** Whether `x-amzn-RequestId` and `x-amz-apigw-id` are sent. */
+  requestIds: boolean;
+}
+
+/**
+ * API Gateway's 413s, which no gateway response reshapes: "Customizing the default gateway
+ * response for 413 REQUEST_TOO_LARGE isn't currently supported" (developer guide, "Amazon API
+ * Gateway important notes", REST APIs). The bodies are those of the one published capture found,
+ * of an edge-optimized REST API without gateway responses (koki-develop/lgtm-generator issue #10,
+ * 2021): unverified for a regional endpoint such as this stack's.
+ */
+export const API_GATEWAY_413 = {
+  /** A body over the payload limit: plain text, labelled `text`, no request id headers. */
+  body: {
+    status: 413,
+    contentType: "text; charset=utf-8",
+    body: `HTTP content length exceeded ${API_GATEWAY_PAYLOAD_BYTES} bytes.`,
+    requestIds: false,
+  },
+  /** A body under it whose event would pass Lambda's invoke limit: the function never runs. */
+  event: {
+    status: 413,
+    contentType: "application/json",
+    body: '{"message": "Request Too Long"}',
+    errorType: "BadRequestException",
+    requestIds: true,
+  },
+} as const satisfies Record<string, FixedAnswer>;
+
 /**
  * Integration timeout: API Gateway stops waiting for the function after this. Regional and private
  * APIs may raise it through a quota request (AWS What's New, 2024-06-04); this stack does not.

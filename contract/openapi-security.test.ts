@@ -157,9 +157,11 @@ describe("security: the requirement of a method", () => {
 });
 
 describe("security: the document with the stack's requirements", () => {
-  it("returns an open stack's document as it is", () => {
+  it("says once, at the root, that an open stack needs no authentication, and changes nothing else", () => {
     const doc = document();
-    expect(withSecurity(doc, { auth: "none", apiKey: false }, TABLE)).to.equal(doc);
+    const out = withSecurity(doc, { auth: "none", apiKey: false }, TABLE);
+    expect(out).to.deep.equal({ ...document(), security: [] });
+    expect(doc, "the input is left as it was").to.deep.equal(document());
   });
 
   it("adds the requirement and API Gateway's 401 to each protected operation, responses in order", () => {
@@ -169,7 +171,8 @@ describe("security: the document with the stack's requirements", () => {
       ["delete", "get", "options", "parameters", "patch", "post", "put"].sort(),
     );
     expect(item.parameters).to.deep.equal(document().paths["/items/{id}"]!.parameters);
-    expect(item.options).to.deep.equal(op("preflight"));
+    // Public operations say so: `security: []`, not nothing.
+    expect(item.options).to.deep.equal({ ...op("preflight"), security: [] });
     expect(item.get!.security).to.deep.equal([{ cognito: ["items/read"] }]);
     for (const write of [item.put, item.post, item.patch, item.delete]) {
       expect(write!.security).to.deep.equal([{ cognito: ["items/write", "items/admin"] }]);
@@ -181,7 +184,14 @@ describe("security: the document with the stack's requirements", () => {
       "application/json": { schema: { $ref: "#/components/schemas/Error" } },
     });
     expect(item.get!.operationId).to.equal("get");
-    expect(out.paths["/openapi.json"]).to.deep.equal(document().paths["/openapi.json"]);
+    expect(out.paths["/openapi.json"]).to.deep.equal({
+      get: { ...op("document"), security: [] },
+      options: { ...op("documentPreflight"), security: [] },
+    });
+    expect(
+      out,
+      "a secured stack states each operation's requirement, none at the root",
+    ).not.to.have.property("security");
   });
 
   it("merges its schemes into the document's components, keeping what was there", () => {

@@ -93,8 +93,18 @@ export function securityRequirement(
   return groupRequirement(security, operation.auth);
 }
 
-/** The methods a path item may protect; its preflight (`options`) is copied as it is: always open. */
+/** The methods a path item may protect; its preflight (`options`) is always open. */
 const PROTECTABLE_METHODS = ["get", "put", "post", "delete", "head", "patch"];
+
+/**
+ * OpenAPI's "no authentication": an empty requirement list. A public operation of a secured stack
+ * says it on itself, an open stack at the root; otherwise a reader (and Redocly's
+ * `security-defined` rule) cannot tell a public operation from one whose security was forgotten.
+ * API Gateway imports it on an operation as no authorization (AWS's aws-pdk open-api-gateway
+ * deploys `security: []` so, prepare-spec.ts @ d913acf); it ignores root-level security, so the
+ * RestApi body leaves an open stack's root out (components/api/).
+ */
+const PUBLIC: OpenAPIV3.SecurityRequirementObject[] = [];
 
 /** API Gateway's refusals a protected operation may answer, in the error shape. */
 function refusals(security: ApiSecurity): Record<string, OpenAPIV3.ResponseObject> {
@@ -120,7 +130,8 @@ function refusals(security: ApiSecurity): Record<string, OpenAPIV3.ResponseObjec
 
 /**
  * The document with the stack's security schemes and each operation's requirement, found by its
- * `operationId` in the operation table. Throws for an operation the table does not have.
+ * `operationId` in the operation table; public operations say `security: []`. A stack without
+ * schemes says so once, at the root. Throws for an operation the table does not have.
  */
 export function withSecurity<D extends OpenAPIV3.Document>(
   document: D,
@@ -128,11 +139,13 @@ export function withSecurity<D extends OpenAPIV3.Document>(
   operations: readonly Operation[] = OPERATIONS,
 ): D {
   const schemes = securitySchemes(security);
-  if (!Object.keys(schemes).length) return document;
+  if (!Object.keys(schemes).length) return { ...document, security: PUBLIC };
   const groups = new Map(operations.map((op) => [op.operationId, op.auth]));
   const paths: Record<string, unknown> = {};
   for (const [path, item] of Object.entries(document.paths)) {
     const out: Record<string, unknown> = { ...item };
+    const preflight = (item as OpenAPIV3.PathItemObject | undefined)?.options;
+    if (preflight) out["options"] = { ...preflight, security: PUBLIC };
     for (const method of PROTECTABLE_METHODS) {
       const operation = (item as Record<string, unknown> | undefined)?.[method];
       if (!operation) continue;
@@ -145,7 +158,7 @@ export function withSecurity<D extends OpenAPIV3.Document>(
       }
       const requirement = groupRequirement(security, group);
       if (!requirement) {
-        out[method] = operation;
+        out[method] = { ...op, security: PUBLIC };
         continue;
       }
       // Status codes are integer-like keys: JavaScript keeps them in ascending order.

@@ -4,13 +4,12 @@
  * API Gateway's own statuses; and the tables it refuses. The handler is held to it by
  * handlers/contract.test.ts.
  */
-import * as fs from "node:fs";
-import * as path from "node:path";
 import SwaggerParser from "@apidevtools/swagger-parser";
 import { expect } from "chai";
 import type { OpenAPIV3 } from "openapi-types";
 import { buildOpenApiDocument, GATEWAY_STATUSES, OPENAPI_VERSION } from "./openapi";
 import { OPERATIONS, ROUTES, findOperation } from "./operations";
+import { readmeRequests } from "../testing/readme-requests";
 
 describe("OpenAPI document", function () {
   this.timeout(60_000);
@@ -59,10 +58,9 @@ describe("OpenAPI document", function () {
   });
 
   it("takes the tutorial endpoint's examples from the README's requests", () => {
-    const readme = fs.readFileSync(path.join(__dirname, "..", "README.md"), "utf8");
-    const requests = [
-      ...readme.matchAll(/curl -X POST \$API\/DynamoDBManager(?: -H '[^']*')?[\s\\]*-d '([^']*)'/g),
-    ].map((m) => JSON.parse(m[1]!) as unknown);
+    const requests = readmeRequests()
+      .filter((r) => r.path === "/DynamoDBManager")
+      .map((r) => JSON.parse(r.body!) as unknown);
     expect(requests.length, "README requests found").to.be.at.least(8);
     const examples = findOperation(OPERATIONS, "POST", "/DynamoDBManager")!.body!.examples!;
     for (const [name, example] of Object.entries(examples)) {

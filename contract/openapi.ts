@@ -12,7 +12,7 @@
 import { toJsonSchemaDefs, type JsonSchema } from "@valibot/to-json-schema";
 import type { OpenAPIV3 } from "openapi-types";
 import type * as v from "valibot";
-import { version as PACKAGE_VERSION } from "../package.json";
+import { license as PACKAGE_LICENSE, version as PACKAGE_VERSION } from "../package.json";
 import { COMMON_REQUEST_HEADERS, EXPOSED_HEADERS, RETRY_AFTER_SECONDS } from "./headers";
 import {
   IDEMPOTENCY_ERRORS,
@@ -31,8 +31,9 @@ import {
   type ResponseSpec,
   type Route,
 } from "./operations";
+import { API_GATEWAY_413, API_GATEWAY_PAYLOAD_BYTES, LAMBDA_SYNC_PAYLOAD_BYTES } from "./limits";
 import { AUTH_REQUEST_HEADERS, API_KEY_HEADER } from "./security";
-import { PARAMETERS, SCHEMAS, type SchemaName } from "./shapes";
+import { PARAMETERS, SCHEMAS, type ParameterName, type SchemaName } from "./shapes";
 import { anyJson, jsonObject } from "./inputs";
 
 export type Document = OpenAPIV3.Document;
@@ -46,12 +47,18 @@ export const OPENAPI_VERSION = "3.0.3";
 /** Where a name in `components.schemas` is referenced from. */
 export const SCHEMA_REF = "#/components/schemas/";
 
+const MB = 1024 * 1024;
+const API_GATEWAY_PAYLOAD_MB = API_GATEWAY_PAYLOAD_BYTES / MB;
+
+/** The media type of API Gateway's plain-text 413, as it labels it (without its charset). */
+export const GATEWAY_TEXT_MEDIA_TYPE = API_GATEWAY_413.body.contentType.split(";")[0]!.trim();
+
 /**
- * Statuses API Gateway answers by itself on any method, in the same error shape (its gateway
- * responses; components/api/ declares them).
+ * Statuses API Gateway answers by itself on any method: in the error shape (its gateway responses;
+ * components/api/ declares them), but for its 413s, which cannot be customised (limits.ts).
  */
 export const GATEWAY_STATUSES: Readonly<Record<number, string>> = {
-  413: "API Gateway: the body is over its 10 MB limit (REQUEST_TOO_LARGE).",
+  413: `API Gateway, in answers no API can customise: a body over ${API_GATEWAY_PAYLOAD_BYTES} bytes (${API_GATEWAY_PAYLOAD_MB} MB) gets the text "${API_GATEWAY_413.body.body}" (Content-Type: ${API_GATEWAY_413.body.contentType}); a smaller body whose event would pass Lambda's ${LAMBDA_SYNC_PAYLOAD_BYTES / MB} MB invoke limit gets ${API_GATEWAY_413.event.body} (x-amzn-ErrorType: ${API_GATEWAY_413.event.errorType}).`,
   429: "API Gateway: the stage's or the usage plan's rate is exceeded (THROTTLED, QUOTA_EXCEEDED).",
   502: "API Gateway: the function failed or gave a malformed answer.",
   504: "API Gateway: the function did not answer in time (INTEGRATION_TIMEOUT).",
@@ -173,21 +180,34 @@ const ref = (name: SchemaName): OpenAPIV3.ReferenceObject => ({ $ref: `${SCHEMA_
 
 // --- The document ------------------------------------------------------------------------------
 
-const parameterSchema = (name: keyof typeof PARAMETERS) =>
-  inlineSchema(PARAMETERS[name] as v.GenericSchema);
+/**
+ * A parameter with its description on the parameter object, where Swagger UI and other viewers
+ * show it (they leave `schema.description` out).
+ */
+function parameter(
+  name: string,
+  location: "path" | "query" | "header",
+  schemaName: ParameterName,
+): OpenAPIV3.ParameterObject {
+  const { description, ...schema } = inlineSchema(PARAMETERS[schemaName] as v.GenericSchema);
+  return {
+    name,
+    in: location,
+    required: location === "path",
+    ...(description ? { description } : {}),
+    schema,
+  };
+}
 
 function parametersOf(op: Operation): OpenAPIV3.ParameterObject[] {
-  const parameters: OpenAPIV3.ParameterObject[] = pathParameterNames(op.path).map((name) => ({
-    name,
-    in: "path",
-    required: true,
-    schema: parameterSchema(op.pathParameters![name]!),
-  }));
+  const parameters = pathParameterNames(op.path).map((name) =>
+    parameter(name, "path", op.pathParameters![name]!),
+  );
   for (const [name, schema] of Object.entries(op.query ?? {})) {
-    parameters.push({ name, in: "query", required: false, schema: parameterSchema(schema) });
+    parameters.push(parameter(name, "query", schema));
   }
   for (const [name, schema] of Object.entries(op.headers ?? {})) {
-    parameters.push({ name, in: "header", required: false, schema: parameterSchema(schema) });
+    parameters.push(parameter(name, "header", schema));
   }
   if (op.idempotent) {
     parameters.push({
@@ -215,7 +235,7 @@ function operation(op: Operation): OpenAPIV3.OperationObject {
     ...Object.keys(GATEWAY_STATUSES).map(Number),
   ]);
   for (const status of [...statuses].sort((a, b) => a - b)) {
-    responses[String(status)] = response(own[status], GATEWAY_STATUSES[status]);
+    responses[String(status)] = response(status, own[status], GATEWAY_STATUSES[status]);
   }
   const out: OpenAPIV3.OperationObject = {
     operationId: op.operationId,
@@ -227,31 +247,58 @@ function operation(op: Operation): OpenAPIV3.OperationObject {
   };
   if (op.body) {
     const content: Record<string, OpenAPIV3.MediaTypeObject> = {};
-    for (const [i, [type, schema]] of Object.entries(op.body.content).entries()) {
+    const types = Object.entries(op.body.content);
+    for (const [i, [type, schema]] of types.entries()) {
       content[type] = {
         schema: ref(schema),
         ...(i === 0 && op.body.examples ? { examples: { ...op.body.examples } } : {}),
       };
     }
-    out.requestBody = { required: true, content };
+    out.requestBody = {
+      // OpenAPI cannot state a body without Content-Type, so the description does.
+      ...(op.body.contentTypeOptional
+        ? { description: `A body without Content-Type is read as ${types[0]![0]}.` }
+        : {}),
+      required: true,
+      content,
+    };
   }
   return out;
 }
 
+/**
+ * The answers of one status: the function's, API Gateway's (`gateway` describes them) or both.
+ * API Gateway's 413s have shapes of their own: JSON `{"message"}` and plain text.
+ */
 function response(
+  status: number,
   fn: ResponseSpec | undefined,
   gateway: string | undefined,
 ): OpenAPIV3.ResponseObject {
   const description = [fn?.description, gateway].filter(Boolean).join(" ");
-  const schema = fn ? fn.schema : "Error";
   const headers: Record<string, OpenAPIV3.HeaderObject> = {
     ...Object.fromEntries((fn?.headers ?? []).map((h) => [h, { ...HEADERS[h], required: true }])),
     ...Object.fromEntries((fn?.optionalHeaders ?? []).map((h) => [h, HEADERS[h]])),
   };
+  let content: Record<string, OpenAPIV3.MediaTypeObject> | undefined;
+  if (gateway && status === API_GATEWAY_413.body.status) {
+    content = {
+      // The function's error shape too: its error mapping may give any write a 413 (ItemTooLarge).
+      "application/json": { schema: ref("TooLarge") },
+      // A model, not an inline string: API Gateway's import takes method responses as models.
+      [GATEWAY_TEXT_MEDIA_TYPE]: {
+        schema: ref("ApiGatewayText"),
+        example: API_GATEWAY_413.body.body,
+      },
+    };
+  } else {
+    const schema = fn ? fn.schema : "Error";
+    if (schema) content = { "application/json": { schema: ref(schema) } };
+  }
   return {
     description,
     ...(Object.keys(headers).length ? { headers } : {}),
-    ...(schema ? { content: { "application/json": { schema: ref(schema) } } } : {}),
+    ...(content ? { content } : {}),
   };
 }
 
@@ -262,22 +309,18 @@ const PREFLIGHT_REQUEST_HEADERS = [
 ].join(", ");
 
 /** The CORS preflight every route answers (the function does, for any origin it is configured for). */
-function preflight(route: Route): OpenAPIV3.OperationObject {
+function preflight(route: Route, operations: readonly Operation[]): OpenAPIV3.OperationObject {
   const names = pathParameterNames(route.path);
+  // A path parameter is the one its path's operations declare (the table refuses a path without).
+  const schemaOf = (name: string) =>
+    operations.find((op) => op.path === route.path && op.pathParameters?.[name])!.pathParameters![
+      name
+    ]!;
   return {
     operationId: `preflight${route.path.replace(/[^A-Za-z0-9]+(.)?/g, (_, c: string) => (c ?? "").toUpperCase())}`,
     tags: ["CORS"],
     summary: `CORS preflight for ${route.path}`,
-    ...(names.length
-      ? {
-          parameters: names.map((name) => ({
-            name,
-            in: "path" as const,
-            required: true,
-            schema: { type: "string" as const },
-          })),
-        }
-      : {}),
+    ...(names.length ? { parameters: names.map((n) => parameter(n, "path", schemaOf(n))) } : {}),
     responses: {
       "204": {
         description: `Allowed methods (Allow), and for a configured Origin the Access-Control-* headers (allowed request headers: ${PREFLIGHT_REQUEST_HEADERS}; exposed: ${EXPOSED_HEADERS}).`,
@@ -286,7 +329,7 @@ function preflight(route: Route): OpenAPIV3.OperationObject {
       ...Object.fromEntries(
         Object.entries(GATEWAY_STATUSES).map(([status, description]) => [
           status,
-          { description, content: { "application/json": { schema: ref("Error") } } },
+          response(Number(status), undefined, description),
         ]),
       ),
     },
@@ -332,7 +375,7 @@ export function buildOpenApiDocument(operations: readonly Operation[] = OPERATIO
       const op = operations.find((o) => o.method === method && o.path === route.path)!;
       item[METHODS[method]] = operation(op);
     }
-    item.options = preflight(route);
+    item.options = preflight(route, operations);
     paths[route.path] = item;
   }
   return {
@@ -340,8 +383,14 @@ export function buildOpenApiDocument(operations: readonly Operation[] = OPERATIO
     info: {
       title: API_TITLE,
       version: PACKAGE_VERSION,
-      description:
-        'The AWS tutorial\'s CRUD service over one DynamoDB table: the tutorial\'s operation endpoint (POST /DynamoDBManager) and a REST items API with cursor paging and optimistic concurrency (ETag / If-Match). Every error is {"error": {"code", "message"}}, API Gateway\'s own included. An unknown path answers 404 and a method a path does not serve 405 with Allow, in that shape.',
+      // package.json's license is an SPDX id, and SPDX publishes each licence's text.
+      license: { name: PACKAGE_LICENSE, url: `https://spdx.org/licenses/${PACKAGE_LICENSE}.html` },
+      description: [
+        "The AWS tutorial's CRUD service over one DynamoDB table: the tutorial's operation endpoint (POST /DynamoDBManager) and a REST items API with cursor paging and optimistic concurrency (ETag / If-Match).",
+        'Every error is {"error": {"code", "message"}}, API Gateway\'s own included, but for its 413s, which cannot be customised (see each operation\'s 413).',
+        "An unknown path answers 404 and a method a path does not serve 405 with Allow, in that shape.",
+        "A trailing slash is dropped before a path is matched, as API Gateway does: GET /items/ lists items.",
+      ].join(" "),
     },
     tags: [
       { name: "Tutorial", description: "The AWS tutorial's operation endpoint." },

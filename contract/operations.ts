@@ -61,6 +61,8 @@ export interface Operation {
   body?: {
     /** Media type → schema; the first is the one to use, and the one a 415 names. */
     content: Readonly<Record<string, SchemaName>>;
+    /** Also takes a body without Content-Type, read as JSON (the tutorial's clients send none). */
+    contentTypeOptional?: boolean;
     /** Examples of the first media type. */
     examples?: Readonly<Record<string, Example>>;
   };
@@ -77,7 +79,7 @@ const unavailable: ResponseSpec = {
 const internal = error("An unexpected failure, logged with the request id.");
 const badRequest = (what: string) => error(`Malformed or refused input: ${what}.`);
 const tooLarge = error(
-  "The body is over DynamoDB's 400 KB item limit (PayloadTooLarge), or the item would be (ItemTooLarge); API Gateway refuses bodies over 10 MB the same way (REQUEST_TOO_LARGE).",
+  "The body is over DynamoDB's 400 KB item limit (PayloadTooLarge), or the item would be (ItemTooLarge).",
 );
 const wrongType = error("Wrong Content-Type (UnsupportedMediaType).");
 const conflictWrite = "another writer's transaction holds the item (TransactionConflict)";
@@ -138,9 +140,10 @@ export const OPERATIONS = [
       content: {
         "application/json": "ManagerRequest",
         // The tutorial's curl examples send JSON with `curl -d`, i.e. as form-urlencoded.
-        "application/x-www-form-urlencoded": "ManagerRequestText",
+        "application/x-www-form-urlencoded": "ManagerRequestForm",
         "text/plain": "ManagerRequestText",
       },
+      contentTypeOptional: true,
       examples: TUTORIAL_EXAMPLES,
     },
     responses: {

@@ -26,12 +26,19 @@ import {
 
 // --- Values ------------------------------------------------------------------------------------
 
-const attributes = v.pipe(
-  jsonObject,
-  v.description(
-    'DynamoDB attributes as JSON. Numbers are exact (up to 38 significant digits); sets are {"$SS": [...]}, {"$NS": [...]} or {"$BS": [...]} and binary {"$B": "<base64>"}.',
-  ),
-);
+const ATTRIBUTES_AS_JSON =
+  'DynamoDB attributes as JSON: numbers are exact (up to 38 significant digits); sets are {"$SS": [...]}, {"$NS": [...]} or {"$BS": [...]} and binary {"$B": "<base64>"}.';
+
+const attributes = v.pipe(jsonObject, v.description(ATTRIBUTES_AS_JSON));
+
+/**
+ * An item's other attributes: any name, any JSON value. Declared (`additionalProperties`), not
+ * left to JSON Schema's default, because generators (hey-api, orval) close an object that does
+ * not declare it, and the API stores whatever attributes a client sends.
+ */
+function withAnyAttributes<const E extends v.ObjectEntries>(entries: E) {
+  return v.objectWithRest(entries, anyJson);
+}
 
 const itemId = v.pipe(
   v.string(),
@@ -57,13 +64,42 @@ export const ErrorResponse = v.pipe(
       code: v.pipe(
         v.string(),
         v.description(
-          "What went wrong: the function's codes are PascalCase (ItemNotFound, ValidationError, ...); API Gateway's are its response types (THROTTLED, REQUEST_TOO_LARGE, INTEGRATION_TIMEOUT, ...).",
+          "What went wrong: the function's codes are PascalCase (ItemNotFound, ValidationError, ...); API Gateway's are its response types (THROTTLED, INTEGRATION_TIMEOUT, ...).",
         ),
       ),
       message: v.pipe(v.string(), v.description("What to change before retrying.")),
     }),
   }),
-  v.description("The one error shape: every 4xx and 5xx answer has it."),
+  v.description(
+    "The error shape of every 4xx and 5xx answer, but for API Gateway's 413s (ApiGatewayMessage, or plain text), which cannot be customised.",
+  ),
+);
+
+/**
+ * API Gateway's own `{"message": ...}`: its 413 when the request would make an event over Lambda's
+ * 6 MB invoke limit, which no gateway response reshapes (contract/limits.ts has the capture).
+ */
+export const ApiGatewayMessage = v.pipe(
+  v.strictObject({ message: v.string() }),
+  v.description(
+    'API Gateway\'s own answer, which cannot be customised: {"message": "Request Too Long"} for a request over Lambda\'s 6 MB invoke limit.',
+  ),
+);
+
+/** API Gateway's plain-text answer: its 413 for a body over its payload limit (contract/limits.ts). */
+export const ApiGatewayText = v.pipe(
+  v.string(),
+  v.description(
+    "API Gateway's own answer, which cannot be customised: plain text for a body over its 10 MB limit.",
+  ),
+);
+
+/** A 413 of an operation whose function refuses large bodies too: the function's, or API Gateway's. */
+export const TooLarge = v.pipe(
+  v.union([ErrorResponse, ApiGatewayMessage]),
+  v.description(
+    "The function's PayloadTooLarge or ItemTooLarge (Error), or API Gateway's Request Too Long (ApiGatewayMessage).",
+  ),
 );
 
 // --- The tutorial's endpoint -------------------------------------------------------------------
@@ -114,11 +150,22 @@ export const ManagerRequest = v.pipe(
   ),
 );
 
-/** The same JSON sent as text, as `curl -d` does (form-urlencoded) or as text/plain. */
+/** The same JSON sent as text/plain. */
 export const ManagerRequestText = v.pipe(
   v.string(),
+  v.description("A ManagerRequest as JSON text."),
+);
+
+/**
+ * The same JSON as `curl -d` sends it: labelled application/x-www-form-urlencoded. A form's schema
+ * describes its fields, and a validating proxy (Prism) decodes the body into them before it
+ * checks; decoded so, any text is fields of strings. The function never reads fields: it parses
+ * the whole body as a ManagerRequest.
+ */
+export const ManagerRequestForm = v.pipe(
+  v.record(v.string(), v.string()),
   v.description(
-    "A ManagerRequest as JSON text. `curl -d` sends it as application/x-www-form-urlencoded, which this endpoint also accepts.",
+    "A ManagerRequest as JSON text, as `curl -d` sends it (labelled form-urlencoded). The function parses the raw body as JSON, not as form fields: decoded as a form, the text is one or more fields whose names and values are pieces of the JSON.",
   ),
 );
 
@@ -138,41 +185,69 @@ export const ManagerListResult = v.pipe(
   }),
   v.description("list: one page of the scan; pass LastEvaluatedKey as ExclusiveStartKey for more."),
 );
-export const Pong = v.pipe(v.literal("pong"), v.description('ping: "pong".'));
-export const EchoResult = v.pipe(anyJson, v.description("echo: the payload, unchanged."));
+export const ManagerPingResult = v.pipe(v.literal("pong"), v.description('ping: "pong".'));
+/**
+ * Any JSON value, spelled out type by type: an empty schema would make every generated result
+ * type `unknown`, whatever the other operations give. OpenAPI 3.0 has no `null` type, so null
+ * rides on the object branch (`nullable`).
+ */
+export const ManagerEchoResult = v.pipe(
+  v.union([
+    v.nullable(v.record(v.string(), anyJson)),
+    v.array(anyJson),
+    v.string(),
+    v.number(),
+    v.boolean(),
+  ]),
+  v.description("echo: the payload, unchanged (null without one)."),
+);
 
-export const ManagerResult = v.union([
-  ManagerWriteResult,
-  ManagerReadResult,
-  ManagerListResult,
-  Pong,
-  EchoResult,
-]);
+/**
+ * One of the operation's results; which one follows from the request's `operation`. anyOf, not
+ * oneOf: the results overlap (`{}` is a create's, a read's of a missing item and the echo of `{}`),
+ * and oneOf would refuse a body that matches more than one.
+ */
+export const ManagerResult = v.pipe(
+  v.union([
+    ManagerWriteResult,
+    ManagerReadResult,
+    ManagerListResult,
+    ManagerPingResult,
+    ManagerEchoResult,
+  ]),
+  v.description(
+    "The result of the request's operation: ManagerWriteResult (create, update, delete), ManagerReadResult, ManagerListResult, ManagerEchoResult or ManagerPingResult.",
+  ),
+);
 
 // --- REST items --------------------------------------------------------------------------------
 
+const ANY_ATTRIBUTES = `Any other attribute, of any name, is stored as it is. ${ATTRIBUTES_AS_JSON}`;
+
 export const Item = v.pipe(
-  v.looseObject({ [KEY]: itemId, [VERSION]: v.optional(version) }),
-  v.description("A stored item: its id, its version and any other attributes."),
+  withAnyAttributes({ [KEY]: itemId, [VERSION]: v.optional(version) }),
+  v.description(`A stored item: its id, its version and its other attributes. ${ANY_ATTRIBUTES}`),
 );
 
 export const ItemCreate = v.pipe(
-  v.looseObject({ [KEY]: v.optional(itemId) }),
+  withAnyAttributes({ [KEY]: v.optional(itemId) }),
   v.description(
-    `Attributes of a new item. Without \`${KEY}\` a UUID is generated; \`${VERSION}\` is assigned by the server.`,
+    `Attributes of a new item. Without \`${KEY}\` a UUID is generated; \`${VERSION}\` is assigned by the server. ${ANY_ATTRIBUTES}`,
   ),
 );
 
 export const ItemReplace = v.pipe(
-  v.looseObject({ [KEY]: v.optional(itemId), [VERSION]: v.optional(version) }),
+  withAnyAttributes({ [KEY]: v.optional(itemId), [VERSION]: v.optional(version) }),
   v.description(
-    `The item's new attributes. \`${KEY}\` may repeat the path's; \`${VERSION}\` works like If-Match.`,
+    `The item's new attributes. \`${KEY}\` may repeat the path's; \`${VERSION}\` works like If-Match. ${ANY_ATTRIBUTES}`,
   ),
 );
 
 export const ItemPatch = v.pipe(
-  v.looseObject({ [KEY]: v.optional(itemId), [VERSION]: v.optional(version) }),
-  v.description("Attributes to set; an attribute set to null is removed. At least one is needed."),
+  withAnyAttributes({ [KEY]: v.optional(itemId), [VERSION]: v.optional(version) }),
+  v.description(
+    `Attributes to set; an attribute set to null is removed. At least one is needed. ${ANY_ATTRIBUTES}`,
+  ),
 );
 
 export const ItemPage = v.strictObject({
@@ -184,13 +259,18 @@ export const ItemPage = v.strictObject({
 });
 
 export const OpenApiDocument = v.pipe(
-  v.looseObject({ openapi: v.string(), info: jsonObject, paths: jsonObject }),
+  withAnyAttributes({ openapi: v.string(), info: jsonObject, paths: jsonObject }),
   v.description("This document, with the deployment's base path as its server."),
 );
 
 // --- Parameters ----------------------------------------------------------------------------------
 
-export const ItemIdParameter = itemId;
+export const ItemIdParameter = v.pipe(
+  itemId,
+  v.description(
+    `The item's \`${KEY}\`: 1 to ${MAX_ID_BYTES} bytes of UTF-8, percent-encoded. \`/items/\` (an empty id) is not an item: API Gateway drops the trailing slash and lists items.`,
+  ),
+);
 export const LimitParameter = v.pipe(
   v.number(),
   v.integer(),
@@ -220,6 +300,9 @@ export type ParameterName = keyof typeof PARAMETERS;
 /** Every named schema, in the order the document lists them. */
 export const SCHEMAS = {
   Error: ErrorResponse,
+  ApiGatewayMessage,
+  ApiGatewayText,
+  TooLarge,
   ManagerRequest,
   ManagerCreateRequest,
   ManagerReadRequest,
@@ -229,12 +312,13 @@ export const SCHEMAS = {
   ManagerEchoRequest,
   ManagerPingRequest,
   ManagerRequestText,
+  ManagerRequestForm,
   ManagerResult,
   ManagerWriteResult,
   ManagerReadResult,
   ManagerListResult,
-  Pong,
-  EchoResult,
+  ManagerEchoResult,
+  ManagerPingResult,
   Item,
   ItemCreate,
   ItemReplace,

@@ -120,7 +120,9 @@ describe("local cloud enforces prod's Cognito authorizer and API key", function 
       "cognito",
     ]);
     expect(body.paths["/items"].get.security).to.deep.equal([{ cognito: [], api_key: [] }]);
-    expect(body.paths["/openapi.json"].get.security).to.equal(undefined);
+    // Public operations say so: an empty requirement list, not nothing.
+    expect(body.paths["/openapi.json"].get.security).to.deep.equal([]);
+    expect(body.paths["/items"].options.security).to.deep.equal([]);
   });
 
   it("lets a browser app send its Cognito token and the API key (CORS preflight)", async () => {

@@ -7,8 +7,10 @@ import * as crypto from "node:crypto";
 import type * as http from "node:http";
 import type { APIGatewayProxyEvent } from "aws-lambda";
 import {
+  API_GATEWAY_413,
   API_GATEWAY_INTEGRATION_TIMEOUT_SECONDS,
   API_GATEWAY_PAYLOAD_BYTES,
+  type FixedAnswer,
 } from "../contract/limits";
 import { MAX_INVOKE_PAYLOAD_BYTES, type FunctionHost } from "./functions";
 import { isRefusal, type AccessControl } from "./access";
@@ -25,8 +27,6 @@ import { matchRoute } from "./routing";
 
 /** API Gateway's payload limit. */
 export const MAX_PAYLOAD_BYTES = API_GATEWAY_PAYLOAD_BYTES;
-/** What API Gateway answers when the event is over Lambda's invoke limit (as captured). */
-export const REQUEST_TOO_LONG = '{"message": "Request Too Long"}';
 /** API Gateway's default integration timeout for REST APIs. */
 export const INTEGRATION_TIMEOUT_MS = API_GATEWAY_INTEGRATION_TIMEOUT_SECONDS * 1000;
 
@@ -53,12 +53,31 @@ const json = (
   body: Buffer.from(JSON.stringify({ message })),
 });
 
-function send(res: http.ServerResponse, response: HttpResponse, requestId: string): void {
+/** An answer API Gateway sends as it is: no gateway response of the API applies to it. */
+const fixed = (answer: FixedAnswer): HttpResponse & { requestIds: boolean } => ({
+  statusCode: answer.status,
+  headers: {
+    "Content-Type": [answer.contentType],
+    ...(answer.errorType ? { "x-amzn-ErrorType": [answer.errorType] } : {}),
+  },
+  body: Buffer.from(answer.body),
+  requestIds: answer.requestIds,
+});
+
+function send(
+  res: http.ServerResponse,
+  response: HttpResponse & { requestIds?: boolean },
+  requestId: string,
+): void {
   if (res.headersSent) return;
   const headers: Record<string, string[]> = {
     ...response.headers,
-    "x-amzn-RequestId": [requestId],
-    "x-amz-apigw-id": [crypto.randomBytes(6).toString("base64url")],
+    ...(response.requestIds === false
+      ? {}
+      : {
+          "x-amzn-RequestId": [requestId],
+          "x-amz-apigw-id": [crypto.randomBytes(6).toString("base64url")],
+        }),
   };
   for (const [name, values] of Object.entries(headers)) {
     // Hop-by-hop and length headers are the server's to set.
@@ -182,20 +201,18 @@ export function apiGatewayHandler(options: ApiGatewayOptions): http.RequestListe
       status: number,
       message: string,
       errorType?: GatewayError["errorType"],
-      builtinBody?: string,
     ) =>
       gatewayErrorResponse(api, {
         type,
         status,
         message,
         errorType,
-        builtinBody,
         requestId,
         requestHeaders: req.headers,
       });
     // A function that failed, crashed or answered malformed: 502 "Internal server error".
     const functionFailed = () => gatewayError("INTEGRATION_FAILURE", 502, "Internal server error");
-    const finish = (response: HttpResponse, note = "") => {
+    const finish = (response: HttpResponse & { requestIds?: boolean }, note = "") => {
       send(res, response, requestId);
       log(
         `${method} ${rawPath} → ${response.statusCode} (${Date.now() - started} ms)${note ? ` ${note}` : ""}`,
@@ -204,7 +221,7 @@ export function apiGatewayHandler(options: ApiGatewayOptions): http.RequestListe
     try {
       const body = await readBody(req);
       if (body === "too-large") {
-        return finish(gatewayError("REQUEST_TOO_LARGE", 413, "Request Entity Too Large"));
+        return finish(fixed(API_GATEWAY_413.body), `(body over ${MAX_PAYLOAD_BYTES} bytes)`);
       }
       const routed = routeRequest(
         api,
@@ -268,13 +285,7 @@ export function apiGatewayHandler(options: ApiGatewayOptions): http.RequestListe
       const eventBytes = Buffer.byteLength(JSON.stringify(routed.event));
       if (eventBytes > MAX_INVOKE_PAYLOAD_BYTES) {
         return finish(
-          gatewayError(
-            "REQUEST_TOO_LARGE",
-            413,
-            "Request Too Long",
-            "BadRequestException",
-            REQUEST_TOO_LONG,
-          ),
+          fixed(API_GATEWAY_413.event),
           `(event of ${eventBytes} bytes is over Lambda's ${MAX_INVOKE_PAYLOAD_BYTES}-byte invoke limit)`,
         );
       }

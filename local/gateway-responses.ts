@@ -1,5 +1,5 @@
 /**
- * API Gateway's own errors (no route, payload too large, function failed or timed out) rendered
+ * API Gateway's own errors (no route, refused credentials, function failed or timed out) rendered
  * the way the API declares them: its gateway response for the error's type, else its DEFAULT_4XX
  * or DEFAULT_5XX, else API Gateway's built-in `{"message": ...}`. Templates get the `$context`
  * variables API Gateway fills in; headers the static values or request headers they name.
@@ -8,19 +8,17 @@ import type { RestApiModel } from "./model";
 import type { HttpResponse } from "./proxy-event";
 
 export interface GatewayError {
-  /** API Gateway's response type, e.g. `REQUEST_TOO_LARGE`. */
+  /** API Gateway's response type, e.g. `INTEGRATION_TIMEOUT`. */
   type: string;
   /** The status API Gateway gives this error by default. */
   status: number;
-  /** Its built-in message, e.g. `Request Entity Too Large`. */
+  /** Its built-in message, e.g. `Endpoint request timed out`. */
   message: string;
   requestId: string;
   /** The request's headers, for `method.request.header.<name>` parameters. */
   requestHeaders: Record<string, string | string[] | undefined>;
   /** `x-amzn-ErrorType`, as API Gateway sends it. */
   errorType?: string;
-  /** The built-in body when the API declares no gateway response, where captures show its exact text. */
-  builtinBody?: string;
 }
 
 /** `$context` variables a gateway response template may use. */
@@ -58,7 +56,7 @@ export function gatewayErrorResponse(api: RestApiModel, error: GatewayError): Ht
     return {
       statusCode: error.status,
       headers,
-      body: Buffer.from(error.builtinBody ?? JSON.stringify({ message: error.message })),
+      body: Buffer.from(JSON.stringify({ message: error.message })),
     };
   }
   for (const [key, source] of Object.entries(declared.responseParameters)) {

@@ -365,12 +365,16 @@ describe("local cloud (fixture program)", function () {
     await echo("/echo");
   });
 
-  it("answers 413 for a payload over 10 MB and keeps serving", async () => {
+  it("answers 413 for a payload over 10 MB in API Gateway's plain text, and keeps serving", async () => {
     const big = await request(`${cloud.apiUrl}/echo`, {
       method: "POST",
       body: Buffer.alloc(10 * 1024 * 1024 + 1, 0x61),
     });
     expect(big.status).to.equal(413);
+    // As in the published capture: text, no request id headers (contract/limits.ts).
+    expect(big.body.toString()).to.equal("HTTP content length exceeded 10485760 bytes.");
+    expect(big.headers["content-type"]).to.equal("text; charset=utf-8");
+    expect(big.headers).not.to.have.property("x-amzn-requestid");
     await echo("/echo");
   });
 

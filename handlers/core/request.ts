@@ -136,8 +136,7 @@ export function parseRequest(req: HttpRequest, ctx: ParseContext): Command {
     case "getOpenApiDocument":
       return { kind: "openapi" };
     case "dynamoDbManager": {
-      // No Content-Type at all is taken too: `curl -d` users may send none.
-      checkContentType(req, accepted ?? [], true);
+      checkContentType(req, accepted ?? [], operation.body.contentTypeOptional);
       const command = parseManagerRequest(readBody(req), ctx.config.tableName);
       if (command.kind === "manager.ping") {
         return { kind: "respond", operation: command.kind, response: json(200, "pong") };
