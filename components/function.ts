@@ -376,7 +376,11 @@ export class CrudFunction extends pulumi.ComponentResource {
             logFormat: "JSON",
             logGroup: logGroup.name,
             applicationLogLevel: "INFO",
-            systemLogLevel: "WARN",
+            // START and REPORT come at INFO: a REPORT holds each invocation's duration, memory and
+            // init time, and is the only line a timeout or an out-of-memory death leaves
+            // (https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs-log-level.html;
+            // timeouts no longer log "Task timed out", DataBiosphere/azul#8140).
+            systemLogLevel: "INFO",
           },
           tracingConfig: { mode: tracing ? "Active" : "PassThrough" },
         },

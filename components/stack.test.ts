@@ -221,6 +221,8 @@ for (const stack of ["dev", "prod"]) {
         const fn = one(run, T.function).inputs;
         // A higher application log level would drop successful requests' metrics with their lines.
         expect(fn.loggingConfig.applicationLogLevel).to.equal("INFO");
+        // START and REPORT come at INFO; a timeout leaves only its REPORT.
+        expect(fn.loggingConfig.systemLogLevel).to.equal("INFO");
         expect(reveal(fn.environment).variables[ENV.metricsNamespace]).to.equal(
           "lambda-apigateway",
         );
