@@ -13,6 +13,7 @@ import type { ApiSecurity } from "../../contract/security";
 import type { CrudFunction } from "../function";
 import { SHARED_FIELDS, bool, docType, parseArgs, type LogRetentionDays } from "../schema";
 import { applyTransform, type Transform } from "../transform";
+import { accountCloudWatchRole } from "./account";
 import { deploymentTrigger, restApiBody } from "./body";
 
 export {
@@ -120,8 +121,9 @@ export interface ApiArgs {
    * Write one JSON access-log line per request to a CloudWatch log group. API Gateway refuses a
    * stage with access logs ("CloudWatch Logs role ARN must be set in account settings") until the
    * account has its CloudWatch role in this region, which `bootstrap/` sets once per account and
-   * region. Turn this on only where that role is known to exist; while it is off, `pulumi up`
-   * says so with a warning.
+   * region. When on, the component reads the account's setting (`accountCloudWatchRole`), so a
+   * preview stops with the fix where the role is missing; while it is off, `pulumi up` says so
+   * with a warning.
    * @default false
    */
   accessLogs?: boolean;
@@ -192,8 +194,9 @@ export const ApiArgsSchema = v.strictObject(
     accessLogs: v.optional(
       bool(
         "One JSON access-log line per request. API Gateway refuses a stage with access logs " +
-          "until the account has its CloudWatch role in the region: turn it on where `bootstrap/` " +
-          "has run; off, `pulumi up` warns.",
+          "until the account has its CloudWatch role in the region (`bootstrap/` sets it): on, " +
+          "`pulumi preview` reads the account's setting and stops with the fix where it is " +
+          "missing; off, `pulumi up` warns.",
       ),
       false,
     ),
@@ -329,6 +332,9 @@ export class RestApi extends pulumi.ComponentResource {
       );
     }
 
+    // The stage's access logs wait on the account's CloudWatch role: without one, the program
+    // stops at preview with the fix, before anything is created.
+    const cloudWatchRole = accessLogGroup ? accountCloudWatchRole(`${name}-account`, this) : undefined;
     const stage = new aws.apigateway.Stage(
       name,
       ...applyTransform(
@@ -338,7 +344,12 @@ export class RestApi extends pulumi.ComponentResource {
           deployment: deployment.id,
           stageName: settings.stageName,
           accessLogSettings: accessLogGroup
-            ? { destinationArn: accessLogGroup.arn, format: JSON.stringify(ACCESS_LOG_FORMAT) }
+            ? {
+                destinationArn: pulumi
+                  .all([accessLogGroup.arn, cloudWatchRole!])
+                  .apply(([arn]) => arn),
+                format: JSON.stringify(ACCESS_LOG_FORMAT),
+              }
             : undefined,
           xrayTracingEnabled: settings.tracing,
         },
