@@ -1,8 +1,8 @@
 /**
  * The REST API's body as AWS sees it: what API Gateway's import refuses or ignores, checked on
  * the bodies of both committed stacks; what two versions of the program deploy, compared
- * under mocks: a removed route leaves the body, a renamed path parameter is one body update; and
- * the account's CloudWatch role its access logs need.
+ * under mocks: a removed route leaves the body, a renamed path parameter is one body update; the
+ * stage's detailed metrics; and the account's CloudWatch role its access logs need.
  */
 /* eslint-disable @typescript-eslint/no-explicit-any -- documents are untyped data here */
 import * as path from "node:path";
@@ -16,6 +16,7 @@ import { CONFIG_NAMESPACE } from "./config";
 
 const REST_API = "aws:apigateway/restApi:RestApi";
 const DEPLOYMENT = "aws:apigateway/deployment:Deployment";
+const METHOD_SETTINGS = "aws:apigateway/methodSettings:MethodSettings";
 const STAGE = "aws:apigateway/stage:Stage";
 const ACCOUNT = "aws:apigateway/account:Account";
 const VERSIONS_DIR = path.join(__dirname, "fixtures", "api-versions");
@@ -255,6 +256,28 @@ describe("two versions of the API under mocks", function () {
     expect(restApiOf(runs.renamed!).name).to.equal(restApiOf(runs.v1!).name);
     expect(trigger(runs.renamed!)).to.not.equal(trigger(runs.v1!));
     expect(Object.keys(before.paths)).to.include("/items/{id}");
+  });
+});
+
+describe("API Gateway's detailed metrics", function () {
+  this.timeout(120_000);
+  const metricsEnabled = (run: ProgramRun) =>
+    run.ofType(METHOD_SETTINGS)[0]!.inputs.settings.metricsEnabled;
+
+  it("are off in every committed stack: no alarm or widget reads them", async () => {
+    for (const stack of ["dev", "prod"]) {
+      const run = await runProgram({ stack });
+      expect(run.ofType(METHOD_SETTINGS), stack).to.have.length(1);
+      expect(metricsEnabled(run), stack).to.equal(false);
+    }
+  });
+
+  it("are on when api.detailedMetrics says so", async () => {
+    const run = await runProgram({
+      stack: "dev",
+      config: { [`${CONFIG_NAMESPACE}:api`]: { detailedMetrics: true } },
+    });
+    expect(metricsEnabled(run)).to.equal(true);
   });
 });
 

@@ -14,6 +14,7 @@ describe("stack config", () => {
     expect(cfg.api.stageName).to.equal("staging");
     expect(cfg.function.architecture).to.equal("arm64");
     expect(cfg.api.name).to.equal("DynamoDBOperations");
+    expect(cfg.api.detailedMetrics).to.equal(false);
     expect(cfg.table.pointInTimeRecovery).to.equal(true);
     expect(cfg.production).to.equal(false);
     expect(cfg.corsAllowOrigins).to.deep.equal([]);

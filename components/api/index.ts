@@ -128,6 +128,15 @@ export interface ApiArgs {
    */
   accessLogs?: boolean;
   /**
+   * API Gateway's detailed CloudWatch metrics (`metricsEnabled`): the stage's metrics per method
+   * and resource as well, at extra CloudWatch charges
+   * (https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-metrics-and-dimensions.html).
+   * No alarm or dashboard widget of this project reads them: they are for a team that charts or
+   * alarms per method itself.
+   * @default false
+   */
+  detailedMetrics?: boolean;
+  /**
    * Adjust the underlying resources' args.
    * @default undefined
    */
@@ -197,6 +206,14 @@ export const ApiArgsSchema = v.strictObject(
           "until the account has its CloudWatch role in the region (`bootstrap/` sets it): on, " +
           "`pulumi preview` reads the account's setting and stops with the fix where it is " +
           "missing; off, `pulumi up` warns.",
+      ),
+      false,
+    ),
+    detailedMetrics: v.optional(
+      bool(
+        "API Gateway's detailed CloudWatch metrics (`metricsEnabled`): every metric per method " +
+          "and resource too, at extra CloudWatch charges. No alarm or widget here reads them; " +
+          "the alarms use the stage's metrics, which API Gateway sends without this.",
       ),
       false,
     ),
@@ -368,7 +385,7 @@ export class RestApi extends pulumi.ComponentResource {
           settings: {
             throttlingRateLimit: rateLimit,
             throttlingBurstLimit: burstLimit,
-            metricsEnabled: true,
+            metricsEnabled: settings.detailedMetrics,
           },
         },
         { parent: this },
