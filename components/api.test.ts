@@ -316,7 +316,11 @@ describe("the account's CloudWatch role, which a stage's access logs need", func
   });
 
   it("stops a preview too, which is where it matters: before anything is created", async () => {
-    const message = await failure({ stack: "prod", preview: true, apiGatewayCloudWatchRoleArn: "" });
+    const message = await failure({
+      stack: "prod",
+      preview: true,
+      apiGatewayCloudWatchRoleArn: "",
+    });
     expect(message).to.include(missingCloudWatchRoleMessage("us-east-1"));
   });
 

@@ -446,8 +446,9 @@ describe("CI/CD workflows (.github/workflows)", function () {
         );
         expect(preview, `${name}: a preview of ${stack}`).to.be.at.least(0);
         expect(preview, `${name}: preview before up`).to.be.lessThan(up);
-        const credentials = stepIndex(job, (s) =>
-          !!s.uses?.startsWith("aws-actions/configure-aws-credentials@"),
+        const credentials = stepIndex(
+          job,
+          (s) => !!s.uses?.startsWith("aws-actions/configure-aws-credentials@"),
         );
         expect(credentials, `${name}: credentials before the preview`).to.be.lessThan(preview);
       }
@@ -524,7 +525,9 @@ describe("CI/CD workflows (.github/workflows)", function () {
       const preview = previewStep();
       expect(preview.id).to.be.a("string");
       // The step's own exit code is the preview's, not tee's.
-      expect(preview.run).to.match(/PIPESTATUS\[0\]/).and.match(/exit "\$code"/);
+      expect(preview.run)
+        .to.match(/PIPESTATUS\[0\]/)
+        .and.match(/exit "\$code"/);
       const output = /\btee\s+(\S+)/.exec(preview.run!)?.[1];
       expect(output, "the preview's output is kept in a file").to.be.a("string");
       const steps = job().steps!;
