@@ -13,6 +13,7 @@ import type { ApiSecurity } from "../../contract/security";
 import type { CrudFunction } from "../function";
 import { SHARED_FIELDS, bool, docType, parseArgs, type LogRetentionDays } from "../schema";
 import { applyTransform, type Transform } from "../transform";
+import { TUTORIAL_NAMES } from "../tutorial";
 import { accountCloudWatchRole } from "./account";
 import { deploymentTrigger, restApiBody } from "./body";
 
@@ -53,8 +54,9 @@ export interface ApiArgs {
   function: CrudFunction;
   /**
    * REST API name shown in the console (the body's `info.title`); API Gateway's metrics carry it
-   * as the `ApiName` dimension.
-   * @default "DynamoDBOperations"
+   * as the `ApiName` dimension, and tell REST APIs apart by name and stage only, so two APIs of
+   * the same name and stage in one account and region share their metrics and alarms.
+   * @default "DynamoDBOperations" (the stack config's default adds the stack's name)
    */
   name?: string;
   /**
@@ -158,7 +160,10 @@ export const ApiArgsSchema = v.strictObject(
       v.pipe(
         v.string("must be a string"),
         v.regex(/^.{1,1024}$/, "must be 1–1024 characters"),
-        v.description("REST API name shown in the console and in API Gateway's metrics."),
+        v.description(
+          "REST API name shown in the console and in API Gateway's metrics, which tell REST " +
+            "APIs apart by name and stage only: keep it unique in the account and region.",
+        ),
         docType("1–1024 characters"),
       ),
       API_TITLE,
@@ -173,7 +178,7 @@ export const ApiArgsSchema = v.strictObject(
         v.description("Stage name; part of the URL (the tutorial's is `test`)."),
         docType("`[A-Za-z0-9_-]{1,128}`"),
       ),
-      "test",
+      TUTORIAL_NAMES.stage,
     ),
     throttleRateLimit: v.optional(
       v.pipe(
@@ -351,7 +356,9 @@ export class RestApi extends pulumi.ComponentResource {
 
     // The stage's access logs wait on the account's CloudWatch role: without one, the program
     // stops at preview with the fix, before anything is created.
-    const cloudWatchRole = accessLogGroup ? accountCloudWatchRole(`${name}-account`, this) : undefined;
+    const cloudWatchRole = accessLogGroup
+      ? accountCloudWatchRole(`${name}-account`, this)
+      : undefined;
     const stage = new aws.apigateway.Stage(
       name,
       ...applyTransform(
