@@ -568,6 +568,20 @@ describe("CI/CD workflows (.github/workflows)", function () {
     ).to.equal(true);
     expect(steps.some((s) => s.uses?.startsWith("pulumi/actions@"))).to.equal(true);
   });
+
+  it("the LocalStack workflow lets the repository choose the image, and passes the token", function () {
+    const steps = Object.values(workflows.get("localstack.yml")!.jobs!).flatMap(
+      (j) => j.steps ?? [],
+    );
+    const harness = steps.find((s) =>
+      npmCalls(s.run ?? "").some((c) => parseRunArgs(c.args).target === "localstack"),
+    );
+    // An unset variable is empty, and the harness then runs its pinned default (localStackImage).
+    expect(harness?.env).to.deep.include({
+      LOCALSTACK_IMAGE: "${{ vars.LOCALSTACK_IMAGE }}",
+      LOCALSTACK_AUTH_TOKEN: "${{ secrets.LOCALSTACK_AUTH_TOKEN }}",
+    });
+  });
 });
 
 describe("npm calls in workflow scripts", function () {

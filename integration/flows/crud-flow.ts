@@ -1,7 +1,8 @@
 /**
- * The CRUD flow, written once against a base URL: the tutorial's operations, the REST items API
- * and the error contract (issue 3). Every item it creates carries this run's id prefix and is
- * removed afterwards, also when a test fails, so it is safe against a shared, deployed stack.
+ * The CRUD flow, written once against a base URL: the tutorial's operations, the REST items API,
+ * the function's error contract and, where the target models them, API Gateway's own errors
+ * (`FlowParts`). Every item it creates carries this run's id prefix and is removed afterwards,
+ * also when a test fails, so it is safe against a shared, deployed stack.
  */
 import * as crypto from "node:crypto";
 import { expect } from "chai";
@@ -17,6 +18,23 @@ export interface FlowTarget {
   /** Adds the target's credentials (token, API key, signature) to each request. */
   authorize?: Authorize;
 }
+
+/**
+ * The parts of the flow a target runs. What the function answers runs everywhere; what API Gateway
+ * answers by itself runs only where the target is API Gateway or emulates that part of it
+ * (`FLOW_PARTS` in ./suite.ts says which target runs which part, and why).
+ */
+export interface FlowParts {
+  /**
+   * API Gateway's refusal of a caller without the stack's credentials: 401 or 403 in the
+   * function's error shape with API Gateway's response type as the code, which only the stack's
+   * gateway responses produce. Runs when the target's stack asks for credentials.
+   */
+  gatewayErrors: boolean;
+}
+
+/** Every part: what a target runs unless it says otherwise. */
+export const ALL_PARTS: FlowParts = { gatewayErrors: true };
 
 /** A fresh run id: time-ordered and unique enough for concurrent runs against one table. */
 export function newRunId(): string {
@@ -82,11 +100,43 @@ async function listAll(api: Api, limit: number): Promise<{ pages: Page[]; items:
  * Registers the flow's suites. `getTarget` is called when the tests run, after the enclosing
  * suite's `before` has started the target.
  */
-export function crudFlow(getTarget: () => FlowTarget, runId: string = newRunId()): void {
+export function crudFlow(
+  getTarget: () => FlowTarget,
+  parts: FlowParts = ALL_PARTS,
+  runId: string = newRunId(),
+): void {
   const prefix = idPrefix(runId);
   // A suite of its own, so its cleanup runs before the enclosing suite stops the target.
   describe(`items prefixed ${prefix}`, function () {
     flowSuites(getTarget, runId, prefix);
+  });
+  if (parts.gatewayErrors) gatewayErrorSuite(getTarget);
+}
+
+/** API Gateway's own errors (`FlowParts.gatewayErrors`): they create nothing, so need no cleanup. */
+function gatewayErrorSuite(getTarget: () => FlowTarget): void {
+  describe("API Gateway's own errors, in the function's shape (the stack's gateway responses)", function () {
+    it("refuses a request without the stack's credentials with 401 or 403", async function () {
+      // A stack that asks for no credentials has nothing for API Gateway to refuse here.
+      if (!getTarget().authorize) this.skip();
+      // Raw fetch, not the flow's client: the flow checks responses against the public document,
+      // which lists API Gateway's refusals only for a stack that enforces credentials.
+      const response = await fetch(`${getTarget().baseUrl}/items?limit=1`, {
+        signal: AbortSignal.timeout(30_000),
+      });
+      const text = await response.text();
+      let body: unknown;
+      try {
+        body = JSON.parse(text);
+      } catch {
+        body = undefined;
+      }
+      const res: ApiResponse = { status: response.status, headers: response.headers, text, body };
+      expect(res.status, `HTTP ${res.status}: ${text.slice(0, 500)}`).to.be.oneOf([401, 403]);
+      const { code } = expectError(res, res.status);
+      // API Gateway's response type (UNAUTHORIZED, INVALID_API_KEY, ...), not a function's code.
+      expect(code).to.match(/^[A-Z]+(_[A-Z]+)*$/);
+    });
   });
 }
 

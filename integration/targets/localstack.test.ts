@@ -1,28 +1,34 @@
 import * as os from "node:os";
 import * as path from "node:path";
 import * as fs from "node:fs";
+import * as http from "node:http";
+import { PassThrough } from "node:stream";
+import type { AddressInfo } from "node:net";
 import { expect } from "chai";
-import {
-  PROJECT_DIR,
-  configPathValue,
-  runProgram,
-  withConfigPath,
-  type ProgramRun,
-} from "../../local/program";
+import { PROJECT_DIR, configPathValue, runProgram, withConfigPath } from "../../local/program";
 import {
   DEADLINES,
   LOCALSTACK_IMAGE,
   LocalStackTarget,
   LogTail,
+  MACHINE_WORKSPACE,
+  START_ERROR_LINES,
   THROWAWAY_OVERRIDES,
+  TOKEN_REQUIRED_LINE,
+  assertServedWithoutToken,
   awsProviderConfig,
+  containerStartError,
   deployToLocalStack,
   executeApiUrl,
   localStackEnvironment,
+  localStackImage,
   readRawStackConfig,
   servicesFor,
+  startWithLog,
+  throwawayProgramConfig,
   throwawayProjectSettings,
   throwawayStackConfig,
+  warmFunction,
   worstCaseMs,
   type Deadlines,
   type LocalStackWorkspace,
@@ -36,29 +42,82 @@ import { hangingCommand } from "../support/hanging-command";
 const ENDPOINT = "http://localhost:49153";
 
 describe("LocalStack target: pure parts", function () {
-  describe("the provider endpoints, derived from what the program registers", function () {
-    let dev: ProgramRun;
+  describe("the provider endpoints, derived from what the throwaway stack deploys", function () {
+    // Every committed stack, with the real overrides and the real program under mocks.
+    const stacks = fs
+      .readdirSync(PROJECT_DIR)
+      .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
+      .filter((s): s is string => !!s)
+      .sort();
+    const deployed = new Map<string, string[]>();
     before(async function () {
-      this.timeout(120_000);
-      dev = await runProgram({ stack: "dev" });
+      this.timeout(180_000);
+      for (const stack of stacks) {
+        const { config } = throwawayProgramConfig(readRawStackConfig(PROJECT_DIR, stack));
+        deployed.set(stack, await MACHINE_WORKSPACE.resourceTypes(stack, config));
+      }
     });
 
-    it("cover every AWS resource type of the dev stack: table, function, API, roles, logs", function () {
-      const services = servicesFor(dev.resources.map((r) => r.type)).map((s) => s.endpoint);
-      expect(services).to.include.members([
-        "apigateway",
-        "dynamodb",
-        "iam",
-        "lambda",
-        "logs",
-        "sts",
-      ]);
+    it("are computed for every committed stack (dev and prod at least)", function () {
+      expect(stacks).to.include.members(["dev", "prod"]);
+    });
+
+    for (const stack of ["dev", "prod"]) {
+      it(`${stack}: one endpoint per service the throwaway deploy uses, every one in the free image`, function () {
+        const types = deployed.get(stack)!;
+        const endpoints = servicesFor(types).map((s) => s.endpoint);
+        // Exactly the services of the AWS resources the program registered, plus STS (the
+        // provider's own calls): none missing, none extra.
+        const used = new Set(
+          types
+            .filter((t) => t.startsWith("aws:"))
+            .flatMap((t) => servicesFor([t]).map((s) => s.endpoint)),
+        );
+        expect(endpoints).to.have.members([...used]);
+        expect(endpoints).to.include.members([
+          "apigateway",
+          "dynamodb",
+          "iam",
+          "lambda",
+          "logs",
+          "sts",
+        ]);
+        expect(() => assertServedWithoutToken(servicesFor(types), undefined)).not.to.throw();
+      });
+    }
+
+    it("prod: its Cognito and API key are overridden off, so their services are not called", async function () {
+      this.timeout(60_000);
+      const own = (await runProgram({ stack: "prod" })).resources.map((r) => r.type);
+      expect(
+        own.some((t) => t.startsWith("aws:cognito/")),
+        "prod's own config",
+      ).to.equal(true);
+      expect(() => servicesFor(own).map((s) => s.endpoint)).not.to.throw();
+      expect(servicesFor(own).map((s) => s.endpoint)).to.include("cognitoidp");
+      const throwaway = deployed.get("prod")!;
+      expect(throwaway.filter((t) => t.startsWith("aws:cognito/"))).to.deep.equal([]);
+      expect(throwaway).not.to.include("aws:apigateway/apiKey:ApiKey");
+      expect(servicesFor(throwaway).map((s) => s.endpoint)).not.to.include("cognitoidp");
     });
 
     it("follow the program: a type from another module adds its endpoint", function () {
-      const types = [...dev.resources.map((r) => r.type), "aws:sqs/queue:Queue"];
+      const types = [...deployed.get("dev")!, "aws:sqs/queue:Queue"];
       expect(servicesFor(types).map((s) => s.endpoint)).to.include("sqs");
     });
+  });
+
+  it("refuses, before a container starts, a service the free image lacks unless a token is set", function () {
+    const cognito = servicesFor(["aws:cognito/userPool:UserPool", "aws:dynamodb/table:Table"]);
+    expect(cognito.map((s) => s.endpoint)).to.deep.equal(["cognitoidp", "dynamodb", "sts"]);
+    expect(() => assertServedWithoutToken(cognito, undefined)).to.throw(
+      /uses Cognito user pools, which LocalStack's free image does not serve: add a THROWAWAY_OVERRIDES entry .* or set LOCALSTACK_AUTH_TOKEN/,
+    );
+    expect(() => assertServedWithoutToken(cognito, "ls-token")).not.to.throw();
+    const codedeploy = servicesFor(["aws:codedeploy/application:Application"]);
+    expect(() => assertServedWithoutToken(codedeploy, "")).to.throw(/CodeDeploy/);
+    const free = servicesFor(["aws:acm/certificate:Certificate", "aws:route53/record:Record"]);
+    expect(() => assertServedWithoutToken(free, undefined)).not.to.throw();
   });
 
   it("maps CloudWatch log groups to Logs and alarms to CloudWatch", function () {
@@ -215,10 +274,197 @@ describe("LocalStack target: pure parts", function () {
     expect(() => executeApiUrl(ENDPOINT, "", "test")).to.throw(/API id and a stage/);
   });
 
-  it("pins a 4.x image no later than 4.14.0, the last that starts without an auth token", function () {
-    const match = /^localstack\/localstack:4\.(\d+)\.(\d+)$/.exec(LOCALSTACK_IMAGE);
-    expect(match, LOCALSTACK_IMAGE).not.to.equal(null);
-    expect(Number(match![1])).to.be.at.most(14);
+  describe("the image", function () {
+    it("defaults to 4.x no later than 4.14.0 (the last without a token), pinned by sha256 digest", function () {
+      const match = /^localstack\/localstack:4\.(\d+)\.(\d+)@sha256:[0-9a-f]{64}$/.exec(
+        LOCALSTACK_IMAGE,
+      );
+      expect(match, LOCALSTACK_IMAGE).not.to.equal(null);
+      expect(Number(match![1])).to.be.at.most(14);
+      expect(localStackImage({})).to.equal(LOCALSTACK_IMAGE);
+      expect(localStackImage({ LOCALSTACK_IMAGE: "" }), "an unset CI variable").to.equal(
+        LOCALSTACK_IMAGE,
+      );
+    });
+
+    it("takes LOCALSTACK_IMAGE when it is an image reference Docker accepts", function () {
+      for (const image of [
+        "localstack/localstack:latest",
+        "localstack/localstack",
+        "localstack/localstack:4.14.0",
+        `localstack/localstack@sha256:${"a".repeat(64)}`,
+        "registry.example.com:5000/mirror/localstack-pro:2026.03.0",
+        "localhost/localstack_copy:v1.2-rc.3",
+      ]) {
+        expect(localStackImage({ LOCALSTACK_IMAGE: image }), image).to.equal(image);
+      }
+    });
+
+    it("refuses a LOCALSTACK_IMAGE Docker could not parse, saying what to write instead", function () {
+      for (const image of [
+        "localstack/LocalStack:latest", // upper case in the repository path
+        "localstack/localstack:", // an empty tag
+        "localstack/localstack:4.14.0@sha256:abc", // a short digest
+        `localstack/localstack@sha256:${"A".repeat(64)}`, // sha256 digests are lower-case hex
+        "localstack/localstack:latest extra",
+        "localstack//localstack",
+        "-localstack/localstack",
+      ]) {
+        expect(() => localStackImage({ LOCALSTACK_IMAGE: image }), image).to.throw(
+          /LOCALSTACK_IMAGE ".*" is not an image reference: use name\[:tag\]\[@sha256:<64 hex digits>\].*or unset it/,
+        );
+      }
+    });
+  });
+
+  describe("a container that does not start", function () {
+    // The lines a 2026.3 image logs without a token before it exits with code 55 (quoted from
+    // microcks/microcks#2008, where testcontainers-java printed them).
+    const EXIT_55 = [
+      "LocalStack version: 2026.3.1.dev3",
+      "Localstack returning with exit code 55. Reason: ",
+      "The license activation failed for the following reason:",
+      `${TOKEN_REQUIRED_LINE}.`,
+    ];
+    const READY = 'Log stream ended and message "Ready" was not received';
+
+    it("puts the log tail and what to do about a token in the error", function () {
+      const error = containerStartError("localstack/localstack:latest", new Error(READY), EXIT_55);
+      expect(error.message)
+        .to.include(`LocalStack did not start from localstack/localstack:latest: ${READY}`)
+        .and.include("set LOCALSTACK_AUTH_TOKEN")
+        .and.include(`unset LOCALSTACK_IMAGE to run ${LOCALSTACK_IMAGE}`)
+        .and.include("LocalStack container log, last 4 lines")
+        .and.include("Localstack returning with exit code 55");
+      expect((error.cause as Error).message).to.equal(READY);
+    });
+
+    it("keeps only the last lines, and says nothing of tokens when the log does not ask for one", function () {
+      const lines = Array.from({ length: START_ERROR_LINES + 5 }, (_, i) => `line ${i}`);
+      const error = containerStartError("img", 'Log message "Ready" not received after 1ms', lines);
+      expect(error.message).to.include(`last ${START_ERROR_LINES} lines`);
+      expect(error.message)
+        .to.include(`line ${START_ERROR_LINES + 4}`)
+        .and.not.include("line 4\n");
+      expect(error.message).not.to.include("LOCALSTACK_AUTH_TOKEN");
+      expect(containerStartError("img", new Error("pull access denied"), []).message).to.include(
+        "The container logged nothing",
+      );
+    });
+
+    it("collects the log from the start: lines written before the start fails are in the error", async function () {
+      // As testcontainers does: the consumer gets the stream before the wait, and the wait fails
+      // when the container exits; the lines arrive on the consumer's stream a little later.
+      let consumer: ((stream: PassThrough) => unknown) | undefined;
+      const container = {
+        withLogConsumer(c: (stream: PassThrough) => unknown) {
+          consumer = c;
+          return this;
+        },
+        async start(): Promise<never> {
+          const stream = new PassThrough();
+          stream.setEncoding("utf8");
+          consumer!(stream);
+          setTimeout(() => {
+            stream.write(EXIT_55.slice(0, 2).join("\n") + "\n");
+            stream.end(EXIT_55.slice(2).join("\n"));
+          }, 20);
+          throw new Error(READY);
+        },
+      };
+      const error = await startWithLog("localstack/localstack:latest", container).then(
+        () => undefined,
+        (err: Error) => err,
+      );
+      expect(error?.message)
+        .to.include(EXIT_55.join("\n"))
+        .and.include("set LOCALSTACK_AUTH_TOKEN");
+    });
+
+    it("returns the started container, and keeps collecting its log", async function () {
+      const tail = new LogTail();
+      const stream = new PassThrough();
+      const started = await startWithLog(
+        "img",
+        {
+          withLogConsumer(c: (s: PassThrough) => unknown) {
+            c(stream);
+            return this;
+          },
+          start: async () => "started",
+        },
+        tail,
+      );
+      stream.write("Ready.\n");
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(started).to.equal("started");
+      expect(tail.get()).to.deep.equal(["Ready."]);
+    });
+  });
+
+  describe("warming the function", function () {
+    let server: http.Server;
+    let url: string;
+    let answer: (req: http.IncomingMessage, res: http.ServerResponse) => void;
+    const seen: { method?: string; path?: string; body: string }[] = [];
+    before(async function () {
+      server = http.createServer((req, res) => {
+        let body = "";
+        req.on("data", (d) => (body += d));
+        req.on("end", () => {
+          seen.push({ method: req.method, path: req.url, body });
+          answer(req, res);
+        });
+      });
+      await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+      url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/_aws/execute-api/a1/test`;
+    });
+    after(() => new Promise((resolve) => server.close(resolve)));
+    beforeEach(() => (seen.length = 0));
+    const json = (status: number, body: unknown) => (_: unknown, res: http.ServerResponse) =>
+      res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
+
+    it('sends the tutorial\'s ping through the API once, and takes 200 "pong"', async function () {
+      answer = json(200, "pong");
+      await warmFunction(url, 5_000);
+      expect(seen).to.have.length(1);
+      expect(seen[0]).to.deep.include({
+        method: "POST",
+        path: "/_aws/execute-api/a1/test/DynamoDBManager",
+      });
+      expect(JSON.parse(seen[0]!.body)).to.deep.equal({ operation: "ping", payload: {} });
+    });
+
+    it("fails with what came back when the function errs, and says where to look", async function () {
+      answer = json(502, { message: "Internal server error" });
+      const error = await warmFunction(url, 5_000).then(
+        () => undefined,
+        (err: Error) => err,
+      );
+      expect(error?.message)
+        .to.match(
+          /^Warming the function \(POST http:\/\/127\.0\.0\.1:\d+\/_aws\/execute-api\/a1\/test\/DynamoDBManager, operation ping\) answered HTTP 502/,
+        )
+        .and.include("Internal server error")
+        .and.include("LAMBDA_RUNTIME_ENVIRONMENT_TIMEOUT");
+      answer = json(200, { not: "pong" });
+      await warmFunction(url, 5_000).then(
+        () => expect.fail("a 200 that is not pong"),
+        (err: Error) => expect(err.message).to.include("answered HTTP 200"),
+      );
+    });
+
+    it("gives up at its deadline, saying so", async function () {
+      answer = () => undefined; // never answers
+      const started = Date.now();
+      const error = await warmFunction(url, 200).then(
+        () => undefined,
+        (err: Error) => err,
+      );
+      expect(error?.message).to.include("got no answer within 0.2 s");
+      expect(Date.now() - started).to.be.below(5_000);
+      server.closeAllConnections();
+    });
   });
 
   describe("skip detection", function () {
@@ -248,21 +494,45 @@ describe("LocalStack target: pure parts", function () {
 });
 
 describe("LocalStack target: deadlines and cleanup, with a fake workspace", function () {
-  const FAST: Deadlines = { upMs: 60, destroyMs: 60, graceMs: 30, containerMs: 1000 };
+  const FAST: Deadlines = { upMs: 60, destroyMs: 60, graceMs: 30, containerMs: 1000, warmMs: 2000 };
   const OUTPUTS = {
     apiId: { value: "a1b2c3" },
     stageName: { value: "test" },
     tableName: { value: "t" },
   };
+  // The container's edge port: a real HTTP server that answers the warming ping.
+  let server: http.Server;
+  let endpoint: string;
+  let pingStatus = 200;
+  let onPing: (path: string) => void = () => undefined;
+  before(async function () {
+    server = http.createServer((req, res) => {
+      req.resume();
+      req.on("end", () => {
+        onPing(req.url ?? "");
+        res
+          .writeHead(pingStatus, { "content-type": "application/json" })
+          .end(JSON.stringify(pingStatus === 200 ? "pong" : { message: "Internal server error" }));
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  after(() => new Promise((resolve) => server.close(resolve)));
+  afterEach(() => (pingStatus = 200));
 
   function fake(behaviour: {
     up?: (signal: AbortSignal) => Promise<{ outputs: typeof OUTPUTS }>;
     destroy?: (signal: AbortSignal) => Promise<unknown>;
+    resourceTypes?: LocalStackWorkspace["resourceTypes"];
+    authToken?: string;
   }) {
     const events: string[] = [];
     const reports: string[] = [];
     const logs: string[] = [];
+    const deployed: Record<string, unknown>[] = [];
     let workDir = "";
+    onPing = (path) => events.push(`warm ${path}`);
     const stack: ThrowawayStack = {
       up: async ({ signal }) => {
         events.push("up");
@@ -277,11 +547,16 @@ describe("LocalStack target: deadlines and cleanup, with a fake workspace", func
       },
     };
     const workspace: LocalStackWorkspace = {
-      resourceTypes: async () => ["aws:dynamodb/table:Table", "aws:lambda/function:Function"],
+      resourceTypes: async (stackName, config) => {
+        events.push(`resource types auth=${config["lambda-apigateway:auth"]}`);
+        return behaviour.resourceTypes
+          ? behaviour.resourceTypes(stackName, config)
+          : ["aws:dynamodb/table:Table", "aws:lambda/function:Function"];
+      },
       startContainer: async (_image, env) => {
         events.push(`container start ${JSON.stringify(env)}`);
         return {
-          endpoint: ENDPOINT,
+          endpoint,
           recentLogs: () => ["LocalStack ready", "lambda: Pulling image ... timed out"],
           stop: async () => {
             events.push("container stop");
@@ -295,6 +570,7 @@ describe("LocalStack target: deadlines and cleanup, with a fake workspace", func
       },
       createStack: async ({ config }) => {
         events.push(`create stack production=${config["lambda-apigateway:production"]}`);
+        deployed.push(config);
         return stack;
       },
     };
@@ -303,16 +579,24 @@ describe("LocalStack target: deadlines and cleanup, with a fake workspace", func
         stack: stackName,
         workspace,
         deadlines: FAST,
+        authToken: behaviour.authToken,
         log: (line) => logs.push(line),
         report: (text) => reports.push(text),
       });
-    return { start, events, reports, logs, workDir: () => workDir };
+    return { start, events, reports, logs, deployed, workDir: () => workDir };
   }
 
-  it("deploys, serves <endpoint>/_aws/execute-api/<id>/<stage>, and stop() undoes everything in order", async () => {
+  it("deploys, warms, serves <endpoint>/_aws/execute-api/<id>/<stage>, and stop() undoes everything in order", async () => {
     const f = fake({});
     const started = await f.start();
-    expect(started.baseUrl).to.equal(`${ENDPOINT}/_aws/execute-api/a1b2c3/test`);
+    expect(started.baseUrl).to.equal(`${endpoint}/_aws/execute-api/a1b2c3/test`);
+    // The function is warmed once, after the deploy and before the flow gets the target.
+    expect(f.events.filter((e) => e.startsWith("warm"))).to.deep.equal([
+      "warm /_aws/execute-api/a1b2c3/test/DynamoDBManager",
+    ]);
+    expect(f.events.indexOf("warm /_aws/execute-api/a1b2c3/test/DynamoDBManager")).to.equal(
+      f.events.indexOf("up") + 1,
+    );
     expect(started.tableName).to.equal("t");
     expect(fs.existsSync(f.workDir())).to.equal(true);
     await started.stop();
@@ -325,7 +609,56 @@ describe("LocalStack target: deadlines and cleanup, with a fake workspace", func
     ]);
     expect(fs.existsSync(f.workDir())).to.equal(false);
     expect(f.reports, "dev needs no config change, and nothing failed").to.deep.equal([]);
-    expect(f.events[0]).to.not.include("SERVICES");
+    expect(f.events[1])
+      .to.match(/^container start/)
+      .and.not.include("SERVICES");
+  });
+
+  it("a function that does not warm: the start fails with its answer, the container log, and cleanup", async () => {
+    pingStatus = 502;
+    const f = fake({});
+    let error: unknown;
+    await f.start().catch((err) => (error = err));
+    expect((error as Error).message)
+      .to.include("Warming the function")
+      .and.include("answered HTTP 502");
+    expect(f.reports.join(""))
+      .to.include("LocalStack container log")
+      .and.include("the deployment failed: Warming the function");
+    expect(f.events.slice(-4)).to.deep.equal([
+      "destroy",
+      "remove stack",
+      "remove work dir",
+      "container stop",
+    ]);
+  });
+
+  it("--stack prod with the real program: the endpoints follow the throwaway config, so no Cognito", async function () {
+    this.timeout(60_000);
+    const f = fake({ resourceTypes: MACHINE_WORKSPACE.resourceTypes });
+    const started = await f.start("prod");
+    await started.stop();
+    expect(f.events[0], "the program ran with the overrides").to.equal("resource types auth=none");
+    const endpoints = Object.keys(
+      (f.deployed[0]!["aws:endpoints"] as Record<string, string>[])[0]!,
+    );
+    expect(endpoints).to.include.members(["apigateway", "dynamodb", "lambda", "sts"]);
+    expect(endpoints).not.to.include("cognitoidp");
+  });
+
+  it("a service the free image lacks, without a token: refused before any container starts", async () => {
+    const f = fake({ resourceTypes: async () => ["aws:codedeploy/application:Application"] });
+    let error: unknown;
+    await f.start().catch((err) => (error = err));
+    expect((error as Error).message).to.include("CodeDeploy");
+    expect(f.events.some((e) => e.startsWith("container start"))).to.equal(false);
+    const withToken = fake({
+      resourceTypes: async () => ["aws:codedeploy/application:Application"],
+      authToken: "ls-token",
+    });
+    const started = await withToken.start();
+    await started.stop();
+    expect(withToken.events[1]).to.include('"LOCALSTACK_AUTH_TOKEN":"ls-token"');
   });
 
   it("a hung `pulumi up`: interrupted at its deadline, then destroy, temp dir and container all cleaned up, container log printed", async () => {
@@ -390,6 +723,7 @@ describe("LocalStack target: deadlines and cleanup, with a fake workspace", func
     const started = await f.start("prod");
     await started.stop();
     expect(f.events).to.include("create stack production=false");
+    expect(f.events).to.include("resource types auth=none");
     expect(f.reports.join("")).to.include("throwaway stack config lambda-apigateway:production");
   });
 
