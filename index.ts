@@ -4,6 +4,7 @@
  * Every setting comes from the stack config: one group per component, plus the switches they
  * share (`components/config.ts`, `docs/configuration.md`, `Pulumi.dev.yaml`).
  */
+import * as pulumi from "@pulumi/pulumi";
 import { RestApi } from "./components/api";
 import { CognitoAuth } from "./components/auth";
 import { loadConfig } from "./components/config";
@@ -11,9 +12,15 @@ import { ApiDomain } from "./components/domain";
 import { CrudFunction, RECORD_ACTIONS } from "./components/function";
 import { Monitoring, dynamoDbOperations } from "./components/monitoring";
 import { Table } from "./components/table";
+import { tutorialNameWarnings } from "./components/tutorial";
 import type { ApiSecurity } from "./contract/security";
 
 const config = loadConfig();
+// Said at preview, before a name the tutorial took can fail the first `pulumi up`.
+if (pulumi.runtime.isDryRun()) {
+  const names = { table: config.table.name, api: config.api.name, stage: config.api.stageName };
+  for (const warning of tutorialNameWarnings(names)) pulumi.log.warn(warning);
+}
 const shared = {
   logRetentionDays: config.logRetentionDays,
   tracing: config.tracing,

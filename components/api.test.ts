@@ -1,18 +1,24 @@
 /**
  * The REST API's body as AWS sees it: what API Gateway's import refuses or ignores, checked on
- * the bodies of both committed stacks; and what two versions of the program deploy, compared
- * under mocks: a removed route leaves the body, a renamed path parameter is one body update.
+ * the bodies of both committed stacks; what two versions of the program deploy, compared
+ * under mocks: a removed route leaves the body, a renamed path parameter is one body update; the
+ * stage's detailed metrics; and the account's CloudWatch role its access logs need.
  */
 /* eslint-disable @typescript-eslint/no-explicit-any -- documents are untyped data here */
 import * as path from "node:path";
 import SwaggerParser from "@apidevtools/swagger-parser";
 import { expect } from "chai";
 import type { OpenAPIV3 } from "openapi-types";
-import { runProgram, type ProgramRun } from "../local/program";
+import { ACCOUNT_ID, runProgram, type ProgramRun } from "../local/program";
 import { gatewayCorsParameters } from "./api";
+import { missingCloudWatchRoleMessage, requireCloudWatchRole } from "./api/account";
+import { CONFIG_NAMESPACE } from "./config";
 
 const REST_API = "aws:apigateway/restApi:RestApi";
 const DEPLOYMENT = "aws:apigateway/deployment:Deployment";
+const METHOD_SETTINGS = "aws:apigateway/methodSettings:MethodSettings";
+const STAGE = "aws:apigateway/stage:Stage";
+const ACCOUNT = "aws:apigateway/account:Account";
 const VERSIONS_DIR = path.join(__dirname, "fixtures", "api-versions");
 
 const restApiOf = (run: ProgramRun) => {
@@ -250,5 +256,92 @@ describe("two versions of the API under mocks", function () {
     expect(restApiOf(runs.renamed!).name).to.equal(restApiOf(runs.v1!).name);
     expect(trigger(runs.renamed!)).to.not.equal(trigger(runs.v1!));
     expect(Object.keys(before.paths)).to.include("/items/{id}");
+  });
+});
+
+describe("API Gateway's detailed metrics", function () {
+  this.timeout(120_000);
+  const metricsEnabled = (run: ProgramRun) =>
+    run.ofType(METHOD_SETTINGS)[0]!.inputs.settings.metricsEnabled;
+
+  it("are off in every committed stack: no alarm or widget reads them", async () => {
+    for (const stack of ["dev", "prod"]) {
+      const run = await runProgram({ stack });
+      expect(run.ofType(METHOD_SETTINGS), stack).to.have.length(1);
+      expect(metricsEnabled(run), stack).to.equal(false);
+    }
+  });
+
+  it("are on when api.detailedMetrics says so", async () => {
+    const run = await runProgram({
+      stack: "dev",
+      config: { [`${CONFIG_NAMESPACE}:api`]: { detailedMetrics: true } },
+    });
+    expect(metricsEnabled(run)).to.equal(true);
+  });
+});
+
+describe("the account's CloudWatch role, which a stage's access logs need", function () {
+  this.timeout(120_000);
+  const failure = async (options: Parameters<typeof runProgram>[0]) => {
+    try {
+      await runProgram(options);
+    } catch (err) {
+      return (err as Error).message;
+    }
+    return undefined;
+  };
+
+  it("is read, never owned: one account setting, read by the account id", async () => {
+    const run = await runProgram({ stack: "prod" });
+    const accounts = run.ofType(ACCOUNT);
+    expect(accounts.map((a) => ({ id: a.id, external: a.external }))).to.deep.equal([
+      { id: ACCOUNT_ID, external: true },
+    ]);
+    expect(run.ofType(STAGE)[0]!.inputs.accessLogSettings.destinationArn).to.be.a("string");
+  });
+
+  it("stops the program, saying what to do, in an account where bootstrap/ never ran", async () => {
+    const message = await failure({ stack: "dev", apiGatewayCloudWatchRoleArn: "" });
+    expect(message).to.be.a("string");
+    expect(message)
+      .to.include("API Gateway has no CloudWatch role in this account's us-east-1 settings")
+      .and.include("CloudWatch Logs role ARN must be set in account settings")
+      .and.include("bootstrap/")
+      .and.include("lambda-apigateway:api.accessLogs: false");
+    expect(message).to.equal(
+      `The Pulumi program ${path.resolve(__dirname, "..", "index.ts")} failed under mocks: ` +
+        `error serializing property "accessLogSettings": ${missingCloudWatchRoleMessage("us-east-1")}`,
+    );
+  });
+
+  it("stops a preview too, which is where it matters: before anything is created", async () => {
+    const message = await failure({
+      stack: "prod",
+      preview: true,
+      apiGatewayCloudWatchRoleArn: "",
+    });
+    expect(message).to.include(missingCloudWatchRoleMessage("us-east-1"));
+  });
+
+  it("is not needed, nor read, with access logs off", async () => {
+    const run = await runProgram({
+      stack: "dev",
+      apiGatewayCloudWatchRoleArn: "",
+      config: { [`${CONFIG_NAMESPACE}:api`]: { accessLogs: false } },
+    });
+    expect(run.ofType(ACCOUNT)).to.deep.equal([]);
+    expect(run.ofType(STAGE)[0]!.inputs.accessLogSettings).to.equal(undefined);
+  });
+
+  it("requireCloudWatchRole passes a role through and refuses none, naming the region", () => {
+    const arn = "arn:aws:iam::123456789012:role/x";
+    expect(requireCloudWatchRole(arn, "eu-west-1")).to.equal(arn);
+    for (const none of ["", undefined]) {
+      expect(() => requireCloudWatchRole(none, "eu-west-1")).to.throw(
+        missingCloudWatchRoleMessage("eu-west-1"),
+      );
+    }
+    expect(missingCloudWatchRoleMessage("eu-west-1")).to.include("eu-west-1");
   });
 });

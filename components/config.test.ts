@@ -8,12 +8,14 @@ import { LOG_RETENTION_DAYS } from "./schema";
 const json = (value: unknown) => JSON.stringify(value);
 
 describe("stack config", () => {
-  it("defaults: the table and the stage carry the stack, arm64, the tutorial's API name", () => {
+  it("defaults: the table, the API and the stage carry the stack, arm64", () => {
     const cfg = parseConfig("staging", {});
     expect(cfg.table.name).to.include("staging");
     expect(cfg.api.stageName).to.equal("staging");
     expect(cfg.function.architecture).to.equal("arm64");
-    expect(cfg.api.name).to.equal("DynamoDBOperations");
+    // API Gateway's metrics tell REST APIs apart by name and stage only.
+    expect(cfg.api.name).to.equal("DynamoDBOperations-staging");
+    expect(cfg.api.detailedMetrics).to.equal(false);
     expect(cfg.table.pointInTimeRecovery).to.equal(true);
     expect(cfg.production).to.equal(false);
     expect(cfg.corsAllowOrigins).to.deep.equal([]);

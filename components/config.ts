@@ -3,8 +3,8 @@
  * (`lambda-apigateway:table`, `:function`, `:api`, `:cognito`, `:monitoring`) plus the switches
  * several components share (`production`, `tracing`, `logRetentionDays`, `corsAllowOrigins`,
  * `auth`). Each group is the component's own Args schema, the one the component checks its args
- * with: this file composes them, adds the stack's own defaults (table and stage named after the
- * stack) and the rules that tie groups together. A wrong key or value fails `pulumi up` with a
+ * with: this file composes them, adds the stack's own defaults (table, API and stage named after
+ * the stack) and the rules that tie groups together. A wrong key or value fails `pulumi up` with a
  * message naming its path. `docs/configuration.md` is generated from these schemas
  * (`config-reference.ts`); `Pulumi.dev.yaml` sets every key.
  */
@@ -17,6 +17,7 @@ import { CrudFunctionArgsSchema } from "./function";
 import { MonitoringArgsSchema } from "./monitoring";
 import { SHARED_FIELDS, entriesOf, problemsOf, shown } from "./schema";
 import { TableArgsSchema } from "./table";
+import { API_TITLE } from "../contract/openapi";
 import { AUTH_MODES, OPEN } from "../contract/security";
 
 /** Namespace of the project's config keys (the project name in `Pulumi.yaml`). */
@@ -136,8 +137,10 @@ export const configSchema = (stack: string) =>
           name: `${CONFIG_NAMESPACE}-${stack}`,
         }),
         function: configGroup(CrudFunctionArgsSchema, SHARED_KEYS),
+        // Named after the stack: API Gateway's metrics tell REST APIs apart by name and stage.
         api: configGroup(ApiArgsSchema, [...SHARED_KEYS, "disableExecuteApiEndpoint"], {
           stageName: stack,
+          name: `${API_TITLE}-${stack}`,
         }),
         cognito: configGroup(CognitoAuthArgsSchema, ["production", "callbackUrls"]),
         monitoring: configGroup(MonitoringArgsSchema, []),

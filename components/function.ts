@@ -44,6 +44,36 @@ export const RECORD_ACTIONS = ["dynamodb:PutItem", "dynamodb:DeleteItem"] as con
 /** Actions a function needs to write to its own log group. */
 export const LOG_ACTIONS = ["logs:CreateLogStream", "logs:PutLogEvents"] as const;
 
+/**
+ * What the role may do with the tables' customer-managed KMS key, and only through DynamoDB: with
+ * such a key, DynamoDB calls KMS on behalf of the principal reading or writing items, so without
+ * these a read or write fails with AccessDenied (unless the key policy itself opens the key to
+ * DynamoDB). AWS lists what DynamoDB needs on the key: Encrypt, Decrypt, ReEncrypt*,
+ * GenerateDataKey* (GenerateDataKey and GenerateDataKeyWithoutPlaintext), DescribeKey and
+ * CreateGrant (https://docs.aws.amazon.com/kms/latest/developerguide/services-dynamodb.html).
+ * CreateGrant is for whoever creates the table (DynamoDB's grant is made then), and ReEncrypt* for
+ * whoever moves the table to another key; the function does neither. `kms:GenerateDataKey*` is
+ * written out: the wildcard would also match GenerateDataKeyPair and
+ * GenerateDataKeyPairWithoutPlaintext, which DynamoDB never calls, and the policy pack allows no
+ * action wildcard.
+ */
+export const KMS_ACTIONS = [
+  "kms:Decrypt",
+  "kms:Encrypt",
+  "kms:GenerateDataKey",
+  "kms:GenerateDataKeyWithoutPlaintext",
+  "kms:DescribeKey",
+] as const;
+
+/**
+ * The `kms:ViaService` value of DynamoDB in a region, the form AWS's own `aws/dynamodb` key policy
+ * uses (`dynamodb.us-west-2.amazonaws.com`, same page as `KMS_ACTIONS`): the key serves only
+ * requests DynamoDB makes in the stack's region. The China regions' value is not verified here.
+ */
+export function dynamoDbViaService(region: string): string {
+  return `dynamodb.${region}.amazonaws.com`;
+}
+
 /** A year: longer would keep records of requests no client still retries. */
 const MAX_IDEMPOTENCY_TTL_HOURS = 8760;
 
@@ -132,8 +162,9 @@ export function dynamoDbClientBudget(timeoutSeconds: number): {
 
 export interface CrudFunctionArgs {
   /**
-   * The table the function reads and writes; its name goes into the environment and its ARN
-   * (plus indexes) into the role's policy.
+   * The table the function reads and writes; its name goes into the environment, its ARN (plus
+   * indexes) into the role's policy, and its customer-managed KMS key, if any, into a grant that
+   * holds only through DynamoDB.
    */
   table: Table;
   /**
@@ -214,7 +245,8 @@ export interface CrudFunctionArgs {
 
 /**
  * The CRUD handler as a Lambda function with its own log group (JSON logs, retention set) and a
- * role that can touch only its table (and its Idempotency-Key records) and its log group.
+ * role that can touch only its table (and its Idempotency-Key records), its log group and, when the
+ * table has a customer-managed key, that key through DynamoDB.
  *
  * @example
  * ```ts
@@ -319,6 +351,24 @@ export class CrudFunction extends pulumi.ComponentResource {
               // Log streams inside this one group; the group itself already exists.
               Resource: [pulumi.interpolate`${logGroup.arn}:*`],
             },
+            ...(args.table.kmsKeyArn
+              ? [
+                  {
+                    // The items and the records share the key: one statement covers both.
+                    Sid: "TableKey",
+                    Effect: "Allow",
+                    Action: [...KMS_ACTIONS],
+                    Resource: [args.table.kmsKeyArn],
+                    Condition: {
+                      StringEquals: {
+                        "kms:ViaService": aws
+                          .getRegionOutput({}, { parent: this })
+                          .region.apply(dynamoDbViaService),
+                      },
+                    },
+                  },
+                ]
+              : []),
           ],
         }),
       },
@@ -376,7 +426,11 @@ export class CrudFunction extends pulumi.ComponentResource {
             logFormat: "JSON",
             logGroup: logGroup.name,
             applicationLogLevel: "INFO",
-            systemLogLevel: "WARN",
+            // START and REPORT come at INFO: a REPORT holds each invocation's duration, memory and
+            // init time, and is the only line a timeout or an out-of-memory death leaves
+            // (https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs-log-level.html;
+            // timeouts no longer log "Task timed out", DataBiosphere/azul#8140).
+            systemLogLevel: "INFO",
           },
           tracingConfig: { mode: tracing ? "Active" : "PassThrough" },
         },

@@ -350,6 +350,10 @@ for (const stack of ["dev", "prod"]) {
         expect(w.width).to.be.within(1, 24);
         expect(w.height).to.be.within(1, 1000);
         expect(["metric", "text", "alarm"]).to.include(w.type);
+        if (w.type === "text") {
+          // The alarm table lives in the manual; the README is a front page.
+          expect(w.properties.markdown).to.include("docs/deploying.md").and.not.include("README");
+        }
         if (w.type === "alarm") {
           const arns = run.ofType(T.alarm).map((r) => r.state.arn);
           expect([...w.properties.alarms].sort(), "every alarm, only ours").to.deep.equal(
@@ -575,6 +579,18 @@ describe("the alarm table", () => {
       const thresholds = new Proxy({}, { get: () => 1 }) as any;
       expect(spec.runbook({ ...context(5), thresholds }), spec.key).to.match(/First: /);
     }
+  });
+
+  it("lambda-errors points at the REPORT's status, where a timeout or an out-of-memory death shows", () => {
+    const spec = ALARMS.find((a) => a.key === "lambda-errors")!;
+    const runbook = spec.runbook(context(5));
+    // Lambda no longer writes "Task timed out": only the REPORT tells (DataBiosphere/azul#8140).
+    expect(runbook)
+      .to.include("Status: timeout")
+      .and.include("Status: error")
+      .and.include("Runtime.OutOfMemory")
+      .and.include("platform.report");
+    expect(runbook.length).to.be.at.most(1024);
   });
 });
 

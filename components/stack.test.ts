@@ -221,6 +221,8 @@ for (const stack of ["dev", "prod"]) {
         const fn = one(run, T.function).inputs;
         // A higher application log level would drop successful requests' metrics with their lines.
         expect(fn.loggingConfig.applicationLogLevel).to.equal("INFO");
+        // START and REPORT come at INFO; a timeout leaves only its REPORT.
+        expect(fn.loggingConfig.systemLogLevel).to.equal("INFO");
         expect(reveal(fn.environment).variables[ENV.metricsNamespace]).to.equal(
           "lambda-apigateway",
         );
@@ -448,8 +450,10 @@ for (const stack of ["dev", "prod"]) {
         expect(JSON.parse(stage.accessLogSettings.format)).to.deep.equal(ACCESS_LOG_FORMAT);
       });
 
-      it("never owns the region's API Gateway account setting (bootstrap/ does)", () => {
-        expect(run.ofType("aws:apigateway/account:Account")).to.deep.equal([]);
+      it("never owns the region's API Gateway account setting (bootstrap/ does), only reads it", () => {
+        const accounts = run.ofType("aws:apigateway/account:Account");
+        expect(accounts.filter((a) => !a.external)).to.deep.equal([]);
+        expect(accounts).to.have.length(cfg.api.accessLogs ? 1 : 0);
       });
 
       it("throttles every method of the stage with config's limits", () => {

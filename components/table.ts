@@ -45,13 +45,17 @@ export const TableArgsSchema = v.strictObject(
       orInput(
         v.pipe(
           v.string("must be a string"),
+          // A key ARN, not an alias: the function's IAM grant must name the key, and IAM does
+          // not resolve aliases (https://docs.aws.amazon.com/kms/latest/developerguide/cmks-in-iam-policies.html).
           v.regex(
-            /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)\/.+$/,
-            "must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>)",
+            /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/.+$/,
+            "must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>), not an alias: " +
+              "the function's IAM grant must name the key itself",
           ),
           v.description(
-            "Customer-managed KMS key for server-side encryption; unset or empty, the " +
-              "AWS-managed key `aws/dynamodb` (encryption is always on).",
+            "Customer-managed KMS key (its key ARN, not an alias) for server-side encryption of " +
+              "both tables; the function's role may use it only through DynamoDB. Unset or " +
+              "empty, the AWS-managed key `aws/dynamodb` (encryption is always on).",
           ),
           docType("KMS key ARN, or empty"),
         ),
@@ -98,8 +102,9 @@ export interface TableArgs {
   pointInTimeRecovery?: boolean;
   /**
    * Customer-managed KMS key for server-side encryption, when you need to control or audit the
-   * key. Encryption is always on; without this (or with `""`) it uses the AWS-managed key
-   * `aws/dynamodb`.
+   * key: its key ARN (an alias cannot be granted in IAM). Encryption is always on; without this
+   * (or with `""`) it uses the AWS-managed key `aws/dynamodb`. `CrudFunction` grants its role the
+   * use of the key through DynamoDB.
    * @default undefined (AWS-managed key)
    */
   kmsKeyArn?: pulumi.Input<string>;
@@ -175,6 +180,8 @@ export class Table extends pulumi.ComponentResource {
   public readonly arn: pulumi.Output<string>;
   /** ARNs IAM statements must name to reach the table and (if any) its indexes. */
   public readonly iamResources: pulumi.Output<string[]>;
+  /** The customer-managed KMS key of both tables, when `kmsKeyArn` is set. */
+  public readonly kmsKeyArn?: pulumi.Output<string>;
   /** The Idempotency-Key records table, unless `idempotencyRecords` is false. */
   public readonly records?: { name: pulumi.Output<string>; arn: pulumi.Output<string> };
   private readonly table: aws.dynamodb.Table;
@@ -207,6 +214,8 @@ export class Table extends pulumi.ComponentResource {
 
     this.name = this.table.name;
     this.arn = this.table.arn;
+    this.kmsKeyArn =
+      settings.kmsKeyArn === undefined ? undefined : pulumi.output(settings.kmsKeyArn);
     // A transform may add indexes; the function's policy then needs to reach them too.
     const hasIndexes = !!(finalArgs.globalSecondaryIndexes ?? finalArgs.localSecondaryIndexes);
     this.iamResources = this.table.arn.apply((arn) =>

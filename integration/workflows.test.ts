@@ -3,7 +3,8 @@
  * (`@action-validator/cli`), every npm script they call exists, every harness argument they pass
  * is one the runner accepts, every action runs on Node 24, every Pulumi step uses the pinned CLI,
  * the policy pack and the plugin cache, and the pipelines have the shape the README promises
- * (checks and previews on pull requests; LocalStack → dev → smoke → prod; bootstrap on demand).
+ * (checks and previews on pull requests; LocalStack → dev → smoke → prod, each stack previewed
+ * before its up; bootstrap on demand, for an environment that exists; a nightly drift check).
  */
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -20,6 +21,7 @@ interface Step {
   name?: string;
   uses?: string;
   run?: string;
+  if?: string;
   with?: Record<string, unknown>;
   env?: Record<string, string>;
 }
@@ -70,6 +72,38 @@ function loadWorkflows(): Map<string, Workflow> {
     ]),
   );
 }
+
+/**
+ * Every Pulumi CLI command in a shell script (continued lines joined): the command and its
+ * arguments, quotes removed.
+ */
+export function pulumiCalls(script: string): { command: string; args: string[] }[] {
+  const calls: { command: string; args: string[] }[] = [];
+  const operators = new Set(["|", "||", "&&", ";"]);
+  for (const line of script.replace(/\\\n\s*/g, " ").split("\n")) {
+    // Words as the shell splits them: quoted strings whole, operators apart.
+    const words = [...line.matchAll(/"([^"]*)"|'([^']*)'|(\|\||&&|[|;])|([^\s"'|;]+)/g)].map(
+      (m) => m[1] ?? m[2] ?? m[3] ?? m[4]!,
+    );
+    words.forEach((word, i) => {
+      const command = words[i + 1];
+      if (word !== "pulumi" || !command || !/^[a-z]+$/.test(command)) return;
+      const end = words.findIndex((w, j) => j > i + 1 && operators.has(w));
+      calls.push({ command, args: words.slice(i + 2, end < 0 ? undefined : end) });
+    });
+  }
+  return calls;
+}
+
+/** The value of a `--flag value` or `--flag=value` argument. */
+const flagValue = (args: string[], flag: string): string | undefined => {
+  const i = args.indexOf(flag);
+  if (i >= 0) return args[i + 1];
+  return args.find((a) => a.startsWith(`${flag}=`))?.slice(flag.length + 1);
+};
+
+/** The first Pulumi CLI release with a distinct exit code (7) for `--expect-no-changes`. */
+const EXIT_CODE_7_SINCE = [3, 226, 1];
 
 /** Every npm invocation in a shell script: the script name and the arguments after `--`. */
 export function npmCalls(script: string): { script: string; args: string[] }[] {
@@ -286,10 +320,26 @@ describe("CI/CD workflows (.github/workflows)", function () {
             (s) => !!s.uses?.startsWith("pulumi/actions@") && s.with?.command !== undefined,
           );
           const harness = steps.findIndex((s) => /--target localstack/.test(s.run ?? ""));
-          const user = firstCommand >= 0 ? firstCommand : harness;
+          const cli = steps.findIndex((s) => pulumiCalls(s.run ?? "").length > 0);
+          const user = [firstCommand, harness, cli].filter((i) => i >= 0)[0] ?? -1;
+          expect(user, `${file}/${name}: a step that runs the program`).to.be.at.least(0);
           expect(cache, `${file}/${name}: cache before first use`).to.be.lessThan(user);
         }
       }
+    });
+
+    it("the Pulumi CLI, where a step runs it itself, previews with the policy pack too", function () {
+      let calls = 0;
+      for (const [file, job, step] of allSteps()) {
+        for (const call of pulumiCalls(step.run ?? "")) {
+          if (call.command !== "preview" && call.command !== "up") continue;
+          calls++;
+          const pack = flagValue(call.args, "--policy-pack");
+          expect(pack, `${file}/${job}: pulumi ${call.command} --policy-pack`).to.be.a("string");
+          expect(path.resolve(PROJECT_DIR, pack!), `${file}/${job}`).to.equal(POLICY_DIR);
+        }
+      }
+      expect(calls).to.be.greaterThan(0);
     });
 
     it("bootstrap.yml brings up the bootstrap project on demand, with the policy pack", function () {
@@ -300,6 +350,23 @@ describe("CI/CD workflows (.github/workflows)", function () {
         .flatMap((j) => j.steps ?? [])
         .find(isPulumi("up"));
       expect(up?.with).to.include({ "work-dir": "bootstrap" });
+    });
+
+    it("bootstrap.yml offers only the environments the deployment uses, as a choice", function () {
+      const wf = workflows.get("bootstrap.yml")!;
+      const dispatch = wf.on!.workflow_dispatch as {
+        inputs: Record<string, { type?: string; options?: string[]; default?: string }>;
+      };
+      const input = dispatch.inputs.environment!;
+      // Free text could name an environment that does not exist; GitHub would create it unprotected.
+      expect(input.type).to.equal("choice");
+      const deployed = Object.values(workflows.get("deploy.yml")!.jobs!)
+        .map(envName)
+        .filter((e): e is string => !!e);
+      expect([...new Set(input.options)].sort()).to.deep.equal([...new Set(deployed)].sort());
+      expect(input.options).to.include(input.default);
+      const jobs = Object.values(wf.jobs!);
+      expect(jobs.map(envName)).to.deep.equal(["${{ inputs.environment }}"]);
     });
   });
 
@@ -367,12 +434,109 @@ describe("CI/CD workflows (.github/workflows)", function () {
       expect(smoke, `${devName}: smoke test step`).to.be.greaterThan(up);
     });
 
+    it("previews each stack before its up, so an account without bootstrap/ stops before any change", function () {
+      // The action's `up` skips the CLI's own preview; the program's account check runs at
+      // preview (components/api/account.ts).
+      for (const stack of ["dev", "prod"]) {
+        const [name, job] = jobWhere(upOf(stack));
+        const up = stepIndex(job, upOf(stack));
+        const preview = stepIndex(
+          job,
+          (s) => isPulumi("preview")(s) && s.with?.["stack-name"] === stack,
+        );
+        expect(preview, `${name}: a preview of ${stack}`).to.be.at.least(0);
+        expect(preview, `${name}: preview before up`).to.be.lessThan(up);
+        const credentials = stepIndex(
+          job,
+          (s) => !!s.uses?.startsWith("aws-actions/configure-aws-credentials@"),
+        );
+        expect(credentials, `${name}: credentials before the preview`).to.be.lessThan(preview);
+      }
+    });
+
     it("deploys prod only after dev's job, behind the protected production environment", function () {
       const [devName] = jobWhere(upOf("dev"));
       const [, prod] = jobWhere(upOf("prod"));
       expect(needsOf(prod)).to.include(devName);
       expect(envName(prod)).to.equal("production");
       expect(wf().concurrency).to.deep.include({ "cancel-in-progress": false });
+    });
+  });
+
+  describe("every night: drift", function () {
+    const wf = () => workflows.get("drift.yml")!;
+    const job = () => {
+      const jobs = Object.values(wf().jobs!);
+      expect(jobs).to.have.length(1);
+      return jobs[0]!;
+    };
+    const previewStep = () => {
+      const steps = job().steps!.filter((s) =>
+        pulumiCalls(s.run ?? "").some((c) => c.command === "preview"),
+      );
+      expect(steps, "one step runs pulumi preview").to.have.length(1);
+      return steps[0]!;
+    };
+
+    it("runs nightly on a schedule, and on demand", function () {
+      expect(wf().on).to.have.property("workflow_dispatch");
+      const schedule = wf().on!.schedule as { cron: string }[];
+      expect(schedule).to.have.length(1);
+      // minute hour day-of-month month day-of-week: a fixed time, every day.
+      const [minute, hour, ...rest] = schedule[0]!.cron.split(/\s+/);
+      expect(Number(minute)).to.be.within(0, 59);
+      expect(Number(hour)).to.be.within(0, 23);
+      expect(rest).to.deep.equal(["*", "*", "*"]);
+    });
+
+    it("checks every stack there is a config file for, each on its own, with read-only credentials", function () {
+      expect((job().strategy?.matrix?.stack ?? []).map(String).sort()).to.deep.equal(
+        stacksOnDisk(),
+      );
+      expect((job().strategy as { "fail-fast"?: boolean })["fail-fast"]).to.equal(false);
+      // No environment: production's required reviewers would hold a nightly run.
+      expect(envName(job())).to.equal(undefined);
+      const credentials = job().steps!.find(
+        (s) => !!s.uses?.startsWith("aws-actions/configure-aws-credentials@"),
+      );
+      expect(credentials?.with?.["role-to-assume"]).to.equal("${{ vars.AWS_PREVIEW_ROLE_ARN }}");
+    });
+
+    it("runs pulumi preview --refresh --expect-no-changes on the matrix's stack, with the pinned CLI", function () {
+      const call = pulumiCalls(previewStep().run!).find((c) => c.command === "preview")!;
+      expect(call.args).to.include.members(["--refresh", "--expect-no-changes", "--diff"]);
+      expect(flagValue(call.args, "--stack")).to.equal("${{ matrix.stack }}");
+      const steps = job().steps!;
+      const install = steps.findIndex(
+        (s) =>
+          !!s.uses?.startsWith("pulumi/actions@") &&
+          s.with?.command === undefined &&
+          s.with?.["pulumi-version-file"] === PULUMI_VERSION_FILE,
+      );
+      expect(install, "the pinned CLI is installed first").to.be.at.least(0);
+      expect(install).to.be.lessThan(steps.indexOf(previewStep()));
+      // The summary tells drift (exit code 7) from a failed check: the pinned CLI must have it.
+      const pinned = fs.readFileSync(path.join(PROJECT_DIR, PULUMI_VERSION_FILE), "utf8").trim();
+      const rank = ([major, minor, patch]: number[]) => major! * 1e6 + minor! * 1e3 + patch!;
+      expect(rank(pinned.split(".").map(Number)), pinned).to.be.at.least(rank(EXIT_CODE_7_SINCE));
+    });
+
+    it("fails on drift, and writes the preview's diff to the job summary even then", function () {
+      const preview = previewStep();
+      expect(preview.id).to.be.a("string");
+      // The step's own exit code is the preview's, not tee's.
+      expect(preview.run)
+        .to.match(/PIPESTATUS\[0\]/)
+        .and.match(/exit "\$code"/);
+      const output = /\btee\s+(\S+)/.exec(preview.run!)?.[1];
+      expect(output, "the preview's output is kept in a file").to.be.a("string");
+      const steps = job().steps!;
+      const summary = steps.find((s) => /\$GITHUB_STEP_SUMMARY/.test(s.run ?? ""));
+      expect(summary, "a step writes the job summary").to.not.equal(undefined);
+      expect(steps.indexOf(summary!)).to.be.greaterThan(steps.indexOf(preview));
+      expect(summary!.if, "it runs when the preview failed").to.match(/^always\(\)/);
+      expect(summary!.run).to.include(output!).and.include(`steps.${preview.id}.outputs.exit-code`);
+      expect(summary!.run).to.match(/\b7\)/);
     });
   });
 
@@ -432,5 +596,22 @@ describe("npm calls in workflow scripts", function () {
       { script: "test", args: [] },
       { script: "test:integration", args: ["--target", "stack", "--stack", "dev"] },
     ]);
+  });
+});
+
+describe("Pulumi CLI calls in workflow scripts", function () {
+  it("finds commands across continued lines, with their arguments unquoted", function () {
+    expect(
+      pulumiCalls(
+        'set +e\npulumi preview --stack "${{ matrix.stack }}" --refresh \\\n  --policy-pack policy 2>&1 | tee out.txt\nnpm ci && pulumi up --yes',
+      ),
+    ).to.deep.equal([
+      {
+        command: "preview",
+        args: ["--stack", "${{ matrix.stack }}", "--refresh", "--policy-pack", "policy", "2>&1"],
+      },
+      { command: "up", args: ["--yes"] },
+    ]);
+    expect(pulumiCalls("npm run test:integration -- --target localstack")).to.deep.equal([]);
   });
 });

@@ -38,6 +38,8 @@ export interface RecordedResource {
   custom: boolean;
   /** The resource options Pulumi sent to the engine that decide what `destroy` does. */
   options: { protect: boolean; retainOnDelete: boolean };
+  /** Read with `Resource.get`: the stack looks at it but does not own it. */
+  external: boolean;
 }
 
 export interface ProgramRun {
@@ -73,9 +75,20 @@ export interface RunProgramOptions {
   config?: Record<string, unknown>;
   /** AWS partition the mock cloud answers `getPartition` with. @default derived from `aws:region` */
   partition?: string;
+  /**
+   * The role the mock account's API Gateway settings name in the region (what
+   * `aws.apigateway.Account.get` reads); `""` for an account where `bootstrap/` never ran.
+   * @default `MOCK_API_GATEWAY_CLOUDWATCH_ROLE`, as after `bootstrap/`
+   */
+  apiGatewayCloudWatchRoleArn?: string;
+  /** Run as `pulumi preview` does (`pulumi.runtime.isDryRun()` is true). @default false */
+  preview?: boolean;
 }
 
 export const ACCOUNT_ID = "000000000000";
+
+/** The mock account's API Gateway CloudWatch role (its name is the mock's, not bootstrap's). */
+export const MOCK_API_GATEWAY_CLOUDWATCH_ROLE = "api-gateway-cloudwatch";
 
 /** Reads `Pulumi.yaml` and `Pulumi.<stack>.yaml` into the flat `ns:key → string` map Pulumi uses. */
 export function readStackConfig(
@@ -221,12 +234,19 @@ export class MockCloud implements pulumi.runtime.Mocks {
   readonly partition: string;
   private readonly byId = new Map<string, RecordedResource>();
   private readonly options = new Map<string, RecordedResource["options"]>();
+  private readonly reads = new Set<string>();
+  /** The role the account's API Gateway settings name; `""` when none is set. */
+  readonly apiGatewayCloudWatchRoleArn: string;
 
   constructor(
     private readonly region: string,
     partition?: string,
+    account: { apiGatewayCloudWatchRoleArn?: string } = {},
   ) {
     this.partition = partition ?? partitionOfRegion(region);
+    this.apiGatewayCloudWatchRoleArn =
+      account.apiGatewayCloudWatchRoleArn ??
+      `arn:${this.partition}:iam::${ACCOUNT_ID}:role/${MOCK_API_GATEWAY_CLOUDWATCH_ROLE}`;
     if (!PARTITIONS[this.partition]) {
       throw new Error(
         `Unknown AWS partition "${this.partition}": use one of ${Object.keys(PARTITIONS).join(", ")}`,
@@ -240,6 +260,11 @@ export class MockCloud implements pulumi.runtime.Mocks {
    */
   noteOptions(type: string, name: string, options: RecordedResource["options"]): void {
     this.options.set(`${type}::${name}`, options);
+  }
+
+  /** Remembers that the next registration of (type, name) is a read (`Resource.get`). */
+  noteRead(type: string, name: string): void {
+    this.reads.add(`${type}::${name}`);
   }
 
   call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
@@ -259,7 +284,10 @@ export class MockCloud implements pulumi.runtime.Mocks {
   newResource(args: pulumi.runtime.MockResourceArgs): { id: string; state: Record<string, any> } {
     const inputs = args.inputs ?? {};
     const id = args.id || this.physicalId(args);
-    const state: Record<string, any> = { ...inputs, ...this.computed(args.type, id, inputs) };
+    const external = this.reads.has(`${args.type}::${args.name}`);
+    const state: Record<string, any> = external
+      ? { ...inputs, ...this.read(args.type, id) }
+      : { ...inputs, ...this.computed(args.type, id, inputs) };
     const record: RecordedResource = {
       type: args.type,
       name: args.name,
@@ -271,10 +299,21 @@ export class MockCloud implements pulumi.runtime.Mocks {
         protect: false,
         retainOnDelete: false,
       },
+      external,
     };
     this.resources.push(record);
     this.byId.set(id, record);
     return { id, state };
+  }
+
+  /** What reading an existing resource returns: the account's settings, as the mock has them. */
+  private read(type: string, id: string): Record<string, any> {
+    switch (type) {
+      case "aws:apigateway/account:Account":
+        return { id, cloudwatchRoleArn: this.apiGatewayCloudWatchRoleArn };
+      default:
+        return {};
+    }
   }
 
   private physicalId(args: pulumi.runtime.MockResourceArgs): string {
@@ -461,12 +500,13 @@ async function resolveDeep(value: unknown): Promise<unknown> {
 }
 
 /**
- * Hands the mock cloud each registration's protect and retainOnDelete: what `pulumi destroy` will
- * do to a resource is decided by them, and tests assert it.
+ * Hands the mock cloud each registration's protect and retainOnDelete (what `pulumi destroy` will
+ * do to a resource is decided by them, and tests assert it), and which registrations are reads.
  */
 function recordOptions(cloud: MockCloud): void {
   const monitor = getMonitor() as unknown as {
     registerResource: (req: any, callback: (err: any, res: any) => void) => unknown;
+    readResource: (req: any, callback: (err: any, res: any) => void) => unknown;
   };
   const register = monitor.registerResource.bind(monitor);
   monitor.registerResource = (req, callback) => {
@@ -475,6 +515,11 @@ function recordOptions(cloud: MockCloud): void {
       retainOnDelete: !!req.getRetainondelete(),
     });
     return register(req, callback);
+  };
+  const read = monitor.readResource.bind(monitor);
+  monitor.readResource = (req, callback) => {
+    cloud.noteRead(req.getType(), req.getName());
+    return read(req, callback);
   };
 }
 
@@ -495,32 +540,51 @@ async function runProgramNow(options: RunProgramOptions): Promise<ProgramRun> {
   const { project, config: fromFile } = readStackConfig(projectDir, stack);
   const config = withOverrides(fromFile, options.config ?? {});
   const region = config["aws:region"] ?? "us-east-1";
-  const cloud = new MockCloud(region, options.partition);
+  const cloud = new MockCloud(region, options.partition, {
+    apiGatewayCloudWatchRoleArn: options.apiGatewayCloudWatchRoleArn,
+  });
 
   pulumi.runtime.setAllConfig(config);
-  await pulumi.runtime.setMocks(cloud, project, stack, false);
+  await pulumi.runtime.setMocks(cloud, project, stack, options.preview ?? false);
   recordOptions(cloud);
   forgetProgramModules(projectDir);
 
   const programPath = path.join(projectDir, options.program ?? "index.ts");
-  let exports: Record<string, unknown>;
-  try {
-    // require, not import(): the CommonJS cache is the one forgetProgramModules can clear.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    exports = require(programPath) as Record<string, unknown>;
-  } catch (err) {
-    const message = err instanceof Error ? err.message : String(err);
-    throw new Error(`The Pulumi program ${programPath} failed under mocks: ${message}`, {
-      cause: err,
-    });
-  }
+  const failed = (err: unknown) =>
+    new Error(
+      `The Pulumi program ${programPath} failed under mocks: ${err instanceof Error ? err.message : String(err)}`,
+      { cause: err },
+    );
+  // A registration whose input fails (an apply that throws) rejects no Output the program holds;
+  // Pulumi reports it as an unhandled rejection and the CLI fails the run. So does this.
+  let onRejection: (reason: unknown) => void = () => undefined;
+  const rejected = new Promise<never>((_, reject) => {
+    onRejection = (reason) => reject(failed(reason));
+  });
+  rejected.catch(() => undefined);
+  process.on("unhandledRejection", onRejection);
   const outputs: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(exports)) {
-    if (key === "default" || key === "__esModule") continue;
-    outputs[key] = await resolveDeep(value);
+  try {
+    let exports: Record<string, unknown>;
+    try {
+      // require, not import(): the CommonJS cache is the one forgetProgramModules can clear.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      exports = require(programPath) as Record<string, unknown>;
+    } catch (err) {
+      throw failed(err);
+    }
+    const settled = (async () => {
+      for (const [key, value] of Object.entries(exports)) {
+        if (key === "default" || key === "__esModule") continue;
+        outputs[key] = await resolveDeep(value);
+      }
+      // Resources that feed no output may still be registering: wait for every outstanding RPC.
+      await waitForRPCs();
+    })();
+    await Promise.race([settled, rejected]);
+  } finally {
+    process.off("unhandledRejection", onRejection);
   }
-  // Resources that feed no output may still be registering: wait for every outstanding RPC.
-  await waitForRPCs();
 
   return {
     stack,

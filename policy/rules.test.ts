@@ -19,6 +19,7 @@ import {
   domainTls12OrNewer,
   isTls12OrNewer,
   isWildcardResource,
+  kmsKeysOnlyThroughAService,
   logRetentionSet,
   managedPoliciesOnTheirRoles,
   managedPolicyName,
@@ -223,6 +224,57 @@ describe("policy rules", function () {
         isWildcardResource("arn:aws:logs:us-east-1:000000000000:log-group:/aws/lambda/f:*"),
       ).to.equal(false);
       expect(isWildcardResource("arn:aws:logs:us-east-1:000000000000:log-group:*")).to.equal(true);
+    });
+  });
+
+  describe("kms-keys-only-through-a-service", () => {
+    const KEY = "arn:aws:kms:us-east-1:123456789012:key/1234abcd";
+    const check = (props: any) =>
+      kmsKeysOnlyThroughAService.check("aws:iam/rolePolicy:RolePolicy", props);
+    let props: any;
+    before(async () => {
+      const run = await runProgram({
+        stack: "dev",
+        config: { "lambda-apigateway:table": { kmsKeyArn: KEY } },
+      });
+      props = inputsOf(only(run, "aws:iam/rolePolicy:RolePolicy", "crud-access"));
+    });
+    const withKeyStatement = (mutate: (statement: any) => void) => {
+      const doc = JSON.parse(props.policy);
+      const statement = doc.Statement.find((s: any) => s.Sid === "TableKey");
+      mutate(statement);
+      return { ...props, policy: JSON.stringify(doc) };
+    };
+
+    it("passes the function's grant on a customer-managed table key", () => {
+      expect(JSON.parse(props.policy).Statement.map((s: any) => s.Sid)).to.include("TableKey");
+      expect(check(props)).to.deep.equal([]);
+    });
+
+    it("reports the same grant without its kms:ViaService condition", () => {
+      const bare = withKeyStatement((s) => delete s.Condition);
+      expect(check(bare).join()).to.include('Statement "TableKey"').and.include("kms:ViaService");
+      const other = withKeyStatement(
+        (s) => (s.Condition = { Bool: { "aws:SecureTransport": "true" } }),
+      );
+      expect(check(other)).to.have.length(1);
+    });
+
+    it("accepts StringLike, and leaves Deny and key management alone", () => {
+      const like = withKeyStatement(
+        (s) => (s.Condition = { StringLike: { "kms:ViaService": "dynamodb.*.amazonaws.com" } }),
+      );
+      expect(check(like)).to.deep.equal([]);
+      const deny = withKeyStatement((s) => {
+        delete s.Condition;
+        s.Effect = "Deny";
+      });
+      expect(check(deny)).to.deep.equal([]);
+      const describeKey = withKeyStatement((s) => {
+        delete s.Condition;
+        s.Action = ["kms:DescribeKey"];
+      });
+      expect(check(describeKey)).to.deep.equal([]);
     });
   });
 

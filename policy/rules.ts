@@ -132,6 +132,46 @@ export const noIamWildcard: ResourceRule = {
   },
 };
 
+/** KMS actions that use a key's material, the calls a service such as DynamoDB makes for a caller. */
+const KMS_KEY_USE = /^kms:(Decrypt|Encrypt|GenerateDataKey\w*|ReEncrypt\w*)$/i;
+
+/** The `kms:ViaService` value(s) a statement's condition requires, under any string operator. */
+function viaServiceOf(statement: Props): unknown {
+  const conditions = (statement.Condition ?? {}) as Record<string, Record<string, unknown>>;
+  return Object.entries(conditions)
+    .filter(([operator]) => /^String(Equals|Like)(IgnoreCase)?$/.test(operator))
+    .map(([, keys]) =>
+      Object.entries(keys ?? {}).find(([key]) => key.toLowerCase() === "kms:viaservice"),
+    )
+    .find((entry) => entry !== undefined)?.[1];
+}
+
+export const kmsKeysOnlyThroughAService: ResourceRule = {
+  name: "kms-keys-only-through-a-service",
+  description:
+    "A grant to use a KMS key (Decrypt, Encrypt, GenerateDataKey*, ReEncrypt*) holds only through " +
+    "a service (a kms:ViaService condition): the stack's code calls DynamoDB, never KMS itself.",
+  check(type, props) {
+    const violations: string[] = [];
+    for (const document of POLICY_DOCUMENTS[type]?.(props) ?? []) {
+      for (const s of statementsOf(document) ?? []) {
+        if (s.__invalid || s.Effect !== "Allow") continue;
+        const uses = asList(s.Action)
+          .map(String)
+          .filter((a) => KMS_KEY_USE.test(a));
+        if (uses.length === 0 || viaServiceOf(s) !== undefined) continue;
+        const sid = s.Sid ? `Statement "${s.Sid}"` : "A statement";
+        violations.push(
+          `${sid} allows ${uses.join(", ")} without a kms:ViaService condition: add ` +
+            '"Condition": {"StringEquals": {"kms:ViaService": "<service>.<region>.amazonaws.com"}}, ' +
+            "so the key serves only the service that encrypts with it.",
+        );
+      }
+    }
+    return violations;
+  },
+};
+
 /**
  * AWS managed policies the stack may attach, each only to a role one service assumes: those whose
  * actions AWS offers no way to scope to a resource. X-Ray's write actions take no resource, and
@@ -607,6 +647,7 @@ export const resourcesAlarmed: StackRule = {
 
 export const RESOURCE_RULES: readonly ResourceRule[] = [
   noIamWildcard,
+  kmsKeysOnlyThroughAService,
   onlyAllowedManagedPolicies,
   tableEncryptedAndRecoverable,
   logRetentionSet,

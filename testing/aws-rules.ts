@@ -30,6 +30,8 @@ export interface DeclaredResource {
   state: Record<string, any>;
   /** The options that decide what `pulumi destroy` does. */
   options?: { protect: boolean; retainOnDelete: boolean };
+  /** Read with `Resource.get`: looked at, not owned, so no rule about owning it applies. */
+  external?: boolean;
 }
 
 /** A stack: its resources and its config (`ns:key` → raw string, as Pulumi hands it over). */
@@ -68,8 +70,9 @@ const T = {
   certificate: "aws:acm/certificate:Certificate",
 } as const;
 
+/** The resources of a type the stack owns (reads left out). */
 const ofType = (stack: DeclaredStack, type: string) =>
-  stack.resources.filter((r) => r.type === type);
+  stack.resources.filter((r) => r.type === type && !r.external);
 
 /** The name AWS will see: the declared one, else the physical name (Pulumi's auto-name). */
 const physicalName = (r: DeclaredResource): string => String(r.inputs.name ?? r.state.name ?? "");

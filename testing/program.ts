@@ -31,6 +31,7 @@ export interface IamStatement {
   NotAction?: unknown;
   NotResource?: unknown;
   Principal?: unknown;
+  Condition?: Record<string, Record<string, unknown>>;
 }
 
 /** Every statement of an IAM policy document (JSON string or object), with lists normalised. */
@@ -98,6 +99,7 @@ export function declaredStack(run: ProgramRun): DeclaredStack {
         inputs: reveal(r.inputs),
         state: reveal(r.state),
         options: r.options,
+        external: r.external,
       })),
   };
 }

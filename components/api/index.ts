@@ -13,6 +13,8 @@ import type { ApiSecurity } from "../../contract/security";
 import type { CrudFunction } from "../function";
 import { SHARED_FIELDS, bool, docType, parseArgs, type LogRetentionDays } from "../schema";
 import { applyTransform, type Transform } from "../transform";
+import { TUTORIAL_NAMES } from "../tutorial";
+import { accountCloudWatchRole } from "./account";
 import { deploymentTrigger, restApiBody } from "./body";
 
 export {
@@ -52,8 +54,9 @@ export interface ApiArgs {
   function: CrudFunction;
   /**
    * REST API name shown in the console (the body's `info.title`); API Gateway's metrics carry it
-   * as the `ApiName` dimension.
-   * @default "DynamoDBOperations"
+   * as the `ApiName` dimension, and tell REST APIs apart by name and stage only, so two APIs of
+   * the same name and stage in one account and region share their metrics and alarms.
+   * @default "DynamoDBOperations" (the stack config's default adds the stack's name)
    */
   name?: string;
   /**
@@ -120,8 +123,9 @@ export interface ApiArgs {
    * Write one JSON access-log line per request to a CloudWatch log group. API Gateway refuses a
    * stage with access logs ("CloudWatch Logs role ARN must be set in account settings") until the
    * account has its CloudWatch role in this region, which `bootstrap/` sets once per account and
-   * region. Turn this on only where that role is known to exist; while it is off, `pulumi up`
-   * says so with a warning.
+   * region. When on, the component reads the account's setting (`accountCloudWatchRole`), so a
+   * preview stops with the fix where the role is missing; while it is off, `pulumi up` says so
+   * with a warning.
    * @default false
    */
   accessLogs?: boolean;
@@ -131,6 +135,15 @@ export interface ApiArgs {
    * @default false
    */
   disableExecuteApiEndpoint?: boolean;
+  /**
+   * API Gateway's detailed CloudWatch metrics (`metricsEnabled`): the stage's metrics per method
+   * and resource as well, at extra CloudWatch charges
+   * (https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-metrics-and-dimensions.html).
+   * No alarm or dashboard widget of this project reads them: they are for a team that charts or
+   * alarms per method itself.
+   * @default false
+   */
+  detailedMetrics?: boolean;
   /**
    * Adjust the underlying resources' args.
    * @default undefined
@@ -153,7 +166,10 @@ export const ApiArgsSchema = v.strictObject(
       v.pipe(
         v.string("must be a string"),
         v.regex(/^.{1,1024}$/, "must be 1–1024 characters"),
-        v.description("REST API name shown in the console and in API Gateway's metrics."),
+        v.description(
+          "REST API name shown in the console and in API Gateway's metrics, which tell REST " +
+            "APIs apart by name and stage only: keep it unique in the account and region.",
+        ),
         docType("1–1024 characters"),
       ),
       API_TITLE,
@@ -168,7 +184,7 @@ export const ApiArgsSchema = v.strictObject(
         v.description("Stage name; part of the URL (the tutorial's is `test`)."),
         docType("`[A-Za-z0-9_-]{1,128}`"),
       ),
-      "test",
+      TUTORIAL_NAMES.stage,
     ),
     throttleRateLimit: v.optional(
       v.pipe(
@@ -198,8 +214,17 @@ export const ApiArgsSchema = v.strictObject(
     accessLogs: v.optional(
       bool(
         "One JSON access-log line per request. API Gateway refuses a stage with access logs " +
-          "until the account has its CloudWatch role in the region: turn it on where `bootstrap/` " +
-          "has run; off, `pulumi up` warns.",
+          "until the account has its CloudWatch role in the region (`bootstrap/` sets it): on, " +
+          "`pulumi preview` reads the account's setting and stops with the fix where it is " +
+          "missing; off, `pulumi up` warns.",
+      ),
+      false,
+    ),
+    detailedMetrics: v.optional(
+      bool(
+        "API Gateway's detailed CloudWatch metrics (`metricsEnabled`): every metric per method " +
+          "and resource too, at extra CloudWatch charges. No alarm or widget here reads them; " +
+          "the alarms use the stage's metrics, which API Gateway sends without this.",
       ),
       false,
     ),
@@ -343,6 +368,11 @@ export class RestApi extends pulumi.ComponentResource {
       );
     }
 
+    // The stage's access logs wait on the account's CloudWatch role: without one, the program
+    // stops at preview with the fix, before anything is created.
+    const cloudWatchRole = accessLogGroup
+      ? accountCloudWatchRole(`${name}-account`, this)
+      : undefined;
     const stage = new aws.apigateway.Stage(
       name,
       ...applyTransform(
@@ -352,7 +382,12 @@ export class RestApi extends pulumi.ComponentResource {
           deployment: deployment.id,
           stageName: settings.stageName,
           accessLogSettings: accessLogGroup
-            ? { destinationArn: accessLogGroup.arn, format: JSON.stringify(ACCESS_LOG_FORMAT) }
+            ? {
+                destinationArn: pulumi
+                  .all([accessLogGroup.arn, cloudWatchRole!])
+                  .apply(([arn]) => arn),
+                format: JSON.stringify(ACCESS_LOG_FORMAT),
+              }
             : undefined,
           xrayTracingEnabled: settings.tracing,
         },
@@ -371,7 +406,7 @@ export class RestApi extends pulumi.ComponentResource {
           settings: {
             throttlingRateLimit: rateLimit,
             throttlingBurstLimit: burstLimit,
-            metricsEnabled: true,
+            metricsEnabled: settings.detailedMetrics,
           },
         },
         { parent: this },

@@ -76,11 +76,16 @@ export const ALARMS: readonly AlarmSpec[] = [
     evaluation: "count",
     // Published only when invoked: no data means no failed invocation.
     missingData: "notBreaching",
+    // A timeout or an out-of-memory death leaves only the invocation's REPORT (Lambda's system
+    // log at INFO): "Task timed out" is no longer written (DataBiosphere/azul#8140).
     runbook: (c) =>
       `The function failed ${c.thresholds.lambdaErrors}+ invocation(s) in ${c.periodSeconds} s: ` +
       "an unhandled exception, a timeout or running out of memory (answered 5xx responses count " +
-      "in the API alarms instead). First: its log group, lines with level ERROR or 'Task timed " +
-      "out', around the alarm time; then the last deployment.",
+      "in the API alarms instead). First: its log group around the alarm time. The REPORT of " +
+      "each failed invocation (type platform.report in the JSON log format) gives its status: " +
+      "'Status: timeout', or 'Status: error' with 'Error Type: Runtime.OutOfMemory' when memory " +
+      "ran out (record.status and record.errorType in JSON; older runtimes wrote 'Task timed " +
+      "out'). Other errors: lines with level ERROR. Then the last deployment.",
   },
   {
     key: "lambda-throttles",

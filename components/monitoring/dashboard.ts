@@ -65,8 +65,9 @@ export function dashboardBody(d: DashboardInput): { widgets: Record<string, unkn
         properties: {
           markdown:
             `# ${d.title}\n` +
-            "Every alarm notifies the stack's alarm topic on ALARM and on OK; the README's " +
-            "Monitoring section says what each means and what to check first.",
+            "Every alarm notifies the stack's alarm topic on ALARM and on OK; its description, " +
+            "and the Monitoring section of docs/deploying.md, say what it means and what to " +
+            "check first.",
         },
       },
       {
