@@ -8,6 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { RestApi } from "./components/api";
 import { CognitoAuth } from "./components/auth";
 import { loadConfig } from "./components/config";
+import { ApiDomain } from "./components/domain";
 import { CrudFunction, RECORD_ACTIONS } from "./components/function";
 import { Monitoring, dynamoDbOperations } from "./components/monitoring";
 import { Table } from "./components/table";
@@ -56,7 +57,19 @@ const api = new RestApi("api", {
   ...shared,
   security,
   cognitoUserPoolArns: cognito ? [cognito.userPoolArn] : [],
+  disableExecuteApiEndpoint: config.domain?.disableExecuteApiEndpoint,
 });
+
+// A custom domain, when config names one: callers use it; the execute-api URL stays an output.
+const domain = config.domain
+  ? new ApiDomain("domain", {
+      name: config.domain.name,
+      hostedZoneId: config.domain.hostedZoneId,
+      certificateArn: config.domain.certificateArn,
+      basePath: config.domain.basePath,
+      api,
+    })
+  : undefined;
 
 const monitoring = new Monitoring("monitoring", {
   function: fn,
@@ -71,8 +84,16 @@ const monitoring = new Monitoring("monitoring", {
   ...config.monitoring,
 });
 
-/** Invoke URL including the stage: `POST ${apiUrl}/DynamoDBManager`. */
+/**
+ * The URL callers use, and the smoke test: the custom domain's (`https://api.example.com/v1`)
+ * when config sets `domain`, else the invoke URL. `POST ${url}/DynamoDBManager`.
+ */
+export const url = domain?.url ?? api.url;
+/** The execute-api invoke URL including the stage (dead with `disableExecuteApiEndpoint`). */
 export const apiUrl = api.url;
+/** Custom domain: its name, and the host its DNS points at (CNAME it there without a zone). */
+export const domainName = domain?.name;
+export const domainTarget = domain?.target;
 export const apiId = api.id;
 export const stageName = api.stageName;
 export const tableName = table.name;

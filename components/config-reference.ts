@@ -29,7 +29,10 @@ interface Node {
 }
 
 /** The groups, in the order the stack files list them, with the component each one configures. */
-const GROUPS: Record<string, { title: string; source: string }> = {
+const GROUPS: Record<
+  string,
+  { title: string; source: string; note?: string; example?: Record<string, unknown> }
+> = {
   table: { title: "the DynamoDB table", source: "components/table.ts" },
   function: { title: "the CRUD function", source: "components/function.ts" },
   api: { title: "the REST API and its stage", source: "components/api/index.ts" },
@@ -37,6 +40,16 @@ const GROUPS: Record<string, { title: string; source: string }> = {
   monitoring: {
     title: "alarms, their topic and the dashboard",
     source: "components/monitoring/args.ts",
+  },
+  domain: {
+    title: "a custom domain name",
+    source: "components/domain.ts",
+    note:
+      "Unset, the stack has no custom domain and `url` is the execute-api invoke URL. Set, `name` " +
+      "and `hostedZoneId` or `certificateArn` are needed; `disableExecuteApiEndpoint` is the " +
+      "REST API's (`components/api/index.ts`). How to set one up: " +
+      "[Deploying and operating](deploying.md#custom-domain).",
+    example: { name: "api.example.com", hostedZoneId: "Z0123456789ABCDEFGHIJ", basePath: "v1" },
   },
 };
 
@@ -119,7 +132,8 @@ function descriptionOf(entry: Node): string {
 }
 
 function defaultOf(entry: Node): string {
-  if (entry.type !== "optional" || entry.default === undefined) return "unset";
+  if (entry.type !== "optional") return "required";
+  if (entry.default === undefined) return "unset";
   const value = entry.default;
   if (typeof value === "object" && value !== null && !Array.isArray(value)) return "";
   return code(value);
@@ -162,7 +176,7 @@ export function configReference(): string {
     "the schemas' descriptions and defaults, then run it. A unit test fails while this file is stale. -->",
     "",
     `Every key is in the project's namespace, \`${CONFIG_NAMESPACE}:\`. The stack config is one object`,
-    "per component (`table`, `function`, `api`, `cognito`, `monitoring`), plus the switches several",
+    `per component (${Object.keys(GROUPS).map(code).join(", ")}), plus the switches several`,
     "components share. Each object is the component's own Args schema: the component checks its",
     "args with the same schema, so the program and a direct user of a component get the same",
     "errors. `components/config.ts` composes them and reads the config once.",
@@ -204,12 +218,22 @@ export function configReference(): string {
       ]),
     ),
   ];
-  for (const [group, { title, source }] of Object.entries(GROUPS)) {
+  for (const [group, { title, source, note, example }] of Object.entries(GROUPS)) {
     out.push(
       "",
       `## \`${group}\`: ${title}`,
       "",
-      `\`${CONFIG_NAMESPACE}:${group}\`, the settings of \`${source}\`.`,
+      `\`${CONFIG_NAMESPACE}:${group}\`, the settings of \`${source}\`.${note ? ` ${note}` : ""}`,
+      ...(example
+        ? [
+            "",
+            "```yaml",
+            "config:",
+            `  ${CONFIG_NAMESPACE}:${group}:`,
+            ...Object.entries(example).map(([key, value]) => `    ${key}: ${String(value)}`),
+            "```",
+          ]
+        : []),
       "",
       table(HEADER, rows(top[group])),
     );

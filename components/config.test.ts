@@ -70,7 +70,7 @@ describe("stack config", () => {
 
   it("refuses unknown keys, at any depth, naming their path and the known ones", () => {
     expect(() => parseConfig("dev", { tablename: "x" })).to.throw(
-      /lambda-apigateway:tablename is not a known key: fix the spelling or remove it \(known here: production, tracing, logRetentionDays, corsAllowOrigins, auth, table, function, api, cognito, monitoring\) \(got "x"\)/,
+      /lambda-apigateway:tablename is not a known key: fix the spelling or remove it \(known here: production, tracing, logRetentionDays, corsAllowOrigins, auth, table, function, api, cognito, monitoring, domain\) \(got "x"\)/,
     );
     expect(() => parseConfig("dev", { api: json({ stage: "v1" }) })).to.throw(
       /lambda-apigateway:api\.stage is not a known key/,
@@ -106,6 +106,26 @@ describe("stack config", () => {
     }
     // Every key the old shape had (42) has a place, bar the five that stayed at the top level.
     expect(Object.keys(MOVED_KEYS).length + 5).to.equal(42);
+  });
+
+  it("leaves the domain out unless it is set; optIn: false lists the keys without it", () => {
+    expect(parseConfig("dev", {}).domain).to.equal(undefined);
+    const domain = { name: "api.example.com", hostedZoneId: "Z1" };
+    expect(parseConfig("dev", { domain: json(domain) }).domain).to.deep.equal({
+      ...domain,
+      disableExecuteApiEndpoint: false,
+    });
+    const all = configKeyPaths().map((p) => p.join("."));
+    const always = configKeyPaths("dev", { optIn: false }).map((p) => p.join("."));
+    expect(all).to.include.members(["domain.name", "domain.hostedZoneId", "table.name"]);
+    expect(always).to.include("table.name");
+    expect(all.filter((p) => !always.includes(p))).to.deep.equal([
+      "domain.name",
+      "domain.hostedZoneId",
+      "domain.certificateArn",
+      "domain.basePath",
+      "domain.disableExecuteApiEndpoint",
+    ]);
   });
 
   it("accepts only CloudWatch's retention periods", () => {

@@ -12,6 +12,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as v from "valibot";
 import { ApiArgsSchema } from "./api";
 import { CognitoAuthArgsSchema } from "./auth";
+import { ApiDomainArgsSchema } from "./domain";
 import { CrudFunctionArgsSchema } from "./function";
 import { MonitoringArgsSchema } from "./monitoring";
 import { SHARED_FIELDS, entriesOf, problemsOf, shown } from "./schema";
@@ -72,6 +73,26 @@ function configGroup<
   >;
 }
 
+/**
+ * A component the stack has only when its group is set (a custom domain needs a name the stack
+ * cannot make up): its Args schema with its rules, plus fields of other components that only
+ * make sense with it. Unset, the group is `undefined`.
+ */
+function optInGroup<TSchema extends v.GenericSchema, TExtra extends v.ObjectEntries>(
+  schema: TSchema,
+  extra: TExtra,
+) {
+  const [root, ...rules] = (schema as unknown as PipedArgsSchema).pipe as [
+    ObjectArgsSchema,
+    ...v.PipeItem<unknown, unknown, v.BaseIssue<unknown>>[],
+  ];
+  const object = v.strictObject({ ...root.entries, ...extra }, root.message);
+  return v.optional(v.pipe(object, ...(rules as []))) as unknown as v.GenericSchema<
+    (v.InferInput<TSchema> & v.InferInput<v.StrictObjectSchema<TExtra, undefined>>) | undefined,
+    (v.InferOutput<TSchema> & v.InferOutput<v.StrictObjectSchema<TExtra, undefined>>) | undefined
+  >;
+}
+
 // Cognito takes the app's origins as OAuth callback URLs, but no wildcard.
 const callbackOrigins = (origins: readonly string[]) => origins.filter((o) => o !== "*");
 
@@ -117,12 +138,16 @@ export const configSchema = (stack: string) =>
         }),
         function: configGroup(CrudFunctionArgsSchema, SHARED_KEYS),
         // Named after the stack: API Gateway's metrics tell REST APIs apart by name and stage.
-        api: configGroup(ApiArgsSchema, SHARED_KEYS, {
+        api: configGroup(ApiArgsSchema, [...SHARED_KEYS, "disableExecuteApiEndpoint"], {
           stageName: stack,
           name: `${API_TITLE}-${stack}`,
         }),
         cognito: configGroup(CognitoAuthArgsSchema, ["production", "callbackUrls"]),
         monitoring: configGroup(MonitoringArgsSchema, []),
+        // Unset: no custom domain. Turning the execute-api URL off only makes sense with one.
+        domain: optInGroup(ApiDomainArgsSchema, {
+          disableExecuteApiEndpoint: ApiArgsSchema.entries.disableExecuteApiEndpoint,
+        }),
       },
       "must be a map of config keys",
     ),
@@ -165,13 +190,20 @@ function isCallbackUrl(origin: string): boolean {
 
 export type StackConfig = v.InferOutput<ReturnType<typeof configSchema>>;
 
-/** Every key a stack file can set, as paths (`["monitoring", "thresholds", "lambdaErrors"]`). */
-export function configKeyPaths(stack = "dev"): string[][] {
+/**
+ * Every key a stack file can set, as paths (`["monitoring", "thresholds", "lambdaErrors"]`);
+ * with `optIn: false`, without the groups a stack has only when it sets them (`domain`).
+ */
+export function configKeyPaths(stack = "dev", options: { optIn?: boolean } = {}): string[][] {
   const walk = (schema: unknown, prefix: string[]): string[][] =>
     Object.entries(entriesOf(schema) ?? {}).flatMap(([key, entry]) =>
       entriesOf(entry) ? walk(entry, [...prefix, key]) : [[...prefix, key]],
     );
-  return walk(configSchema(stack), []);
+  const top = entriesOf(configSchema(stack)) ?? {};
+  const optIn = (key: string) =>
+    !!entriesOf(top[key]) &&
+    v.getDefault(top[key] as v.OptionalSchema<v.GenericSchema, unknown>) === undefined;
+  return walk(configSchema(stack), []).filter(([key]) => options.optIn !== false || !optIn(key!));
 }
 
 /**

@@ -14,6 +14,7 @@ import { MockCloud } from "../local/program";
 import { ApiArgsSchema, RestApi, type ApiArgs } from "./api";
 import { CognitoAuth, CognitoAuthArgsSchema, type CognitoAuthArgs } from "./auth";
 import { CONFIG_NAMESPACE, parseConfig } from "./config";
+import { ApiDomain, ApiDomainArgsSchema, type ApiDomainArgs } from "./domain";
 import { CrudFunction, CrudFunctionArgsSchema, type CrudFunctionArgs } from "./function";
 import { Monitoring, MonitoringArgsSchema, type MonitoringArgs } from "./monitoring";
 import { entriesOf } from "./schema";
@@ -32,11 +33,12 @@ const AGREE: [
   Agrees<typeof ApiArgsSchema, ApiArgs>,
   Agrees<typeof CognitoAuthArgsSchema, CognitoAuthArgs>,
   Agrees<typeof MonitoringArgsSchema, Omit<MonitoringArgs, "thresholds">>,
+  Agrees<typeof ApiDomainArgsSchema, ApiDomainArgs>,
   Same<
     keyof Plain<typeof MonitoringArgsSchema>,
     keyof MonitoringArgs & keyof Plain<typeof MonitoringArgsSchema>
   >,
-] = [true, true, true, true, true, true];
+] = [true, true, true, true, true, true, true];
 
 /** Where each component's documented Args live. */
 const DOCUMENTED: { file: string; name: string; schema: unknown }[] = [
@@ -50,6 +52,7 @@ const DOCUMENTED: { file: string; name: string; schema: unknown }[] = [
     name: "AlarmThresholds",
     schema: entriesOf(MonitoringArgsSchema)!.thresholds,
   },
+  { file: "domain.ts", name: "ApiDomainArgs", schema: ApiDomainArgsSchema },
 ];
 
 /** Each property of an interface with the text of its `@default` tag. */
@@ -137,6 +140,11 @@ describe("a component and the stack config give the same errors", () => {
       "monitoring",
       { periodSeconds: 3600, evaluationPeriods: 25, thresholds: { lambdaErorrs: 1 } },
       (s) => new Monitoring("m", { ...refs, ...s }),
+    ],
+    [
+      "domain",
+      { name: "API.example.com", basePath: "/v1" },
+      (s) => new ApiDomain("d", { api: { id: "a", stageName: "s" }, ...(s as { name: string }) }),
     ],
   ];
   for (const [group, settings, make] of cases) {

@@ -477,7 +477,10 @@ for (const stack of ["dev", "prod"]) {
     it("exports the stack outputs from the resources", () => {
       const stage = one(run, T.stage);
       expect(run.outputs).to.deep.equal({
+        url: stage.state.invokeUrl, // no custom domain in the committed stacks
         apiUrl: stage.state.invokeUrl,
+        domainName: undefined,
+        domainTarget: undefined,
         apiId: one(run, T.restApi).id,
         stageName: cfg.api.stageName,
         tableName: one(run, T.table, ITEMS).state.name,
@@ -510,7 +513,7 @@ describe("stack files", () => {
     expect(dev.production).to.equal(false);
     const raw = fs.readFileSync(path.join(__dirname, "..", "Pulumi.dev.yaml"), "utf8");
     const file = parseYaml(raw).config as Record<string, unknown>;
-    for (const [key, ...inner] of configKeyPaths()) {
+    for (const [key, ...inner] of configKeyPaths("dev", { optIn: false })) {
       let value: unknown = file[`${CONFIG_NAMESPACE}:${key}`];
       for (const k of inner) value = (value as Record<string, unknown> | undefined)?.[k];
       expect(value, `Pulumi.dev.yaml sets ${[key, ...inner].join(".")}`).to.not.equal(undefined);

@@ -26,8 +26,9 @@ export const USAGE = `Usage: npm run test:integration -- [--target ${TARGET_NAME
   --target local       the CRUD flow against the local cloud (needs Java 17+)
   --target localstack  the CRUD flow against the program deployed into LocalStack
                        (needs a Docker engine and the Pulumi CLI; LOCALSTACK_AUTH_TOKEN is passed on)
-  --target stack       the CRUD flow against a deployed stack: --stack NAME reads its apiUrl output
-                       (Pulumi CLI, logged in), or API_URL=<invoke URL with stage>
+  --target stack       the CRUD flow against a deployed stack: --stack NAME reads its url output
+                       (Pulumi CLI, logged in), or API_URL=<its custom domain's URL, or the invoke
+                       URL with stage>
   --stack NAME         the stack (Pulumi.NAME.yaml) whose config local and localstack use (default dev)
   --skip-target NAME   leave a target's flow out of the default run (CI runs LocalStack in a job of its own)
   --grep TEXT          only tests whose title contains TEXT

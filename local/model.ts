@@ -63,6 +63,10 @@ const NOT_EMULATED_BECAUSE: [RegExp, string][] = [
   [/^aws:cloudwatch\/logGroup:/, "function logs go to this terminal"],
   [/^aws:apigateway\/account:/, "the account's CloudWatch role has no local counterpart"],
   [/^aws:kms\//, "encryption at rest is not emulated"],
+  [
+    /^aws:(acm|route53)\/|^aws:apigateway\/(domainName|basePathMapping):|^aws:apigatewayv2\/apiMapping:/,
+    "the custom domain: served here on the API URL",
+  ],
 ];
 
 export interface TableModel {

@@ -409,6 +409,31 @@ export class MockCloud implements pulumi.runtime.Mocks {
         return {
           dashboardArn: `${prefix}:cloudwatch::${ACCOUNT_ID}:dashboard/${inputs.dashboardName}`,
         };
+      // A custom domain (components/domain.ts): what ACM asks for and API Gateway answers with.
+      // The hashes and the zone id are made up; only their shapes are AWS's.
+      case "aws:acm/certificate:Certificate": {
+        const names: string[] = [inputs.domainName, ...(inputs.subjectAlternativeNames ?? [])];
+        const token = (name: string) =>
+          "_" + crypto.createHash("md5").update(`${id}:${name}`).digest("hex");
+        return {
+          arn: `${prefix}:acm:${r}:${ACCOUNT_ID}:certificate/${token(id).slice(1, 37)}`,
+          status: "PENDING_VALIDATION",
+          domainValidationOptions: names.map((name) => ({
+            domainName: name,
+            resourceRecordName: `${token(name)}.${name}.`,
+            resourceRecordType: "CNAME",
+            resourceRecordValue: `${token(`value:${name}`)}.acm-validations.aws.`,
+          })),
+        };
+      }
+      case "aws:route53/record:Record":
+        return { fqdn: String(inputs.name ?? "").replace(/\.$/, "") };
+      case "aws:apigateway/domainName:DomainName":
+        return {
+          arn: `${prefix}:apigateway:${r}::/domainnames/${inputs.domainName}`,
+          regionalDomainName: `d-${id}.execute-api.${r}.${dns}`,
+          regionalZoneId: `Z${crypto.createHash("sha1").update(r).digest("hex").slice(0, 12).toUpperCase()}`,
+        };
       case "random:index/randomPassword:RandomPassword":
         return { result: crypto.randomBytes(24).toString("base64url") };
       default:

@@ -10,11 +10,14 @@ import { committedStacks } from "../testing/program";
 import { XRAY_POLICY_NAME } from "../components/function";
 import { API_GATEWAY_LOGS_POLICY } from "../components/cloudwatch-role";
 import { managedPolicyArn } from "../components/partition";
+import { CONFIG_NAMESPACE } from "../components/config";
 import {
   ALLOWED_MANAGED_POLICIES,
   RESOURCE_RULES,
   STACK_RULES,
   apiNotOpenWithoutThrottling,
+  domainTls12OrNewer,
+  isTls12OrNewer,
   isWildcardResource,
   kmsKeysOnlyThroughAService,
   logRetentionSet,
@@ -48,6 +51,22 @@ function only(run: ProgramRun, type: string, name?: string): RecordedResource {
 
 const inputsOf = (r: RecordedResource): any => clone(reveal(r.inputs));
 
+/** What the whole pack reports on a run, one line per violation. */
+function violationsOf(run: ProgramRun): string[] {
+  const violations: string[] = [];
+  for (const r of run.resources) {
+    for (const rule of RESOURCE_RULES) {
+      for (const v of rule.check(r.type, reveal(r.inputs)))
+        violations.push(`${rule.name} ${r.name}: ${v}`);
+    }
+  }
+  for (const rule of STACK_RULES) {
+    for (const v of rule.check(stackView(run)))
+      violations.push(`${rule.name} ${v.urn}: ${v.message}`);
+  }
+  return violations;
+}
+
 describe("policy rules", function () {
   this.timeout(60_000);
   const runs: Record<string, ProgramRun> = {};
@@ -62,19 +81,7 @@ describe("policy rules", function () {
 
   for (const stack of committedStacks().map((s) => s.label)) {
     it(`pass on every resource of stack ${stack}`, () => {
-      const run = runs[stack]!;
-      const violations: string[] = [];
-      for (const r of run.resources) {
-        for (const rule of RESOURCE_RULES) {
-          for (const v of rule.check(r.type, reveal(r.inputs)))
-            violations.push(`${rule.name} ${r.name}: ${v}`);
-        }
-      }
-      for (const rule of STACK_RULES) {
-        for (const v of rule.check(stackView(run)))
-          violations.push(`${rule.name} ${v.urn}: ${v.message}`);
-      }
-      expect(violations).to.deep.equal([]);
+      expect(violationsOf(runs[stack]!)).to.deep.equal([]);
     });
   }
 
@@ -457,6 +464,59 @@ describe("policy rules", function () {
           "table-idempotency", // the records table's alarms are gone too
         ].sort(),
       );
+    });
+  });
+
+  describe("domain-tls-1-2-or-newer", () => {
+    const DOMAIN = "aws:apigateway/domainName:DomainName";
+    const check = (props: any, type = DOMAIN) => domainTls12OrNewer.check(type, props);
+    let withDomain: ProgramRun;
+    before(async () => {
+      withDomain = await runProgram({
+        stack: "prod",
+        config: {
+          [`${CONFIG_NAMESPACE}:domain`]: {
+            name: "api.example.com",
+            hostedZoneId: "Z0123456789ABCDEFGHIJ",
+          },
+        },
+      });
+    });
+
+    it("the whole pack passes on prod with a custom domain", () => {
+      expect(only(withDomain, DOMAIN).inputs.securityPolicy).to.equal("TLS_1_2");
+      expect(violationsOf(withDomain)).to.deep.equal([]);
+    });
+
+    it("reports a domain name that accepts TLS 1.0, or leaves the policy to AWS", () => {
+      const props = inputsOf(only(withDomain, DOMAIN));
+      expect(check({ ...props, securityPolicy: "TLS_1_0" }).join()).to.include("accepts TLS_1_0");
+      delete props.securityPolicy;
+      expect(check(props).join()).to.include("leaves its TLS policy to AWS");
+    });
+
+    it("accepts the enhanced policies, whose names say TLS 1.2 or 1.3 at least", () => {
+      for (const policy of [
+        "SecurityPolicy_TLS13_1_3_2025_09",
+        "SecurityPolicy_TLS13_1_2_2021_06",
+        "SecurityPolicy_TLS13_1_2_PFS_PQ_2025_09",
+        "SecurityPolicy_TLS12_PFS_2025_EDGE",
+      ]) {
+        expect(isTls12OrNewer(policy), policy).to.equal(true);
+      }
+      for (const policy of ["TLS_1_0", "tls_1_2", "", undefined, "SecurityPolicy_TLS10_x"]) {
+        expect(isTls12OrNewer(policy), String(policy)).to.equal(false);
+      }
+    });
+
+    it("reads API Gateway v2's domain names too", () => {
+      const v2 = "aws:apigatewayv2/domainName:DomainName";
+      const config = (securityPolicy: string) => ({
+        domainName: "api.example.com",
+        domainNameConfiguration: { endpointType: "REGIONAL", securityPolicy },
+      });
+      expect(check(config("TLS_1_2"), v2)).to.deep.equal([]);
+      expect(check(config("TLS_1_0"), v2)).to.have.length(1);
     });
   });
 });

@@ -49,6 +49,8 @@ const TYPES = {
   roleAttachment: "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
   function: "aws:lambda/function:Function",
   metricAlarm: "aws:cloudwatch/metricAlarm:MetricAlarm",
+  domainName: "aws:apigateway/domainName:DomainName",
+  domainNameV2: "aws:apigatewayv2/domainName:DomainName",
 };
 
 // Resources that carry IAM permission documents, and the props that hold them.
@@ -360,6 +362,41 @@ export const productionTablesProtected: ResourceRule = {
   },
 };
 
+/**
+ * Whether an API Gateway security policy refuses TLS below 1.2: the legacy `TLS_1_2`, or an
+ * enhanced policy, whose name gives its lowest TLS version (`SecurityPolicy_TLS13_1_2_…`: 1.3 and
+ * 1.2; `SecurityPolicy_TLS12_…`: 1.2). `TLS_1_0` accepts 1.0
+ * (https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-security-policies.html).
+ */
+export function isTls12OrNewer(securityPolicy: unknown): boolean {
+  return (
+    securityPolicy === "TLS_1_2" ||
+    (typeof securityPolicy === "string" && /^SecurityPolicy_TLS1[23]_/.test(securityPolicy))
+  );
+}
+
+export const domainTls12OrNewer: ResourceRule = {
+  name: "domain-tls-1-2-or-newer",
+  description:
+    "Custom domain names refuse TLS below 1.2: securityPolicy TLS_1_2 or an enhanced " +
+    "SecurityPolicy_TLS12/TLS13 policy, never TLS_1_0 or AWS's choice.",
+  check(type, props) {
+    const policy =
+      type === TYPES.domainName
+        ? props.securityPolicy
+        : type === TYPES.domainNameV2
+          ? props.domainNameConfiguration?.securityPolicy
+          : null;
+    if (policy === null || isTls12OrNewer(policy)) return [];
+    return [
+      `The custom domain "${props.domainName}" ` +
+        (policy === undefined ? "leaves its TLS policy to AWS" : `accepts ${policy}`) +
+        ': set securityPolicy to "TLS_1_2" (components/domain.ts does) or an enhanced ' +
+        "SecurityPolicy_TLS13_… policy, so no client connects below TLS 1.2.",
+    ];
+  },
+};
+
 /** Id of a REST API from its execution ARN (`arn:aws:execute-api:<region>:<account>:<id>`). */
 function restApiId(api: StackResource): string | undefined {
   return (
@@ -615,6 +652,7 @@ export const RESOURCE_RULES: readonly ResourceRule[] = [
   tableEncryptedAndRecoverable,
   logRetentionSet,
   productionTablesProtected,
+  domainTls12OrNewer,
 ];
 
 export const STACK_RULES: readonly StackRule[] = [

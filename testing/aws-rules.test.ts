@@ -11,10 +11,13 @@ import {
   API_CONFIG_KEY,
   roleSetInConfig,
   accountSettingSurvivesDestroy,
+  apiMappingPath,
   apiPathsFromOpenApiBody,
   apiPathsFromResources,
   arnsInStackPartition,
   checkAwsRules,
+  domainCertificateInRegion,
+  domainNameSyntax,
   iamRoleDescription,
   iamRoleName,
   lambdaEnvironmentSize,
@@ -29,6 +32,7 @@ import {
   type DeclaredStack,
 } from "./aws-rules";
 import { committedStacks, declaredStack } from "./program";
+import { CONFIG_NAMESPACE } from "../components/config";
 
 const T = {
   function: "aws:lambda/function:Function",
@@ -298,6 +302,118 @@ describe("AWS rules (testing/aws-rules.ts)", function () {
         "arn:aws-cn:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs",
       );
       expect(checkAwsRules(declaredStack(cn))).to.deep.equal([]);
+    });
+  });
+
+  describe("custom domains", () => {
+    const DOMAIN = "aws:apigateway/domainName:DomainName";
+    const CERTIFICATE = "aws:acm/certificate:Certificate";
+    const BASE_PATH_MAPPING = "aws:apigateway/basePathMapping:BasePathMapping";
+    const API_MAPPING = "aws:apigatewayv2/apiMapping:ApiMapping";
+    const ARN =
+      "arn:aws:acm:us-east-1:123456789012:certificate/0e1d2c3b-4a59-6877-8695-a4b3c2d1e0f9";
+    const variants = new Map<string, DeclaredStack>();
+    const variant = (label: string) => variants.get(label)!;
+
+    before(async () => {
+      const domains: Record<string, Record<string, unknown>> = {
+        "zone, base path v1": { name: "api.example.com", hostedZoneId: "Z1", basePath: "v1" },
+        "certificate, orders/v1": {
+          name: "api.example.com",
+          certificateArn: ARN,
+          basePath: "orders/v1",
+        },
+      };
+      for (const [label, domain] of Object.entries(domains)) {
+        const run = await runProgram({
+          stack: "prod",
+          config: { [`${CONFIG_NAMESPACE}:domain`]: domain },
+        });
+        variants.set(label, declaredStack(run));
+      }
+    });
+
+    it("every rule passes on prod with a custom domain, its certificate made or given", () => {
+      for (const [label, stack] of variants) {
+        expect(
+          stack.resources.some((r) => r.type === DOMAIN),
+          label,
+        ).to.equal(true);
+        expect(checkAwsRules(stack), label).to.deep.equal([]);
+      }
+    });
+
+    it("a REGIONAL domain needs its certificate in the stack's region, read from the ARN", () => {
+      for (const [label, stack] of variants) {
+        const elsewhere = withChanged(stack, DOMAIN, (d) => {
+          d.inputs.regionalCertificateArn = String(d.inputs.regionalCertificateArn).replace(
+            ":us-east-1:",
+            ":eu-west-1:",
+          );
+        });
+        expect(run(domainCertificateInRegion, elsewhere).join(), label).to.match(
+          /certificate in eu-west-1; it needs one in us-east-1/,
+        );
+      }
+      // The stack's region decides: the same certificate is wrong for a stack in eu-west-1.
+      const moved = {
+        ...variant("certificate, orders/v1"),
+        config: { ...variant("certificate, orders/v1").config, "aws:region": "eu-west-1" },
+      };
+      expect(run(domainCertificateInRegion, moved)).to.have.length(1);
+    });
+
+    it("domain names: syntax, 253 characters, and 64 for a certificate's own name", () => {
+      const named = (type: string, name: string) =>
+        run(
+          domainNameSyntax,
+          withChanged(variant("zone, base path v1"), type, (r) => (r.inputs.domainName = name)),
+        );
+      const label = "a".repeat(63);
+      const longest = `${label}.${label}.${label}.${"a".repeat(57)}.com`; // 253
+      expect(longest).to.have.length(253);
+      expect(named(DOMAIN, longest)).to.deep.equal([]);
+      expect(named(DOMAIN, `a${longest}`).join()).to.include("254 characters");
+      expect(named(DOMAIN, `${"a".repeat(64)}.example.com`).join()).to.include("no domain name");
+      for (const bad of [
+        "api_v1.example.com",
+        "-api.example.com",
+        "api-.example.com",
+        "localhost",
+      ]) {
+        expect(named(DOMAIN, bad), bad).to.have.length(1);
+      }
+      expect(named(DOMAIN, "*.example.com"), "AWS takes a wildcard").to.deep.equal([]);
+      const cn = `${"a".repeat(52)}.example.com`; // 64
+      expect(named(CERTIFICATE, cn)).to.deep.equal([]);
+      expect(named(CERTIFICATE, `a${cn}`).join()).to.include("65 characters (at most 64)");
+    });
+
+    it("base paths: no / at their ends, AWS's characters, several levels only with v2 on TLS 1.2", () => {
+      const mapped = (path: string) =>
+        run(
+          apiMappingPath,
+          withChanged(variant("zone, base path v1"), BASE_PATH_MAPPING, (m) => {
+            m.inputs.basePath = path;
+          }),
+        );
+      expect(mapped("v1_beta.2")).to.deep.equal([]);
+      expect(mapped("/v1").join()).to.include('must not start or end with "/"');
+      expect(mapped("v1/").join()).to.include('must not start or end with "/"');
+      expect(mapped("v 1").join()).to.include("letters, digits and $-_.+!*'()/ only");
+      expect(mapped("x".repeat(301)).join()).to.include("1–300 characters");
+      expect(mapped("orders/v1").join()).to.include("only API Gateway v2's ApiMapping");
+
+      const multi = variant("certificate, orders/v1");
+      const key = (path: string) =>
+        run(
+          apiMappingPath,
+          withChanged(multi, API_MAPPING, (m) => (m.inputs.apiMappingKey = path)),
+        );
+      expect(key("orders/v1/items")).to.deep.equal([]);
+      expect(key("/orders/v1").join()).to.include('must not start or end with "/"');
+      const tls10 = withChanged(multi, DOMAIN, (d) => (d.inputs.securityPolicy = "TLS_1_0"));
+      expect(run(apiMappingPath, tls10).join()).to.include("need a REGIONAL domain with TLS_1_2");
     });
   });
 });

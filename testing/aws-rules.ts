@@ -8,6 +8,15 @@
 import { CONFIG_NAMESPACE } from "../components/config";
 import { LAMBDA_ENVIRONMENT_BYTES } from "../contract/limits";
 import { partitionOfRegion } from "../components/partition";
+import {
+  DOMAIN_NAME_PATTERN,
+  DOMAIN_SECURITY_POLICY,
+  MAX_CERTIFICATE_NAME_LENGTH,
+  MAX_DOMAIN_NAME_LENGTH,
+  basePathProblem,
+  isMultiLevel,
+  regionOfArn,
+} from "../components/domain";
 
 /** A resource as a stack declares it. */
 export interface DeclaredResource {
@@ -55,6 +64,10 @@ const T = {
   resource: "aws:apigateway/resource:Resource",
   stage: "aws:apigateway/stage:Stage",
   account: "aws:apigateway/account:Account",
+  domainName: "aws:apigateway/domainName:DomainName",
+  basePathMapping: "aws:apigateway/basePathMapping:BasePathMapping",
+  apiMapping: "aws:apigatewayv2/apiMapping:ApiMapping",
+  certificate: "aws:acm/certificate:Certificate",
 } as const;
 
 /** The resources of a type the stack owns (reads left out). */
@@ -405,6 +418,109 @@ function walkStrings(value: unknown, visit: (text: string) => void): void {
   }
 }
 
+// Custom domains (components/domain.ts).
+
+const listOf = (value: unknown): unknown[] =>
+  value === undefined ? [] : Array.isArray(value) ? value : [value];
+
+export const domainCertificateInRegion: AwsRule = {
+  name: "domain-certificate-in-region",
+  description:
+    "A REGIONAL custom domain name takes an ACM certificate of the API's own region (an " +
+    "edge-optimized one, a certificate in us-east-1).",
+  doc: "https://docs.aws.amazon.com/apigateway/latest/developerguide/how-to-custom-domains-prerequisites.html",
+  check(stack) {
+    const region = stack.config["aws:region"];
+    return ofType(stack, T.domainName).flatMap((d) => {
+      const regional = listOf(d.inputs.endpointConfiguration?.types).includes("REGIONAL");
+      const arn = regional ? d.inputs.regionalCertificateArn : d.inputs.certificateArn;
+      const wanted = regional ? region : "us-east-1";
+      const found = typeof arn === "string" ? regionOfArn(arn) : undefined;
+      if (!wanted || !found || found === wanted) return [];
+      return [
+        {
+          resource: d.name,
+          message:
+            `Domain name "${d.inputs.domainName}" (${regional ? "REGIONAL" : "EDGE"}) uses a ` +
+            `certificate in ${found}; it needs one in ${wanted}: request or import it there.`,
+        },
+      ];
+    });
+  },
+};
+
+export const domainNameSyntax: AwsRule = {
+  name: "domain-name-syntax",
+  description:
+    `Domain names are labels of 1–63 letters, digits and hyphens (none first or last) joined ` +
+    `by dots, at most ${MAX_DOMAIN_NAME_LENGTH} characters; a certificate's own name at most ` +
+    `${MAX_CERTIFICATE_NAME_LENGTH}.`,
+  doc: "https://docs.aws.amazon.com/acm/latest/APIReference/API_RequestCertificate.html",
+  check(stack) {
+    const named = [
+      ...ofType(stack, T.domainName).map((r) => ({ r, names: [r.inputs.domainName], cn: false })),
+      ...ofType(stack, T.certificate).flatMap((r) => [
+        { r, names: [r.inputs.domainName], cn: true },
+        { r, names: listOf(r.inputs.subjectAlternativeNames), cn: false },
+      ]),
+    ];
+    return named.flatMap(({ r, names, cn }) =>
+      names.map(String).flatMap((name) => {
+        const problems: string[] = [];
+        const max = cn ? MAX_CERTIFICATE_NAME_LENGTH : MAX_DOMAIN_NAME_LENGTH;
+        if (name.length > max) problems.push(`is ${name.length} characters (at most ${max})`);
+        if (!DOMAIN_NAME_PATTERN.test(name)) {
+          problems.push("is no domain name (labels of 1–63 letters, digits and inner hyphens)");
+        }
+        return problems.map((p) => ({ resource: r.name, message: `"${name}" ${p}.` }));
+      }),
+    );
+  },
+};
+
+export const apiMappingPath: AwsRule = {
+  name: "api-mapping-path",
+  description:
+    "An API mapping's path is 1–300 letters, digits and $-_.+!*'()/ with no / at either end; " +
+    "API Gateway v1's base path mappings take no / at all, and several levels need a REGIONAL " +
+    "domain with the TLS 1.2 policy (and API Gateway v2's API mapping).",
+  doc: "https://docs.aws.amazon.com/apigateway/latest/developerguide/rest-api-mappings.html",
+  check(stack) {
+    const out: { resource: string; message: string }[] = [];
+    const report = (resource: string, path: string, message: string) =>
+      out.push({ resource, message: `Base path "${path}" ${message}.` });
+    for (const m of ofType(stack, T.basePathMapping)) {
+      const path = m.inputs.basePath;
+      if (path === undefined) continue; // the root
+      const problem = basePathProblem(String(path));
+      if (problem) report(m.name, path, problem);
+      else if (isMultiLevel(path)) {
+        report(m.name, path, "has several levels, which only API Gateway v2's ApiMapping maps");
+      }
+    }
+    for (const m of ofType(stack, T.apiMapping)) {
+      const path = m.inputs.apiMappingKey;
+      if (path === undefined || path === "") continue;
+      const problem = basePathProblem(String(path));
+      if (problem) report(m.name, path, problem);
+      if (!isMultiLevel(String(path))) continue;
+      const domain = ofType(stack, T.domainName).find(
+        (d) => d.inputs.domainName === m.inputs.domainName,
+      );
+      if (!domain) continue; // a domain of another stack: nothing to check here
+      const regional = listOf(domain.inputs.endpointConfiguration?.types).includes("REGIONAL");
+      if (!regional || domain.inputs.securityPolicy !== DOMAIN_SECURITY_POLICY) {
+        report(
+          m.name,
+          path,
+          `has several levels, which need a REGIONAL domain with ${DOMAIN_SECURITY_POLICY}`,
+        );
+      }
+    }
+    return out;
+  },
+};
+
 export const AWS_RULES: readonly AwsRule[] = [
   stageAccessLogsNeedAccountRole,
   accountSettingSurvivesDestroy,
@@ -417,6 +533,9 @@ export const AWS_RULES: readonly AwsRule[] = [
   stageName,
   oneVariablePathPartPerParent,
   arnsInStackPartition,
+  domainCertificateInRegion,
+  domainNameSyntax,
+  apiMappingPath,
 ];
 
 /** Every rule on one stack; an empty list means AWS should accept it. */

@@ -130,6 +130,12 @@ export interface ApiArgs {
    */
   accessLogs?: boolean;
   /**
+   * Turn off the default `https://<id>.execute-api.<region>.amazonaws.com` endpoint, so callers
+   * can reach the API only through a custom domain (`ApiDomain`); `url` then stops serving.
+   * @default false
+   */
+  disableExecuteApiEndpoint?: boolean;
+  /**
    * API Gateway's detailed CloudWatch metrics (`metricsEnabled`): the stage's metrics per method
    * and resource as well, at extra CloudWatch charges
    * (https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-metrics-and-dimensions.html).
@@ -219,6 +225,13 @@ export const ApiArgsSchema = v.strictObject(
         "API Gateway's detailed CloudWatch metrics (`metricsEnabled`): every metric per method " +
           "and resource too, at extra CloudWatch charges. No alarm or widget here reads them; " +
           "the alarms use the stage's metrics, which API Gateway sends without this.",
+      ),
+      false,
+    ),
+    disableExecuteApiEndpoint: v.optional(
+      bool(
+        "Turn off the execute-api URL, so callers reach the API only through the custom domain " +
+          "(the `apiUrl` output then stops serving).",
       ),
       false,
     ),
@@ -317,6 +330,7 @@ export class RestApi extends pulumi.ComponentResource {
           putRestApiMode: "overwrite",
           // The body cannot set the endpoint type.
           endpointConfiguration: { types: "REGIONAL" },
+          disableExecuteApiEndpoint: settings.disableExecuteApiEndpoint,
         },
         { parent: this },
       ),

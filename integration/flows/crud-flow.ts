@@ -11,7 +11,7 @@ import type { Authorize } from "./credentials";
 import { Api, expectError, expectJson, expectStatus, type ApiResponse } from "./http";
 
 export interface FlowTarget {
-  /** Invoke URL including the stage, no trailing slash. */
+  /** The API's URL (invoke URL with the stage, or a custom domain's), no trailing slash. */
   baseUrl: string;
   /** The configured table, sent as the tutorial's `tableName` when known. */
   tableName?: string;

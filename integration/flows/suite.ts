@@ -16,7 +16,7 @@ export const ENV = {
   stack: "INTEGRATION_STACK",
   /** Set to a target's name when it was chosen explicitly: then a skip is a failure. */
   required: "INTEGRATION_REQUIRED_TARGET",
-  /** Deployed invoke URL for the stack target. */
+  /** The stack target's URL: the deployed stack's `url` (custom domain, or invoke URL with stage). */
   apiUrl: "API_URL",
   /** "1" prints the targets' progress (container start, pulumi up) to stderr. */
   verbose: "INTEGRATION_VERBOSE",

@@ -9,6 +9,7 @@ import {
   type OutputMap,
 } from "./stack";
 import { BACKEND_LOGIN_MISSING, PULUMI_MISSING } from "./target";
+import { CONFIG_NAMESPACE } from "../../components/config";
 
 const URL = "https://a1b2c3d4e5.execute-api.us-east-1.amazonaws.com/test";
 
@@ -38,25 +39,58 @@ describe("stack target: pure parts", function () {
         normaliseApiUrl("https://a1b2.execute-api.us-east-1.amazonaws.com/", "API_URL"),
       ).to.throw(/no stage/);
     });
+
+    it("takes a custom domain's URL at its root or under a base path", function () {
+      expect(normaliseApiUrl("https://api.example.com/", "API_URL")).to.equal(
+        "https://api.example.com",
+      );
+      expect(normaliseApiUrl("https://api.example.com/orders/v1/", "API_URL")).to.equal(
+        "https://api.example.com/orders/v1",
+      );
+    });
   });
 
   describe("reading the stack's outputs", function () {
-    it("reads the program's own outputs: apiUrl and tableName", async function () {
-      this.timeout(120_000);
-      // The output names the program exports, as `pulumi stack output` would return them.
-      const { outputs } = await runProgram({ stack: "dev" });
-      const map: OutputMap = Object.fromEntries(
+    // The output names the program exports, as `pulumi stack output` would return them.
+    const outputMap = (outputs: Record<string, unknown>): OutputMap =>
+      Object.fromEntries(
         Object.entries(outputs).map(([k, value]) => [k, { value, secret: false }]),
       );
-      const target = targetFromOutputs("dev", map);
-      expect(target.baseUrl).to.equal(String(outputs.apiUrl).replace(/\/+$/, ""));
+
+    it("reads the program's own outputs: url (the invoke URL without a domain) and tableName", async function () {
+      this.timeout(120_000);
+      const { outputs } = await runProgram({ stack: "dev" });
+      const target = targetFromOutputs("dev", outputMap(outputs));
+      expect(target.baseUrl).to.equal(String(outputs.url).replace(/\/+$/, ""));
+      expect(target.baseUrl).to.equal(outputs.apiUrl);
       expect(target.baseUrl).to.match(/^https:\/\/.+\/test$/);
       expect(target.tableName).to.equal(outputs.tableName);
+      expect(target.region).to.equal("us-east-1");
     });
 
-    it("without apiUrl, lists the outputs there are and says to deploy", function () {
-      expect(() => targetFromOutputs("dev", { tableName: { value: "t" } })).to.throw(
-        /Stack "dev" has no apiUrl output \(outputs: tableName\).*pulumi up --stack dev/,
+    it("with a custom domain, calls the domain's URL, and takes the region from apiUrl", async function () {
+      this.timeout(120_000);
+      const { outputs } = await runProgram({
+        stack: "prod",
+        config: {
+          [`${CONFIG_NAMESPACE}:domain`]: {
+            name: "api.example.com",
+            hostedZoneId: "Z0123456789ABCDEFGHIJ",
+            basePath: "v1",
+          },
+        },
+      });
+      const target = targetFromOutputs("prod", outputMap(outputs));
+      expect(target.baseUrl).to.equal("https://api.example.com/v1");
+      expect(target.baseUrl).to.not.equal(outputs.apiUrl);
+      expect(target.region).to.equal("us-east-1");
+    });
+
+    it("without url, lists the outputs there are and says to deploy", function () {
+      expect(() =>
+        targetFromOutputs("dev", { apiUrl: { value: URL }, tableName: { value: "t" } }),
+      ).to.throw(
+        /Stack "dev" has no url output \(outputs: apiUrl, tableName\).*pulumi up --stack dev/,
       );
       expect(() => targetFromOutputs("prod", {})).to.throw(/outputs: none/);
     });

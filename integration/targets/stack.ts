@@ -1,7 +1,8 @@
 /**
- * The deployed-stack target: the smoke test before promotion. It reads `apiUrl` from the stack's
- * outputs with the Automation API (which needs the Pulumi CLI and a logged-in backend), or takes
- * the invoke URL from `API_URL`. It deploys nothing and stops nothing: the flow itself creates only
+ * The deployed-stack target: the smoke test before promotion. It reads `url` from the stack's
+ * outputs with the Automation API (which needs the Pulumi CLI and a logged-in backend): the URL
+ * callers use, the custom domain's when the stack has one, else the execute-api invoke URL. Or it
+ * takes that URL from `API_URL`. It deploys nothing and stops nothing: the flow itself creates only
  * prefixed items and removes them.
  */
 import { PROJECT_DIR } from "../../local/program";
@@ -17,6 +18,9 @@ import {
 } from "./target";
 import { authorizeWith, regionOfApiUrl, type Credentials } from "../flows/credentials";
 
+/** The stack output the smoke test calls: the custom domain's URL, or the invoke URL. */
+export const URL_OUTPUT = "url";
+
 /** Where the deployed API's URL comes from. */
 export type StackSource =
   | { kind: "stack"; stack: string }
@@ -24,8 +28,9 @@ export type StackSource =
   | { kind: "missing"; message: string };
 
 export const STACK_USAGE =
-  "The stack target needs a deployed API: pass --stack NAME (reads the apiUrl output; needs the " +
-  "Pulumi CLI, logged in) or set API_URL to the invoke URL including the stage, e.g. " +
+  `The stack target needs a deployed API: pass --stack NAME (reads the ${URL_OUTPUT} output; needs ` +
+  "the Pulumi CLI, logged in) or set API_URL to the stack's url: its custom domain's URL, or the " +
+  "invoke URL including the stage, e.g. " +
   "API_URL=https://abc123.execute-api.us-east-1.amazonaws.com/test npm run test:integration -- --target stack";
 
 /**
@@ -38,7 +43,10 @@ export function resolveStackSource(options: { stack?: string; apiUrl?: string })
   return { kind: "missing", message: STACK_USAGE };
 }
 
-/** Checks an invoke URL and drops its trailing slash. */
+/**
+ * Checks an API URL and drops its trailing slash. An execute-api URL needs its stage in the path;
+ * a custom domain's may be the bare domain (the API mapped at its root).
+ */
 export function normaliseApiUrl(value: string, from: string): string {
   let url: URL;
   try {
@@ -49,7 +57,7 @@ export function normaliseApiUrl(value: string, from: string): string {
   if (url.protocol !== "https:" && url.protocol !== "http:") {
     throw new Error(`${from} must be an http(s) URL, got "${value}"`);
   }
-  if (url.pathname.replace(/\/+$/, "") === "") {
+  if (regionOfApiUrl(value) && url.pathname.replace(/\/+$/, "") === "") {
     throw new Error(
       `${from} has no stage in its path: "${value}". Use the invoke URL including the stage, ` +
         `like the stack's apiUrl output (https://<id>.execute-api.<region>.amazonaws.com/<stage>)`,
@@ -61,23 +69,28 @@ export function normaliseApiUrl(value: string, from: string): string {
 /** Stack outputs as the Automation API returns them. */
 export type OutputMap = Record<string, { value: unknown; secret?: boolean } | undefined>;
 
-/** Picks the API URL and table name out of a stack's outputs. */
+/**
+ * Picks the URL callers use, the table name and the region out of a stack's outputs. The region
+ * comes from the execute-api URL (`apiUrl`), since a custom domain's does not say it.
+ */
 export function targetFromOutputs(
   stack: string,
   outputs: OutputMap,
-): { baseUrl: string; tableName?: string } {
-  const apiUrl = outputs.apiUrl?.value;
-  if (typeof apiUrl !== "string" || !apiUrl) {
+): { baseUrl: string; tableName?: string; region?: string } {
+  const url = outputs[URL_OUTPUT]?.value;
+  if (typeof url !== "string" || !url) {
     const names = Object.keys(outputs);
     throw new Error(
-      `Stack "${stack}" has no apiUrl output (outputs: ${names.length ? names.join(", ") : "none"}). ` +
-        `Deploy it first: pulumi up --stack ${stack}`,
+      `Stack "${stack}" has no ${URL_OUTPUT} output (outputs: ${names.length ? names.join(", ") : "none"}). ` +
+        `Deploy it (again, if it predates the url output): pulumi up --stack ${stack}`,
     );
   }
   const tableName = outputs.tableName?.value;
+  const apiUrl = outputs.apiUrl?.value;
   return {
-    baseUrl: normaliseApiUrl(apiUrl, `Stack "${stack}"'s apiUrl output`),
+    baseUrl: normaliseApiUrl(url, `Stack "${stack}"'s ${URL_OUTPUT} output`),
     tableName: typeof tableName === "string" ? tableName : undefined,
+    region: typeof apiUrl === "string" ? regionOfApiUrl(apiUrl) : undefined,
   };
 }
 
@@ -120,19 +133,20 @@ export class DeployedStackTarget implements Target {
       workDir: PROJECT_DIR,
     });
     const outputs = await stack.outputs();
-    const target = targetFromOutputs(source.stack, outputs);
+    const { region, ...target } = targetFromOutputs(source.stack, outputs);
     const auth = outputs.auth?.value === "iam" ? "iam" : this.options.auth;
-    return { ...target, authorize: await this.authorize(target.baseUrl, auth), stop };
+    return { ...target, authorize: await this.authorize(target.baseUrl, auth, region), stop };
   }
 
   /**
    * The caller's credentials: `API_TOKEN` and `API_KEY` as headers, and for an iam stack a SigV4
    * signature with the AWS credentials the SDK finds (environment, profile, SSO, role).
    */
-  private async authorize(baseUrl: string, auth = this.options.auth) {
+  private async authorize(baseUrl: string, auth = this.options.auth, stackRegion?: string) {
     let sigv4: Credentials["sigv4"];
     if (auth === "iam") {
-      const region = regionOfApiUrl(baseUrl) ?? process.env["AWS_REGION"];
+      // A custom domain's URL does not say its region; the stack's outputs or AWS_REGION do.
+      const region = regionOfApiUrl(baseUrl) ?? stackRegion ?? process.env["AWS_REGION"];
       if (!region) {
         throw new Error(
           `Cannot tell the region of ${baseUrl} to sign requests for: set AWS_REGION`,

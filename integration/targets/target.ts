@@ -21,7 +21,10 @@ export interface TargetOptions {
    * deployed stack whose outputs `stack` reads. @default "dev" for local and localstack
    */
   stack?: string;
-  /** Invoke URL of a deployed API (stage included), for `stack` without the Pulumi CLI. */
+  /**
+   * URL of a deployed API (its `url` output: the custom domain's, or the invoke URL with the
+   * stage), for `stack` without the Pulumi CLI.
+   */
   apiUrl?: string;
   /** Progress lines (deploys take minutes); silent by default. */
   log?: (line: string) => void;
@@ -36,7 +39,10 @@ export interface TargetOptions {
 export interface StartedTarget {
   /** Adds the credentials the target's stack asks for (token, API key, signature) to a request. */
   readonly authorize?: Authorize;
-  /** Invoke URL including the stage, without a trailing slash: requests go to `${baseUrl}/items`. */
+  /**
+   * The API's URL (invoke URL with the stage, or a custom domain's), without a trailing slash:
+   * requests go to `${baseUrl}/items`.
+   */
   readonly baseUrl: string;
   /** The table the function serves, when the target knows it (the tutorial's `tableName`). */
   readonly tableName?: string;
