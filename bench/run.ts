@@ -152,7 +152,7 @@ async function profileColdStarts(
   const attribution = {
     ownFiles: {
       [dirOf("ours")]: "our bundle (unmapped)",
-      [dirOf("peer")]: "peer bundle (the tutorial's handler, built like ours)",
+      [dirOf("peer")]: "peer bundle (unmapped)",
       [dirOf("powertools")]: "Powertools peer bundle (unmapped)",
       [path.join(ROOT, "handlers")]: "our handler code (bundled)",
       [path.join(__dirname, "powertools")]: "Powertools peer handler code (bundled)",
@@ -248,13 +248,14 @@ async function main() {
       `Node ${host.measuredNode} for ${fut.runtime} (harness ${host.harnessNode}), ${host.cpus} CPUs ` +
         `(${host.cpuModel}), ${host.memoryGiB} GiB, load ${host.loadAverageAtStart.join(" ")}`,
     );
-    const powertoolsEnv = await createPowertoolsTable(
-      new DynamoDBClient({
-        endpoint: targets.dynamoDbEndpoint,
-        region: fut.region,
-        credentials: LOCAL_CREDENTIALS,
-      }),
-      fut.tableName,
+    // The Powertools peer's idempotency table, beside ours.
+    const tables = new DynamoDBClient({
+      endpoint: targets.dynamoDbEndpoint,
+      region: fut.region,
+      credentials: LOCAL_CREDENTIALS,
+    });
+    const powertoolsEnv = await createPowertoolsTable(tables, fut.tableName).finally(() =>
+      tables.destroy(),
     );
     const env = lambdaEnvironment({
       functionVariables: fut.variables,
@@ -335,7 +336,7 @@ async function main() {
       variants.filter((v) => v.name !== "ours-no-metrics"),
       options.profileRuns,
       { env, event, check, node },
-      [bundle, powertoolsBundle],
+      [bundle, peerBundle, powertoolsBundle],
       keepDir,
     );
 
@@ -352,7 +353,7 @@ async function main() {
       {
         oursModule: variants[0]!.module,
         baselineModule: BASELINE,
-        powertoolsModule: variants[2]!.module,
+        powertoolsModule: variants.find((v) => v.name === "powertools")!.module,
         seedEvent: createItemEvent(fut.api, { id: warmId, number: 5, name: "warm" }),
         handlerEvent: getItemEvent(fut.api, warmId),
         baselineEvent: tutorialReadEvent(fut.api, warmId),
