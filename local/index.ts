@@ -25,6 +25,7 @@ import { apiGatewayHandler, INTEGRATION_TIMEOUT_MS } from "./api-gateway";
 import { startDynamoDbLocal, type StartedDynamoDbLocal } from "./dynamodb-local";
 import { docsSite } from "./docs";
 import { FunctionHost } from "./functions";
+import { answerClientErrors, guarded } from "./http-boundary";
 import { lambdaApiHandler } from "./lambda-api";
 import { nodeForRuntime } from "./node-runtime";
 import { startEditLoop, type EditLoop } from "./watch";
@@ -338,17 +339,17 @@ interface Ports {
  * Listens on the API and Lambda ports first, so a busy port is reported before anything slow
  * starts. Until their handlers are set, both answer 503 "still starting".
  */
-async function openPorts({ options, cleanups }: Start): Promise<Ports> {
+async function openPorts({ options, log, cleanups }: Start): Promise<Ports> {
   let serve: http.RequestListener = (_req, res) => {
     res.writeHead(503, { "Content-Type": "application/json", "Retry-After": "1" });
     res.end(JSON.stringify({ message: "The local cloud is still starting" }));
   };
-  const mainServer = http.createServer((req, res) => serve(req, res));
+  const mainServer = guardedServer((req, res) => serve(req, res), log, "API");
   const servers = [mainServer];
   cleanups.push(() => Promise.all(servers.map(closeServer)).then(() => undefined));
   const apiPort = await listen(mainServer, options.port ?? 0);
   let serveLambda: http.RequestListener = (req, res) => serve(req, res);
-  const lambdaServer = http.createServer((req, res) => serveLambda(req, res));
+  const lambdaServer = guardedServer((req, res) => serveLambda(req, res), log, "Lambda API");
   servers.push(lambdaServer);
   const lambdaPort = await listen(lambdaServer, options.lambdaPort ?? 0, "LAMBDA_PORT");
   return {
@@ -358,6 +359,20 @@ async function openPorts({ options, cleanups }: Start): Promise<Ports> {
     serveApi: (handler) => (serve = handler),
     serveLambda: (handler) => (serveLambda = handler),
   };
+}
+
+/**
+ * An HTTP server no request can take down: errors in `listener` are answered 500 and logged, and
+ * what Node's parser refuses gets a body in API Gateway's error shape.
+ */
+function guardedServer(
+  listener: http.RequestListener,
+  log: (line: string) => void,
+  name: string,
+): http.Server {
+  const server = http.createServer(guarded(listener, log, name));
+  answerClientErrors(server, log);
+  return server;
 }
 
 /** DynamoDB Local while it starts, and the handle the fault tests drive once it has. */
@@ -603,7 +618,7 @@ async function serveApis(
     let port = ports.apiPort;
     if (i === 0) ports.serveApi(handler);
     else {
-      const server = http.createServer(handler);
+      const server = guardedServer(handler, log, `API ${api.name}`);
       ports.servers.push(server);
       port = await listen(server, 0);
     }
