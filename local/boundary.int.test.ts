@@ -2,7 +2,7 @@
  * No request takes `npm start` down: the CLI runs the real program (dev stack) as a real process,
  * and hostile requests (the ones that used to end it, fuzzed paths, methods and headers, headers
  * over Node's limit, bodies that never end) hit its API and Lambda ports. After each, the process
- * is alive and still serving. Requests go over raw TCP, so nothing a client library would refuse
+ * is alive and still serving. Its start is checked too: "Ready" comes once the sources are watched. Requests go over raw TCP, so nothing a client library would refuse
  * to send is filtered out first.
  */
 import { spawn, type ChildProcess } from "node:child_process";
@@ -110,7 +110,7 @@ describe("npm start survives hostile requests on every port", function () {
   let docsPath: string;
 
   before(async () => {
-    child = spawn(process.execPath, ["--import", "tsx", CLI, "--stack", "dev", "--no-watch"], {
+    child = spawn(process.execPath, ["--import", "tsx", CLI, "--stack", "dev"], {
       cwd: REPO,
       env: { ...process.env, PORT: "0" },
       stdio: ["ignore", "pipe", "pipe"],
@@ -142,6 +142,13 @@ describe("npm start survives hostile requests on every port", function () {
       child.kill("SIGINT");
       await exited;
     }
+  });
+
+  it('says "Ready" only once the edit loop watches the sources (a save from then on is served)', () => {
+    const watching = lines.findIndex((l) => l.includes("Edit loop: watching the sources of"));
+    const ready = lines.findIndex((l) => l.startsWith("Ready in"));
+    expect(watching, lines.join("\n")).to.be.greaterThan(-1);
+    expect(watching).to.be.lessThan(ready);
   });
 
   /** The process is alive and its API and Lambda ports still answer. */

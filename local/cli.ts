@@ -138,6 +138,8 @@ async function main(): Promise<void> {
   } catch (err) {
     fail((err as Error).message);
   }
+  // "Ready" promises that a save from now on is served: the sources must be watched first.
+  await cloud.watching;
   if (shuttingDown) return;
   if (metricsEvery === 0) cloud.metrics.onLine = printMetrics;
   else setInterval(printMetrics, metricsEvery * 1000).unref();
