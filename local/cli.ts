@@ -168,6 +168,10 @@ function printBanner(cloud: LocalCloud, stackName: string | undefined): void {
     console.log(
       `AWS credentials AWS_ACCESS_KEY_ID=${cloud.iamCaller.accessKeyId} AWS_SECRET_ACCESS_KEY=${cloud.iamCaller.secretAccessKey} AWS_REGION=${cloud.region} (service execute-api)`,
     );
+    const session = cloud.iamRoleSession;
+    console.log(
+      `AWS role session AWS_ACCESS_KEY_ID=${session.accessKeyId} AWS_SECRET_ACCESS_KEY=${session.secretAccessKey} AWS_SESSION_TOKEN=${session.sessionToken} (caller ${session.userArn})`,
+    );
   }
 }
 

@@ -49,6 +49,33 @@ export const LOCAL_CALLER = {
   userId: "AIDALOCALCLOUDCALLER",
 } as const;
 
+/**
+ * A session of an assumed role (temporary credentials with a session token, as STS AssumeRole or
+ * a Cognito identity pool hands out), so handlers can be tested with that caller's shape too.
+ * Made up and local, like the user's keys.
+ */
+export const LOCAL_ROLE_SESSION = {
+  accessKeyId: "ASIALOCALCLOUDSESSN0",
+  secretAccessKey: "local/cloud/role/session/not/for/aws/000",
+  sessionToken: "local-cloud-session-token-not-for-aws",
+  roleName: "local-role",
+  roleId: "AROALOCALCLOUDROLE000",
+  sessionName: "local-session",
+} as const;
+
+/** The local role session in this program's partition. */
+export function localRoleSession(partition: string): LocalIamUser {
+  const r = LOCAL_ROLE_SESSION;
+  return {
+    accessKeyId: r.accessKeyId,
+    secretAccessKey: r.secretAccessKey,
+    sessionToken: r.sessionToken,
+    accountId: ACCOUNT_ID,
+    userArn: `arn:${partition}:sts::${ACCOUNT_ID}:assumed-role/${r.roleName}/${r.sessionName}`,
+    userId: `${r.roleId}:${r.sessionName}`,
+  };
+}
+
 /** The local caller as the IAM user of this program's partition. */
 export function localIamUser(partition: string): LocalIamUser {
   return {
@@ -150,6 +177,8 @@ export interface LocalCloud {
   readonly apiKeys: string[];
   /** The IAM credentials `AWS_IAM` methods accept. */
   readonly iamCaller: LocalIamUser;
+  /** Session credentials of an assumed role `AWS_IAM` methods accept too (with `sessionToken`). */
+  readonly iamRoleSession: LocalIamUser;
   /**
    * A token the first Cognito user pool's authorizer accepts (`Authorization: Bearer <token>`),
    * signed by the local issuer; `pool` defaults to the first pool the program's APIs trust.
@@ -289,6 +318,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     return {
       apiKeys: firstApi?.apiKeys ?? [],
       iamCaller: auth.iamCaller,
+      iamRoleSession: auth.iamRoleSession,
       async issueToken(request = {}) {
         const pool = request.pool ?? model.userPools[0];
         if (!pool || !auth.signingKey) {
@@ -569,6 +599,7 @@ interface LocalAuth {
   /** The local issuer's key, when a user pool is trusted. */
   readonly signingKey: SigningKey | undefined;
   readonly iamCaller: LocalIamUser;
+  readonly iamRoleSession: LocalIamUser;
 }
 
 async function localAuth(
@@ -580,6 +611,7 @@ async function localAuth(
   return {
     signingKey: usesCognito ? await loadSigningKey(projectDir) : undefined,
     iamCaller: localIamUser(program.partition),
+    iamRoleSession: localRoleSession(program.partition),
   };
 }
 
@@ -603,7 +635,7 @@ async function serveApis(
         api,
         userPools: model.userPools,
         signingKey: auth.signingKey,
-        iamUsers: [auth.iamCaller],
+        iamUsers: [auth.iamCaller, auth.iamRoleSession],
         region: model.region,
         throttle,
       }),
