@@ -87,11 +87,11 @@ export function readLimited(
   req: http.IncomingMessage,
   limit: number,
 ): Promise<Buffer | "too-large"> {
-  let discarded = 0;
+  let size = 0;
   const discard = () => {
     req.on("data", (chunk: Buffer) => {
-      discarded += chunk.length;
-      if (discarded > limit) req.socket.destroy();
+      size += chunk.length;
+      if (size > 2 * limit) req.socket.destroy();
     });
   };
   if (Number(req.headers["content-length"] ?? 0) > limit) {
@@ -100,7 +100,6 @@ export function readLimited(
   }
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
-    let size = 0;
     const onData = (chunk: Buffer) => {
       size += chunk.length;
       if (size <= limit) {
