@@ -80,7 +80,7 @@ export function answerClientErrors(server: http.Server, log: (line: string) => v
  * The body, or "too-large" as soon as it passes `limit` (a Content-Length over it: before a byte
  * is read), so the caller answers while the client is still sending. Past the limit nothing is
  * kept: Node discards the rest once the answer is sent (so a client that sent a little too much
- * reads the answer on a clean connection), and past one more `limit` of discarded bytes the
+ * reads the answer on a clean connection), and once twice `limit` has arrived the
  * connection is cut.
  */
 export function readLimited(
