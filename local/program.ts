@@ -346,14 +346,35 @@ export class MockCloud implements pulumi.runtime.Mocks {
         return { name: id, arn: `${prefix}:dynamodb:${r}:${ACCOUNT_ID}:table/${id}` };
       case "aws:lambda/function:Function": {
         const arn = `${prefix}:lambda:${r}:${ACCOUNT_ID}:function:${id}`;
+        // A function created with `publish` gets version 1; without, only `$LATEST` exists.
+        const version = inputs.publish ? "1" : "$LATEST";
         return {
           name: id,
           arn,
-          qualifiedArn: `${arn}:$LATEST`,
-          invokeArn: `${prefix}:apigateway:${r}:lambda:path/2015-03-31/functions/${arn}/invocations`,
-          version: "$LATEST",
+          qualifiedArn: `${arn}:${version}`,
+          invokeArn: lambdaInvokeArn(prefix, r, arn),
+          qualifiedInvokeArn: lambdaInvokeArn(prefix, r, `${arn}:${version}`),
+          version,
         };
       }
+      case "aws:lambda/alias:Alias": {
+        const fnArn = String(inputs.functionName).startsWith("arn:")
+          ? String(inputs.functionName)
+          : `${prefix}:lambda:${r}:${ACCOUNT_ID}:function:${inputs.functionName}`;
+        const arn = `${fnArn}:${inputs.name}`;
+        return { arn, invokeArn: lambdaInvokeArn(prefix, r, arn) };
+      }
+      case "aws:codedeploy/application:Application":
+        return {
+          name: id,
+          applicationId: crypto.randomUUID(),
+          arn: `${prefix}:codedeploy:${r}:${ACCOUNT_ID}:application:${id}`,
+        };
+      case "aws:codedeploy/deploymentGroup:DeploymentGroup":
+        return {
+          deploymentGroupId: crypto.randomUUID(),
+          arn: `${prefix}:codedeploy:${r}:${ACCOUNT_ID}:deploymentgroup:${inputs.appName}/${inputs.deploymentGroupName}`,
+        };
       case "aws:iam/role:Role":
         return { name: id, arn: `${prefix}:iam::${ACCOUNT_ID}:role/${id}` };
       case "aws:iam/policy:Policy":
@@ -440,6 +461,11 @@ export class MockCloud implements pulumi.runtime.Mocks {
         return {};
     }
   }
+}
+
+/** The ARN API Gateway integrations call for a function, version or alias ARN. */
+function lambdaInvokeArn(prefix: string, region: string, functionArn: string): string {
+  return `${prefix}:apigateway:${region}:lambda:path/2015-03-31/functions/${functionArn}/invocations`;
 }
 
 // How Pulumi marks a secret value on the wire and in mock inputs (e.g. an environment that holds
