@@ -7,6 +7,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as v from "valibot";
+import { CODEDEPLOY_GROUP_ALARMS } from "../contract/limits";
 import type { CrudFunction } from "./function";
 import { managedPolicyArnFor } from "./partition";
 import { parseArgs } from "./schema";
@@ -52,7 +53,7 @@ export function trafficShiftMinutes(config: LambdaDeploymentConfig): number {
 }
 
 /** CodeDeploy refuses more alarms per deployment group (AlarmsLimitExceededException). */
-export const MAX_DEPLOYMENT_GROUP_ALARMS = 10;
+export const MAX_DEPLOYMENT_GROUP_ALARMS = CODEDEPLOY_GROUP_ALARMS;
 
 /**
  * What makes CodeDeploy shift traffic back: a failed deployment, and one stopped because an
@@ -152,12 +153,7 @@ export class Promotion extends pulumi.ComponentResource {
   constructor(name: string, args: PromotionArgs, opts?: pulumi.ComponentResourceOptions) {
     super("lambda-apigateway:codedeploy:Promotion", name, {}, opts);
     const settings = parseArgs(PromotionArgsSchema, args, `Promotion "${name}"`);
-    if (args.alarmNames.length > MAX_DEPLOYMENT_GROUP_ALARMS) {
-      throw new Error(
-        `Promotion "${name}": ${args.alarmNames.length} alarms, but CodeDeploy takes at most ` +
-          `${MAX_DEPLOYMENT_GROUP_ALARMS} per deployment group: mark fewer rows of ALARMS with rollback`,
-      );
-    }
+    checkAlarmCount(`Promotion "${name}"`, args.alarmNames.length);
     const prefix = `${pulumi.getProject()}-${pulumi.getStack()}`;
 
     const application = new aws.codedeploy.Application(
@@ -228,6 +224,16 @@ export class Promotion extends pulumi.ComponentResource {
   /** The underlying resources, for reading any property the component does not re-export. */
   public get nodes() {
     return this.resources;
+  }
+}
+
+/** Refuses more alarms than CodeDeploy takes per deployment group, before AWS does. */
+export function checkAlarmCount(what: string, count: number): void {
+  if (count > MAX_DEPLOYMENT_GROUP_ALARMS) {
+    throw new Error(
+      `${what}: ${count} alarms, but CodeDeploy takes at most ${MAX_DEPLOYMENT_GROUP_ALARMS} per ` +
+        "deployment group: mark fewer rows of ALARMS (components/monitoring/alarms.ts) with rollback",
+    );
   }
 }
 

@@ -40,6 +40,8 @@ export interface RecordedResource {
   options: { protect: boolean; retainOnDelete: boolean };
   /** Read with `Resource.get`: the stack looks at it but does not own it. */
   external: boolean;
+  /** Properties a later `pulumi up` leaves alone (`ignoreChanges`), e.g. an alias CodeDeploy moves. */
+  ignoreChanges: string[];
 }
 
 export interface ProgramRun {
@@ -234,6 +236,7 @@ export class MockCloud implements pulumi.runtime.Mocks {
   readonly partition: string;
   private readonly byId = new Map<string, RecordedResource>();
   private readonly options = new Map<string, RecordedResource["options"]>();
+  private readonly ignored = new Map<string, string[]>();
   private readonly reads = new Set<string>();
   /** The role the account's API Gateway settings name; `""` when none is set. */
   readonly apiGatewayCloudWatchRoleArn: string;
@@ -258,8 +261,14 @@ export class MockCloud implements pulumi.runtime.Mocks {
    * Remembers the options of the next registration of (type, name). The mock monitor hands
    * `newResource` only the inputs, so `runProgram` reads the options off the request first.
    */
-  noteOptions(type: string, name: string, options: RecordedResource["options"]): void {
+  noteOptions(
+    type: string,
+    name: string,
+    options: RecordedResource["options"],
+    ignoreChanges: string[] = [],
+  ): void {
     this.options.set(`${type}::${name}`, options);
+    this.ignored.set(`${type}::${name}`, ignoreChanges);
   }
 
   /** Remembers that the next registration of (type, name) is a read (`Resource.get`). */
@@ -300,6 +309,7 @@ export class MockCloud implements pulumi.runtime.Mocks {
         retainOnDelete: false,
       },
       external,
+      ignoreChanges: this.ignored.get(`${args.type}::${args.name}`) ?? [],
     };
     this.resources.push(record);
     this.byId.set(id, record);
@@ -536,10 +546,12 @@ function recordOptions(cloud: MockCloud): void {
   };
   const register = monitor.registerResource.bind(monitor);
   monitor.registerResource = (req, callback) => {
-    cloud.noteOptions(req.getType(), req.getName(), {
-      protect: !!req.getProtect(),
-      retainOnDelete: !!req.getRetainondelete(),
-    });
+    cloud.noteOptions(
+      req.getType(),
+      req.getName(),
+      { protect: !!req.getProtect(), retainOnDelete: !!req.getRetainondelete() },
+      req.getIgnorechangesList(),
+    );
     return register(req, callback);
   };
   const read = monitor.readResource.bind(monitor);

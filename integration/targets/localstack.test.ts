@@ -84,6 +84,18 @@ describe("LocalStack target: pure parts", function () {
         ]);
         expect(() => assertServedWithoutToken(servicesFor(types), undefined)).not.to.throw();
       });
+
+      it(`${stack}: CodeDeploy is off, and the API still invokes the function through its alias`, async function () {
+        this.timeout(60_000);
+        const own = (await runProgram({ stack })).resources.map((r) => r.type);
+        expect(own, `${stack}'s own config promotes with CodeDeploy`).to.include(
+          "aws:codedeploy/deploymentGroup:DeploymentGroup",
+        );
+        const types = deployed.get(stack)!;
+        expect(types.filter((t) => t.startsWith("aws:codedeploy/"))).to.deep.equal([]);
+        expect(servicesFor(types).map((s) => s.endpoint)).not.to.include("codedeploy");
+        expect(types).to.include("aws:lambda/alias:Alias");
+      });
     }
 
     it("prod: its Cognito and API key are overridden off, so their services are not called", async function () {
