@@ -16,7 +16,9 @@ export function customDomainLine(outputs: Readonly<Record<string, unknown>>): st
  * A stack that promotes with CodeDeploy (`promotion.enabled`): on AWS a new version reaches
  * callers gradually; here the alias serves the newest code at once.
  */
-export function trafficShiftingLine(outputs: Readonly<Record<string, unknown>>): string | undefined {
+export function trafficShiftingLine(
+  outputs: Readonly<Record<string, unknown>>,
+): string | undefined {
   if (typeof outputs.deploymentConfig !== "string") return undefined;
   const alias = typeof outputs.functionAlias === "string" ? outputs.functionAlias : "the alias";
   return (
