@@ -14,7 +14,7 @@
  * reported (the numbers CloudWatch would chart), every 10 s when there were requests.
  */
 import { parseArgs } from "node:util";
-import { customDomainLine } from "./banner";
+import { customDomainLine, trafficShiftingLine } from "./banner";
 import { startLocalCloud, type LocalCloud } from "./index";
 
 // Our own DynamoDB client would warn on Node 20; the warning is about the SDK's future, not this tool.
@@ -138,6 +138,8 @@ async function main(): Promise<void> {
   } catch (err) {
     fail((err as Error).message);
   }
+  // "Ready" promises that a save from now on is served: the sources must be watched first.
+  await cloud.watching;
   if (shuttingDown) return;
   if (metricsEvery === 0) cloud.metrics.onLine = printMetrics;
   else setInterval(printMetrics, metricsEvery * 1000).unref();
@@ -154,6 +156,8 @@ function printBanner(cloud: LocalCloud, stackName: string | undefined): void {
   if (cloud.docsUrl) console.log(`Docs ${cloud.docsUrl}`);
   const domain = customDomainLine(cloud.program.outputs);
   if (domain) console.log(domain);
+  const promotion = trafficShiftingLine(cloud.program.outputs);
+  if (promotion) console.log(promotion);
   const first = cloud.apis.find((a) => a.urls.includes(cloud.apiUrl));
   console.log(`Enforced ${first?.enforced.join("; ") || "nothing: the API is open"}`);
   const stack = stackName ? ` --stack ${stackName}` : "";
@@ -165,6 +169,10 @@ function printBanner(cloud: LocalCloud, stackName: string | undefined): void {
   if (first?.enforced.some((e) => e.startsWith("SigV4"))) {
     console.log(
       `AWS credentials AWS_ACCESS_KEY_ID=${cloud.iamCaller.accessKeyId} AWS_SECRET_ACCESS_KEY=${cloud.iamCaller.secretAccessKey} AWS_REGION=${cloud.region} (service execute-api)`,
+    );
+    const session = cloud.iamRoleSession;
+    console.log(
+      `AWS role session AWS_ACCESS_KEY_ID=${session.accessKeyId} AWS_SECRET_ACCESS_KEY=${session.secretAccessKey} AWS_SESSION_TOKEN=${session.sessionToken} (caller ${session.userArn})`,
     );
   }
 }
