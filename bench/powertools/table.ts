@@ -30,6 +30,7 @@ export function powertoolsTable(itemsTableName: string): RecordedResource {
     custom: true,
     options: { protect: false, retainOnDelete: false },
     external: false,
+    ignoreChanges: [],
   };
 }
 
