@@ -11,6 +11,7 @@ import { loadConfig } from "./components/config";
 import { ApiDomain } from "./components/domain";
 import { CrudFunction, RECORD_ACTIONS } from "./components/function";
 import { Monitoring, dynamoDbOperations } from "./components/monitoring";
+import { Promotion, alarmWindowWarning } from "./components/promotion";
 import { Table } from "./components/table";
 import { tutorialNameWarnings } from "./components/tutorial";
 import type { ApiSecurity } from "./contract/security";
@@ -49,6 +50,8 @@ const fn = new CrudFunction("crud", {
   ...config.function,
   ...shared,
   apiSecurity: security,
+  // With promotion, CodeDeploy moves the alias; `pulumi up` only publishes versions.
+  externalTrafficShifting: config.promotion.enabled,
 });
 
 const api = new RestApi("api", {
@@ -84,6 +87,20 @@ const monitoring = new Monitoring("monitoring", {
   ...config.monitoring,
 });
 
+// A new version reaches callers through a CodeDeploy deployment that the stack's own alarms can
+// stop and roll back; `npm run promote` starts it after `pulumi up` (docs/deploying.md).
+const promotion = config.promotion.enabled
+  ? new Promotion("promotion", {
+      function: fn,
+      alarmNames: monitoring.rollbackAlarmNames,
+      deploymentConfig: config.promotion.deploymentConfig,
+    })
+  : undefined;
+if (promotion) {
+  const warning = alarmWindowWarning(promotion.deploymentConfig, config.monitoring);
+  if (warning) pulumi.log.warn(warning);
+}
+
 /**
  * The URL callers use, and the smoke test: the custom domain's (`https://api.example.com/v1`)
  * when config sets `domain`, else the invoke URL. `POST ${url}/DynamoDBManager`.
@@ -100,6 +117,14 @@ export const tableName = table.name;
 export const tableArn = table.arn;
 export const idempotencyTableName = table.records?.name;
 export const functionName = fn.name;
+/** The alias the API invokes, and the newest version `pulumi up` published (promote's target). */
+export const functionAlias = fn.aliasName;
+export const functionVersion = fn.version;
+/** CodeDeploy, when promotion is on: what `npm run promote` deploys with, and what stops it. */
+export const codeDeployApplication = promotion?.applicationName;
+export const deploymentGroupName = promotion?.deploymentGroupName;
+export const deploymentConfig = promotion?.deploymentConfig;
+export const rollbackAlarms = promotion ? monitoring.rollbackAlarmNames : undefined;
 /** Topic every alarm notifies; subscribe to it to hear about them. */
 export const alarmTopicArn = monitoring.topicArn;
 export const dashboardName = monitoring.dashboardName;

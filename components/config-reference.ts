@@ -41,6 +41,14 @@ const GROUPS: Record<
     title: "alarms, their topic and the dashboard",
     source: "components/monitoring/args.ts",
   },
+  promotion: {
+    title: "gradual promotion with CodeDeploy",
+    source: "components/promotion.ts",
+    note:
+      "`enabled` is the stack's; `deploymentConfig` is the `Promotion` component's. How a version " +
+      "reaches callers, how to watch it and how it rolls back: " +
+      "[Deploying and operating](deploying.md#promotion-how-a-version-reaches-callers).",
+  },
   domain: {
     title: "a custom domain name",
     source: "components/domain.ts",

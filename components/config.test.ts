@@ -70,7 +70,7 @@ describe("stack config", () => {
 
   it("refuses unknown keys, at any depth, naming their path and the known ones", () => {
     expect(() => parseConfig("dev", { tablename: "x" })).to.throw(
-      /lambda-apigateway:tablename is not a known key: fix the spelling or remove it \(known here: production, tracing, logRetentionDays, corsAllowOrigins, auth, table, function, api, cognito, monitoring, domain\) \(got "x"\)/,
+      /lambda-apigateway:tablename is not a known key: fix the spelling or remove it \(known here: production, tracing, logRetentionDays, corsAllowOrigins, auth, table, function, api, cognito, monitoring, promotion, domain\) \(got "x"\)/,
     );
     expect(() => parseConfig("dev", { api: json({ stage: "v1" }) })).to.throw(
       /lambda-apigateway:api\.stage is not a known key/,

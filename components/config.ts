@@ -1,6 +1,6 @@
 /**
  * The stack configuration, read once, typed and validated. It is one object per component
- * (`lambda-apigateway:table`, `:function`, `:api`, `:cognito`, `:monitoring`) plus the switches
+ * (`lambda-apigateway:table`, `:function`, `:api`, `:cognito`, `:monitoring`, `:promotion`) plus the switches
  * several components share (`production`, `tracing`, `logRetentionDays`, `corsAllowOrigins`,
  * `auth`). Each group is the component's own Args schema, the one the component checks its args
  * with: this file composes them, adds the stack's own defaults (table, API and stage named after
@@ -15,7 +15,8 @@ import { CognitoAuthArgsSchema } from "./auth";
 import { ApiDomainArgsSchema } from "./domain";
 import { CrudFunctionArgsSchema } from "./function";
 import { MonitoringArgsSchema } from "./monitoring";
-import { SHARED_FIELDS, entriesOf, problemsOf, shown } from "./schema";
+import { PromotionArgsSchema } from "./promotion";
+import { SHARED_FIELDS, bool, entriesOf, problemsOf, shown } from "./schema";
 import { TableArgsSchema } from "./table";
 import { API_TITLE } from "../contract/openapi";
 import { AUTH_MODES, OPEN } from "../contract/security";
@@ -144,6 +145,24 @@ export const configSchema = (stack: string) =>
         }),
         cognito: configGroup(CognitoAuthArgsSchema, ["production", "callbackUrls"]),
         monitoring: configGroup(MonitoringArgsSchema, []),
+        // On by default; the LocalStack gate turns it off (CodeDeploy is not in its free image).
+        promotion: v.optional(
+          v.strictObject(
+            {
+              enabled: v.optional(
+                bool(
+                  "Gradual promotion with CodeDeploy: `pulumi up` publishes a version, and a " +
+                    "deployment (`npm run promote`) shifts the `live` alias to it, rolling back " +
+                    "when an alarm fires. Off: `pulumi up` moves the alias at once.",
+                ),
+                true,
+              ),
+              ...PromotionArgsSchema.entries,
+            },
+            PromotionArgsSchema.message,
+          ),
+          {},
+        ),
         // Unset: no custom domain. Turning the execute-api URL off only makes sense with one.
         domain: optInGroup(ApiDomainArgsSchema, {
           disableExecuteApiEndpoint: ApiArgsSchema.entries.disableExecuteApiEndpoint,

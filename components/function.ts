@@ -41,6 +41,15 @@ export const DYNAMODB_ACTIONS = [
  */
 export const RECORD_ACTIONS = ["dynamodb:PutItem", "dynamodb:DeleteItem"] as const;
 
+/**
+ * Lambda's rule for an alias name: 1–128 letters, digits, `-` or `_`, and not all digits (a number
+ * would read as a version). https://docs.aws.amazon.com/lambda/latest/api/API_CreateAlias.html
+ */
+export const ALIAS_NAME_PATTERN = /^(?![0-9]+$)[a-zA-Z0-9_-]{1,128}$/;
+
+/** The alias the API invokes: callers reach the version it points at, never `$LATEST`. */
+export const DEFAULT_ALIAS_NAME = "live";
+
 /** Actions a function needs to write to its own log group. */
 export const LOG_ACTIONS = ["logs:CreateLogStream", "logs:PutLogEvents"] as const;
 
@@ -228,6 +237,20 @@ export interface CrudFunctionArgs {
    */
   apiSecurity?: ApiSecurity;
   /**
+   * Name of the alias the API invokes (1–128 characters of `a-z A-Z 0-9 - _`, not all digits).
+   * Every `pulumi up` that changes the code or the configuration publishes a new version.
+   * @default "live"
+   */
+  aliasName?: string;
+  /**
+   * Who moves the alias to a new version. `false`: `pulumi up` points it at each version it
+   * publishes, so all traffic moves at once. `true`: the alias is created at the first version
+   * and `pulumi up` never moves it again (`ignoreChanges` on its version and routing), so a
+   * CodeDeploy deployment (`Promotion`) can shift traffic without the next `pulumi up` undoing it.
+   * @default false
+   */
+  externalTrafficShifting?: boolean;
+  /**
    * Extra environment variables, merged over the ones the component sets.
    * @default {}
    */
@@ -238,6 +261,7 @@ export interface CrudFunctionArgs {
    */
   transform?: {
     function?: Transform<aws.lambda.FunctionArgs>;
+    alias?: Transform<aws.lambda.AliasArgs>;
     role?: Transform<aws.iam.RoleArgs>;
     logGroup?: Transform<aws.cloudwatch.LogGroupArgs>;
   };
@@ -264,8 +288,17 @@ export class CrudFunction extends pulumi.ComponentResource {
   public readonly name: pulumi.Output<string>;
   /** Function ARN. */
   public readonly arn: pulumi.Output<string>;
-  /** ARN API Gateway integrations call. */
+  /**
+   * ARN API Gateway integrations call: the alias's (`…:function:<name>:live/invocations`), so
+   * callers reach the version the alias points at.
+   */
   public readonly invokeArn: pulumi.Output<string>;
+  /** Name of the alias the API invokes; name it as the `qualifier` of invoke permissions. */
+  public readonly aliasName: string;
+  /** ARN of that alias. */
+  public readonly aliasArn: pulumi.Output<string>;
+  /** The newest version `pulumi up` published (what a deployment shifts the alias to). */
+  public readonly version: pulumi.Output<string>;
   /** The log group the function writes to. */
   public readonly logGroupName: pulumi.Output<string>;
   /** Timeout in seconds, as deployed. */
@@ -274,6 +307,7 @@ export class CrudFunction extends pulumi.ComponentResource {
   public readonly metricsNamespace: string;
   private readonly resources: {
     function: aws.lambda.Function;
+    alias: aws.lambda.Alias;
     role: aws.iam.Role;
     policy: aws.iam.RolePolicy;
     logGroup: aws.cloudwatch.LogGroup;
@@ -287,6 +321,13 @@ export class CrudFunction extends pulumi.ComponentResource {
     const { timeout, tracing } = settings;
     const bundle = bundleHandler({ name, entry: args.entry });
     const metricsNamespace = checkedNamespace(args.metricsNamespace ?? DEFAULT_METRICS_NAMESPACE);
+    const aliasName = args.aliasName ?? DEFAULT_ALIAS_NAME;
+    if (!ALIAS_NAME_PATTERN.test(aliasName)) {
+      throw new Error(
+        `CrudFunction "${name}": aliasName "${aliasName}" is no Lambda alias name: use 1–128 ` +
+          "letters, digits, - or _, not all digits",
+      );
+    }
 
     const logGroup = new aws.cloudwatch.LogGroup(
       `${name}-logs`,
@@ -404,6 +445,10 @@ export class CrudFunction extends pulumi.ComponentResource {
           handler: bundle.handler,
           code: new pulumi.asset.FileArchive(bundle.dir),
           role: role.arn,
+          // A version per change of code or configuration: the alias points at versions, which
+          // cannot change under it (Terraform AWS provider >= 2.50 publishes after both updates,
+          // hashicorp/terraform-provider-aws#1692).
+          publish: true,
           environment: {
             variables: {
               [ENV.tableName]: args.table.name,
@@ -442,15 +487,47 @@ export class CrudFunction extends pulumi.ComponentResource {
       ),
     );
 
-    this.resources = { function: fn, role, policy, logGroup, cursorSecret, tracingPolicy };
+    // Created at the first published version. With external traffic shifting, later versions
+    // reach it only through a deployment: `pulumi up` leaves its version and weights alone.
+    const alias = new aws.lambda.Alias(
+      `${name}-${aliasName}`,
+      ...applyTransform(
+        args.transform?.alias,
+        {
+          name: aliasName,
+          description: args.externalTrafficShifting
+            ? "What the API invokes; CodeDeploy moves it to each new version"
+            : "What the API invokes; pulumi up moves it to each new version",
+          functionName: fn.name,
+          functionVersion: fn.version,
+        },
+        {
+          parent: this,
+          ...(args.externalTrafficShifting
+            ? { ignoreChanges: ["functionVersion", "routingConfig"] }
+            : {}),
+        },
+      ),
+    );
+
+    this.resources = { function: fn, alias, role, policy, logGroup, cursorSecret, tracingPolicy };
     this.name = fn.name;
     this.arn = fn.arn;
-    this.invokeArn = fn.invokeArn;
+    this.invokeArn = alias.invokeArn;
+    this.aliasName = aliasName;
+    this.aliasArn = alias.arn;
+    this.version = fn.version;
     this.logGroupName = logGroup.name;
     // Lambda's own default when a transform removes it.
     this.timeout = fn.timeout.apply((t) => t ?? 3);
     this.metricsNamespace = metricsNamespace;
-    this.registerOutputs({ name: this.name, arn: this.arn, invokeArn: this.invokeArn });
+    this.registerOutputs({
+      name: this.name,
+      arn: this.arn,
+      invokeArn: this.invokeArn,
+      aliasArn: this.aliasArn,
+      version: this.version,
+    });
   }
 
   /** The underlying resources, for reading any property the component does not re-export. */

@@ -47,6 +47,10 @@ const T = {
   stage: "aws:apigateway/stage:Stage",
   methodSettings: "aws:apigateway/methodSettings:MethodSettings",
   permission: "aws:lambda/permission:Permission",
+  alias: "aws:lambda/alias:Alias",
+  codeDeployApp: "aws:codedeploy/application:Application",
+  deploymentGroup: "aws:codedeploy/deploymentGroup:DeploymentGroup",
+  alarm: "aws:cloudwatch/metricAlarm:MetricAlarm",
   apiKey: "aws:apigateway/apiKey:ApiKey",
   usagePlan: "aws:apigateway/usagePlan:UsagePlan",
   usagePlanKey: "aws:apigateway/usagePlanKey:UsagePlanKey",
@@ -245,7 +249,11 @@ for (const stack of ["dev", "prod"]) {
       it("traces with X-Ray only when config asks", () => {
         const fn = one(run, T.function).inputs;
         expect(fn.tracingConfig.mode).to.equal(cfg.tracing ? "Active" : "PassThrough");
-        const attached = run.ofType(T.attachment).map((a) => a.inputs.policyArn);
+        const role = run.ofType(T.role).find((r) => r.state.arn === fn.role)!;
+        const attached = run
+          .ofType(T.attachment)
+          .filter((a) => a.inputs.role === role.state.name)
+          .map((a) => a.inputs.policyArn);
         expect(attached).to.deep.equal(
           cfg.tracing ? [managedPolicyArn(run.partition, XRAY_POLICY_NAME)] : [],
         );
@@ -345,8 +353,11 @@ for (const stack of ["dev", "prod"]) {
         );
       });
 
-      it("integrates every method with the function as a Lambda proxy", () => {
-        const invokeArn = one(run, T.function).state.invokeArn;
+      it("integrates every method with the function's live alias as a Lambda proxy", () => {
+        const invokeArn = one(run, T.alias).state.invokeArn;
+        expect(invokeArn).to.equal(
+          `arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/${one(run, T.function).state.arn}:live/invocations`,
+        );
         for (const { path, method, op } of operationsOf(bodyOf(run))) {
           expect(op["x-amazon-apigateway-integration"], `${method} ${path}`).to.deep.equal({
             type: "aws_proxy",
@@ -470,7 +481,82 @@ for (const stack of ["dev", "prod"]) {
         expect(p.action).to.equal("lambda:InvokeFunction");
         expect(p.principal).to.equal("apigateway.amazonaws.com");
         expect(p.function).to.equal(one(run, T.function).state.name);
+        // The alias the integrations call: a permission on the bare function would not cover it.
+        expect(p.qualifier).to.equal(one(run, T.alias).inputs.name);
         expect(p.sourceArn).to.equal(`${one(run, T.restApi).state.executionArn}/*/*`);
+      });
+    });
+
+    describe("promotion", () => {
+      it("publishes a version per change, and the live alias is created at it", () => {
+        const fn = one(run, T.function);
+        expect(fn.inputs.publish).to.equal(true);
+        expect(fn.state.version).to.equal("1");
+        const alias = one(run, T.alias);
+        expect(alias.inputs).to.include({
+          name: "live",
+          functionName: fn.state.name,
+          functionVersion: fn.state.version,
+        });
+      });
+
+      it("leaves the alias's version and weights to CodeDeploy on later ups", () => {
+        expect(one(run, T.alias).ignoreChanges.sort()).to.deep.equal([
+          "functionVersion",
+          "routingConfig",
+        ]);
+      });
+
+      it("a CodeDeploy application for Lambda and a group with traffic control", () => {
+        const app = one(run, T.codeDeployApp);
+        expect(app.inputs.computePlatform).to.equal("Lambda");
+        const group = one(run, T.deploymentGroup).inputs;
+        expect(group.appName).to.equal(app.inputs.name);
+        expect(group.deploymentStyle).to.deep.equal({
+          deploymentOption: "WITH_TRAFFIC_CONTROL",
+          deploymentType: "BLUE_GREEN",
+        });
+        expect(group.deploymentConfigName).to.equal(cfg.promotion.deploymentConfig);
+        expect(group.deploymentConfigName).to.equal(
+          stack === "prod"
+            ? "CodeDeployDefault.LambdaCanary10Percent5Minutes"
+            : "CodeDeployDefault.LambdaAllAtOnce",
+        );
+      });
+
+      it("stops on the stack's function error, 5XX and latency alarms and rolls back", () => {
+        const group = one(run, T.deploymentGroup).inputs;
+        const alarmName = (key: string) =>
+          run.ofType(T.alarm).find((a) => a.name === `monitoring-${key}`)!.inputs.name;
+        expect(group.alarmConfiguration).to.deep.equal({
+          enabled: true,
+          alarms: ["lambda-errors", "lambda-duration-p99", "api-5xx-rate", "api-latency-p99"].map(
+            alarmName,
+          ),
+        });
+        expect(group.autoRollbackConfiguration).to.deep.equal({
+          enabled: true,
+          events: ["DEPLOYMENT_FAILURE", "DEPLOYMENT_STOP_ON_ALARM"],
+        });
+      });
+
+      it("CodeDeploy acts through a role only it assumes, with AWS's policy for Lambda", () => {
+        const group = one(run, T.deploymentGroup).inputs;
+        const role = run.ofType(T.role).find((r) => r.state.arn === group.serviceRoleArn)!;
+        expect(JSON.parse(role.inputs.assumeRolePolicy).Statement).to.deep.equal([
+          {
+            Effect: "Allow",
+            Principal: { Service: "codedeploy.amazonaws.com" },
+            Action: "sts:AssumeRole",
+          },
+        ]);
+        const attached = run
+          .ofType(T.attachment)
+          .filter((a) => a.inputs.role === role.state.name)
+          .map((a) => a.inputs.policyArn);
+        expect(attached).to.deep.equal([
+          "arn:aws:iam::aws:policy/service-role/AWSCodeDeployRoleForLambda",
+        ]);
       });
     });
 
@@ -487,6 +573,12 @@ for (const stack of ["dev", "prod"]) {
         tableArn: one(run, T.table, ITEMS).state.arn,
         idempotencyTableName: one(run, T.table, RECORDS).state.name,
         functionName: one(run, T.function).state.name,
+        functionAlias: "live",
+        functionVersion: one(run, T.function).state.version,
+        codeDeployApplication: one(run, T.codeDeployApp).inputs.name,
+        deploymentGroupName: one(run, T.deploymentGroup).inputs.deploymentGroupName,
+        deploymentConfig: cfg.promotion.deploymentConfig,
+        rollbackAlarms: one(run, T.deploymentGroup).inputs.alarmConfiguration.alarms,
         alarmTopicArn: one(run, "aws:sns/topic:Topic").state.arn,
         dashboardName: one(run, "aws:cloudwatch/dashboard:Dashboard").inputs.dashboardName,
         auth: cfg.auth,

@@ -128,3 +128,12 @@ export const DYNAMODB_PAGE_BYTES = 1024 * 1024;
 
 /** Actions in one TransactWriteItems. */
 export const DYNAMODB_TRANSACTION_ITEMS = 100;
+
+// --- CodeDeploy: ---------------------------------------------------------------------------------
+// https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-codedeploy-deploymentgroup-alarmconfiguration.html
+
+/**
+ * CloudWatch alarms per deployment group ("A maximum of 10 alarms can be added"; more fails with
+ * AlarmsLimitExceededException).
+ */
+export const CODEDEPLOY_GROUP_ALARMS = 10;

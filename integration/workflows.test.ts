@@ -434,6 +434,36 @@ describe("CI/CD workflows (.github/workflows)", function () {
       expect(smoke, `${devName}: smoke test step`).to.be.greaterThan(up);
     });
 
+    it("after each up, CodeDeploy's deployment starts, is waited for, and only then the smoke test", function () {
+      const promote = (command: string, stack: string) => (s: Step) =>
+        npmCalls(s.run ?? "").some(
+          (c) =>
+            c.script === "promote" &&
+            c.args[0] === command &&
+            c.args.join(" ").includes(`--stack ${stack}`),
+        );
+      for (const stack of ["dev", "prod"]) {
+        const [name, job] = jobWhere(upOf(stack));
+        const up = stepIndex(job, upOf(stack));
+        const deploy = stepIndex(job, promote("start", stack));
+        const wait = stepIndex(job, promote("wait", stack));
+        expect(deploy, `${name}: deploy after up`).to.be.greaterThan(up);
+        expect(wait, `${name}: wait after deploy`).to.be.greaterThan(deploy);
+        // The wait takes the id the deploy step wrote to its outputs.
+        const deployStep = job.steps![deploy]!;
+        expect(deployStep.id, `${name}: the deploy step has an id`).to.be.a("string");
+        expect(job.steps![wait]!.run).to.include(
+          `--deployment-id "\${{ steps.${deployStep.id}.outputs.deployment-id }}"`,
+        );
+        if (stack === "dev") {
+          const smoke = stepIndex(job, (s) =>
+            npmCalls(s.run ?? "").some((c) => c.script === "test:integration"),
+          );
+          expect(smoke, `${name}: smoke test after the wait`).to.be.greaterThan(wait);
+        }
+      }
+    });
+
     it("previews each stack before its up, so an account without bootstrap/ stops before any change", function () {
       // The action's `up` skips the CLI's own preview; the program's account check runs at
       // preview (components/api/account.ts).

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { CONFIG_NAMESPACE } from "../components/config";
-import { customDomainLine } from "./banner";
+import { customDomainLine, trafficShiftingLine } from "./banner";
 import * as os from "node:os";
 import { buildModel } from "./model";
 import { PROJECT_DIR, runProgram, type ProgramRun } from "./program";
@@ -48,5 +48,47 @@ describe("the local cloud with a custom domain", function () {
     const { outputs } = await runProgram({ stack: "prod" });
     expect(outputs.url, "url is the invoke URL").to.equal(outputs.apiUrl);
     expect(customDomainLine(outputs)).to.equal(undefined);
+  });
+});
+
+describe("the local cloud with promotion (CodeDeploy)", function () {
+  this.timeout(120_000);
+
+  it("serves the API through the live alias: every route runs the function", async () => {
+    const run = await runProgram({ stack: "dev" });
+    const model = await buildModel(run, PROJECT_DIR, os.tmpdir());
+    const fn = run.ofType("aws:lambda/function:Function")[0]!;
+    const alias = run.ofType("aws:lambda/alias:Alias")[0]!;
+    // The body's integrations name the alias, not the function.
+    expect(
+      model.apis[0]!.body?.paths?.["/DynamoDBManager"]?.post?.["x-amazon-apigateway-integration"]
+        ?.uri,
+    ).to.equal(alias.state.invokeArn);
+    const post = model.apis[0]!.root.children.find((c) => c.path === "/DynamoDBManager")!;
+    expect(post.methods.get("POST")?.functionName).to.equal(fn.state.name);
+    expect(post.methods.get("POST")?.unsupported).to.equal(undefined);
+  });
+
+  it("says at startup that traffic shifting is not emulated", async () => {
+    const run = await runProgram({ stack: "prod" });
+    expect(trafficShiftingLine(run.outputs)).to.equal(
+      "Promotion CodeDeployDefault.LambdaCanary10Percent5Minutes after pulumi up; here live " +
+        "serves the newest code at once (traffic shifting is not emulated)",
+    );
+    const model = await buildModel(run, PROJECT_DIR, os.tmpdir());
+    const codeDeploy = model.notEmulated.filter((line) => line.startsWith("aws:codedeploy/"));
+    expect(codeDeploy).to.deep.equal([
+      "aws:codedeploy/application:Application ×1 (traffic shifting is not emulated: the alias serves the newest version at once)",
+      "aws:codedeploy/deploymentGroup:DeploymentGroup ×1 (traffic shifting is not emulated: the alias serves the newest version at once)",
+    ]);
+    expect(model.notEmulated.join()).not.to.include("aws:lambda/alias");
+  });
+
+  it("no Promotion line for a stack with promotion off", async () => {
+    const { outputs } = await runProgram({
+      stack: "dev",
+      config: { [`${CONFIG_NAMESPACE}:promotion`]: { enabled: false } },
+    });
+    expect(trafficShiftingLine(outputs)).to.equal(undefined);
   });
 });

@@ -14,7 +14,7 @@
  * reported (the numbers CloudWatch would chart), every 10 s when there were requests.
  */
 import { parseArgs } from "node:util";
-import { customDomainLine } from "./banner";
+import { customDomainLine, trafficShiftingLine } from "./banner";
 import { startLocalCloud, type LocalCloud } from "./index";
 
 // Our own DynamoDB client would warn on Node 20; the warning is about the SDK's future, not this tool.
@@ -156,6 +156,8 @@ function printBanner(cloud: LocalCloud, stackName: string | undefined): void {
   if (cloud.docsUrl) console.log(`Docs ${cloud.docsUrl}`);
   const domain = customDomainLine(cloud.program.outputs);
   if (domain) console.log(domain);
+  const promotion = trafficShiftingLine(cloud.program.outputs);
+  if (promotion) console.log(promotion);
   const first = cloud.apis.find((a) => a.urls.includes(cloud.apiUrl));
   console.log(`Enforced ${first?.enforced.join("; ") || "nothing: the API is open"}`);
   const stack = stackName ? ` --stack ${stackName}` : "";

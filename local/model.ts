@@ -16,6 +16,8 @@ import { TABLE_TYPE } from "./tables";
 import type { Quota, ThrottleLimit } from "./throttle";
 
 export const FUNCTION_TYPE = "aws:lambda/function:Function";
+/** An alias serves the function's newest code here: the local cloud runs one version. */
+export const ALIAS_TYPE = "aws:lambda/alias:Alias";
 const REST_API = "aws:apigateway/restApi:RestApi";
 const RESOURCE = "aws:apigateway/resource:Resource";
 const METHOD = "aws:apigateway/method:Method";
@@ -37,6 +39,7 @@ export const LOCAL_CLIENT_ID = "local-client";
 const EMULATED = new Set([
   TABLE_TYPE,
   FUNCTION_TYPE,
+  ALIAS_TYPE,
   REST_API,
   RESOURCE,
   METHOD,
@@ -63,6 +66,10 @@ const NOT_EMULATED_BECAUSE: [RegExp, string][] = [
   [/^aws:cloudwatch\/logGroup:/, "function logs go to this terminal"],
   [/^aws:apigateway\/account:/, "the account's CloudWatch role has no local counterpart"],
   [/^aws:kms\//, "encryption at rest is not emulated"],
+  [
+    /^aws:codedeploy\//,
+    "traffic shifting is not emulated: the alias serves the newest version at once",
+  ],
   [
     /^aws:(acm|route53)\/|^aws:apigateway\/(domainName|basePathMapping):|^aws:apigatewayv2\/apiMapping:/,
     "the custom domain: served here on the API URL",
@@ -293,6 +300,14 @@ export async function buildModel(
     });
   }
   const byInvokeArn = new Map(functions.map((f) => [f.invokeArn, f]));
+  // An integration may call an alias (`…:function:<name>:live`): locally it is the function.
+  for (const alias of run.ofType(ALIAS_TYPE)) {
+    const { inputs, state } = { inputs: reveal(alias.inputs), state: reveal(alias.state) };
+    const target = functions.find(
+      (f) => f.name === asString(inputs.functionName) || f.arn === asString(inputs.functionName),
+    );
+    if (target) byInvokeArn.set(asString(state.invokeArn), target);
+  }
 
   const apis: RestApiModel[] = [];
   for (const recorded of run.ofType(REST_API)) {

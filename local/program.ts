@@ -40,6 +40,8 @@ export interface RecordedResource {
   options: { protect: boolean; retainOnDelete: boolean };
   /** Read with `Resource.get`: the stack looks at it but does not own it. */
   external: boolean;
+  /** Properties a later `pulumi up` leaves alone (`ignoreChanges`), e.g. an alias CodeDeploy moves. */
+  ignoreChanges: string[];
 }
 
 export interface ProgramRun {
@@ -234,6 +236,7 @@ export class MockCloud implements pulumi.runtime.Mocks {
   readonly partition: string;
   private readonly byId = new Map<string, RecordedResource>();
   private readonly options = new Map<string, RecordedResource["options"]>();
+  private readonly ignored = new Map<string, string[]>();
   private readonly reads = new Set<string>();
   /** The role the account's API Gateway settings name; `""` when none is set. */
   readonly apiGatewayCloudWatchRoleArn: string;
@@ -258,8 +261,14 @@ export class MockCloud implements pulumi.runtime.Mocks {
    * Remembers the options of the next registration of (type, name). The mock monitor hands
    * `newResource` only the inputs, so `runProgram` reads the options off the request first.
    */
-  noteOptions(type: string, name: string, options: RecordedResource["options"]): void {
+  noteOptions(
+    type: string,
+    name: string,
+    options: RecordedResource["options"],
+    ignoreChanges: string[] = [],
+  ): void {
     this.options.set(`${type}::${name}`, options);
+    this.ignored.set(`${type}::${name}`, ignoreChanges);
   }
 
   /** Remembers that the next registration of (type, name) is a read (`Resource.get`). */
@@ -300,6 +309,7 @@ export class MockCloud implements pulumi.runtime.Mocks {
         retainOnDelete: false,
       },
       external,
+      ignoreChanges: this.ignored.get(`${args.type}::${args.name}`) ?? [],
     };
     this.resources.push(record);
     this.byId.set(id, record);
@@ -346,14 +356,35 @@ export class MockCloud implements pulumi.runtime.Mocks {
         return { name: id, arn: `${prefix}:dynamodb:${r}:${ACCOUNT_ID}:table/${id}` };
       case "aws:lambda/function:Function": {
         const arn = `${prefix}:lambda:${r}:${ACCOUNT_ID}:function:${id}`;
+        // A function created with `publish` gets version 1; without, only `$LATEST` exists.
+        const version = inputs.publish ? "1" : "$LATEST";
         return {
           name: id,
           arn,
-          qualifiedArn: `${arn}:$LATEST`,
-          invokeArn: `${prefix}:apigateway:${r}:lambda:path/2015-03-31/functions/${arn}/invocations`,
-          version: "$LATEST",
+          qualifiedArn: `${arn}:${version}`,
+          invokeArn: lambdaInvokeArn(prefix, r, arn),
+          qualifiedInvokeArn: lambdaInvokeArn(prefix, r, `${arn}:${version}`),
+          version,
         };
       }
+      case "aws:lambda/alias:Alias": {
+        const fnArn = String(inputs.functionName).startsWith("arn:")
+          ? String(inputs.functionName)
+          : `${prefix}:lambda:${r}:${ACCOUNT_ID}:function:${inputs.functionName}`;
+        const arn = `${fnArn}:${inputs.name}`;
+        return { arn, invokeArn: lambdaInvokeArn(prefix, r, arn) };
+      }
+      case "aws:codedeploy/application:Application":
+        return {
+          name: id,
+          applicationId: crypto.randomUUID(),
+          arn: `${prefix}:codedeploy:${r}:${ACCOUNT_ID}:application:${id}`,
+        };
+      case "aws:codedeploy/deploymentGroup:DeploymentGroup":
+        return {
+          deploymentGroupId: crypto.randomUUID(),
+          arn: `${prefix}:codedeploy:${r}:${ACCOUNT_ID}:deploymentgroup:${inputs.appName}/${inputs.deploymentGroupName}`,
+        };
       case "aws:iam/role:Role":
         return { name: id, arn: `${prefix}:iam::${ACCOUNT_ID}:role/${id}` };
       case "aws:iam/policy:Policy":
@@ -442,6 +473,11 @@ export class MockCloud implements pulumi.runtime.Mocks {
   }
 }
 
+/** The ARN API Gateway integrations call for a function, version or alias ARN. */
+function lambdaInvokeArn(prefix: string, region: string, functionArn: string): string {
+  return `${prefix}:apigateway:${region}:lambda:path/2015-03-31/functions/${functionArn}/invocations`;
+}
+
 // How Pulumi marks a secret value on the wire and in mock inputs (e.g. an environment that holds
 // a generated key).
 const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
@@ -510,10 +546,12 @@ function recordOptions(cloud: MockCloud): void {
   };
   const register = monitor.registerResource.bind(monitor);
   monitor.registerResource = (req, callback) => {
-    cloud.noteOptions(req.getType(), req.getName(), {
-      protect: !!req.getProtect(),
-      retainOnDelete: !!req.getRetainondelete(),
-    });
+    cloud.noteOptions(
+      req.getType(),
+      req.getName(),
+      { protect: !!req.getProtect(), retainOnDelete: !!req.getRetainondelete() },
+      req.getIgnorechangesList(),
+    );
     return register(req, callback);
   };
   const read = monitor.readResource.bind(monitor);

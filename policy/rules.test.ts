@@ -10,6 +10,7 @@ import { committedStacks } from "../testing/program";
 import { XRAY_POLICY_NAME } from "../components/function";
 import { API_GATEWAY_LOGS_POLICY } from "../components/cloudwatch-role";
 import { managedPolicyArn } from "../components/partition";
+import { CODEDEPLOY_LAMBDA_POLICY } from "../components/promotion";
 import { CONFIG_NAMESPACE } from "../components/config";
 import {
   ALLOWED_MANAGED_POLICIES,
@@ -25,6 +26,7 @@ import {
   managedPolicyName,
   noIamWildcard,
   onlyAllowedManagedPolicies,
+  productionShiftsGradually,
   productionTablesProtected,
   productionWritesAuthenticated,
   resourcesAlarmed,
@@ -89,17 +91,45 @@ describe("policy rules", function () {
     const check = onlyAllowedManagedPolicies.check;
     const attachment = "aws:iam/rolePolicyAttachment:RolePolicyAttachment";
 
-    it("accepts X-Ray's policy (traced function) and API Gateway's logging policy (bootstrap)", () => {
+    it("accepts X-Ray's policy (traced function), API Gateway's logging policy (bootstrap) and CodeDeploy's Lambda role", () => {
       const attached = [...runs.prod!.ofType(attachment), ...bootstrap().ofType(attachment)];
       expect(attached.map((a) => managedPolicyName(a.inputs.policyArn)).sort()).to.deep.equal([
+        "AWSCodeDeployRoleForLambda",
         "AWSXRayDaemonWriteAccess",
         "AmazonAPIGatewayPushToCloudWatchLogs",
       ]);
       for (const a of attached) expect(check(a.type, inputsOf(a))).to.deep.equal([]);
       expect(Object.keys(ALLOWED_MANAGED_POLICIES).sort()).to.deep.equal([
+        "AWSCodeDeployRoleForLambda",
         "AWSXRayDaemonWriteAccess",
         "AmazonAPIGatewayPushToCloudWatchLogs",
       ]);
+    });
+
+    it("reads CodeDeploy's policy through its service-role/ path, and only on CodeDeploy's role", () => {
+      const arn = managedPolicyArn("aws-cn", CODEDEPLOY_LAMBDA_POLICY);
+      expect(arn).to.equal("arn:aws-cn:iam::aws:policy/service-role/AWSCodeDeployRoleForLambda");
+      expect(managedPolicyName(arn)).to.equal("AWSCodeDeployRoleForLambda");
+      // Moved onto the function's role (Lambda assumes it), the stack rule refuses it.
+      const view = stackView(runs.prod!);
+      const fnRole = view.find(
+        (r) =>
+          r.type === "aws:iam/role:Role" &&
+          r.props.arn === view.find((f) => f.type === "aws:lambda/function:Function")!.props.role,
+      )!;
+      const moved = view.map((r) =>
+        r.type === attachment &&
+        managedPolicyName(String(r.props.policyArn)) === "AWSCodeDeployRoleForLambda"
+          ? { ...r, props: { ...r.props, role: fnRole.props.name } }
+          : r,
+      );
+      expect(managedPoliciesOnTheirRoles.check(view)).to.deep.equal([]);
+      expect(
+        managedPoliciesOnTheirRoles
+          .check(moved)
+          .map((v) => v.message)
+          .join(),
+      ).to.match(/lambda\.amazonaws\.com may assume: it belongs only on CodeDeploy's service role/);
     });
 
     it("reads managed policy ARNs in every partition, with or without a path", () => {
@@ -159,7 +189,12 @@ describe("policy rules", function () {
       expect(messages(check(plus(bootstrap(), gatewayRole, xray)))).to.include(
         "apigateway.amazonaws.com",
       );
-      expect(runs.dev!.ofType(attachment), "dev is not traced").to.deep.equal([]);
+      expect(
+        runs
+          .dev!.ofType(attachment)
+          .filter((a) => managedPolicyName(a.inputs.policyArn) === XRAY_POLICY_NAME),
+        "dev is not traced",
+      ).to.deep.equal([]);
       expect(messages(check(plus(runs.dev!, roleOf(runs.dev!, "crud-role"), xray)))).to.include(
         "no traced function",
       );
@@ -399,6 +434,59 @@ describe("policy rules", function () {
       expect(v?.message).to.match(/POST.*PUT.*PATCH.*DELETE.*ANY|anonymous/);
       const iam = await runProgram({ stack: "prod", config: { "lambda-apigateway:auth": "iam" } });
       expect(productionWritesAuthenticated.check(stackView(iam))).to.deep.equal([]);
+    });
+  });
+
+  describe("production-shifts-gradually", () => {
+    const GROUP = "aws:codedeploy/deploymentGroup:DeploymentGroup";
+    it("passes prod (a canary with alarms and rollback) and dev (all at once, not production)", () => {
+      expect(productionShiftsGradually.check(stackView(runs.prod!))).to.deep.equal([]);
+      expect(only(runs.dev!, GROUP).inputs.deploymentConfigName).to.equal(
+        "CodeDeployDefault.LambdaAllAtOnce",
+      );
+      expect(productionShiftsGradually.check(stackView(runs.dev!))).to.deep.equal([]);
+    });
+
+    it("reports prod shifting all at once", async () => {
+      const allAtOnce = await runProgram({
+        stack: "prod",
+        config: {
+          "lambda-apigateway:promotion": { deploymentConfig: "CodeDeployDefault.LambdaAllAtOnce" },
+        },
+      });
+      const [v, ...more] = productionShiftsGradually.check(stackView(allAtOnce));
+      expect(more).to.deep.equal([]);
+      expect(v?.urn).to.equal(only(allAtOnce, GROUP).name);
+      expect(v?.message).to.match(
+        /shifts all traffic at once \(CodeDeployDefault.LambdaAllAtOnce\)/,
+      );
+    });
+
+    it("reports prod whose alias pulumi up moves (promotion off)", async () => {
+      const off = await runProgram({
+        stack: "prod",
+        config: { "lambda-apigateway:promotion": { enabled: false } },
+      });
+      expect(off.ofType(GROUP)).to.deep.equal([]);
+      const [v, ...more] = productionShiftsGradually.check(stackView(off));
+      expect(more).to.deep.equal([]);
+      expect(v?.message).to.match(
+        /Alias "live" of production .* all at once: turn .*promotion\.enabled on/,
+      );
+    });
+
+    it("reports a production group without alarms or without rollback on alarm", () => {
+      const view = stackView(runs.prod!);
+      const change = (props: Record<string, unknown>) =>
+        view.map((r) => (r.type === GROUP ? { ...r, props: { ...r.props, ...props } } : r));
+      const noAlarms = change({ alarmConfiguration: { enabled: true, alarms: [] } });
+      expect(productionShiftsGradually.check(noAlarms)[0]?.message).to.match(/watches no alarm/);
+      const noRollback = change({
+        autoRollbackConfiguration: { enabled: true, events: ["DEPLOYMENT_FAILURE"] },
+      });
+      expect(productionShiftsGradually.check(noRollback)[0]?.message).to.match(
+        /does not roll back when an alarm stops it/,
+      );
     });
   });
 

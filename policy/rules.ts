@@ -49,6 +49,8 @@ const TYPES = {
   roleAttachment: "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
   function: "aws:lambda/function:Function",
   metricAlarm: "aws:cloudwatch/metricAlarm:MetricAlarm",
+  alias: "aws:lambda/alias:Alias",
+  deploymentGroup: "aws:codedeploy/deploymentGroup:DeploymentGroup",
   domainName: "aws:apigateway/domainName:DomainName",
   domainNameV2: "aws:apigatewayv2/domainName:DomainName",
 };
@@ -188,6 +190,13 @@ export const ALLOWED_MANAGED_POLICIES: Readonly<Record<string, { service: string
     service: "apigateway.amazonaws.com",
     on: "API Gateway's CloudWatch role (a role only apigateway.amazonaws.com assumes)",
   },
+  // What CodeDeploy needs to shift a Lambda alias is CodeDeploy's to define, and AWS has changed
+  // it before (v3, 2019, added lambda:GetProvisionedConcurrencyConfig): a copy written out here
+  // would break promotion the day CodeDeploy needs one more action.
+  AWSCodeDeployRoleForLambda: {
+    service: "codedeploy.amazonaws.com",
+    on: "CodeDeploy's service role (a role only codedeploy.amazonaws.com assumes)",
+  },
 };
 
 /**
@@ -217,8 +226,9 @@ const allowedName = (arn: string): string | undefined => {
 export const onlyAllowedManagedPolicies: ResourceRule = {
   name: "only-allowed-managed-policies",
   description:
-    "Managed policies are attached only where AWS cannot scope the actions (X-Ray, API Gateway's " +
-    "CloudWatch role); everything else is written out.",
+    "Managed policies are attached only where AWS cannot scope the actions or owns what they " +
+    "must be (X-Ray, API Gateway's CloudWatch role, CodeDeploy's Lambda role); everything else " +
+    "is written out.",
   check(type, props) {
     const onRole = type === TYPES.role || type === TYPES.roleAttachment;
     return (POLICY_ATTACHMENTS[type]?.(props) ?? []).map(String).flatMap((arn) => {
@@ -248,7 +258,8 @@ export const managedPoliciesOnTheirRoles: StackRule = {
   name: "managed-policies-on-their-roles",
   description:
     "Each allowed managed policy sits only on the role it exists for: X-Ray's on a traced Lambda " +
-    "function's role, API Gateway's logging policy on a role only API Gateway assumes.",
+    "function's role, API Gateway's logging policy on a role only API Gateway assumes, " +
+    "CodeDeploy's on a role only CodeDeploy assumes.",
   check(resources) {
     const roles = resources.filter((r) => r.type === TYPES.role);
     const violations: Violation[] = [];
@@ -645,6 +656,63 @@ export const resourcesAlarmed: StackRule = {
   },
 };
 
+/** CodeDeploy's configuration that moves all traffic to a new version in one step. */
+export const ALL_AT_ONCE_CONFIG = "CodeDeployDefault.LambdaAllAtOnce";
+
+export const productionShiftsGradually: StackRule = {
+  name: "production-shifts-gradually",
+  description:
+    "In a stack whose tables are protected as production data, a function alias reaches a new " +
+    "version only through a CodeDeploy deployment group that shifts traffic gradually (not " +
+    "LambdaAllAtOnce), watches alarms and rolls back when one fires.",
+  check(resources) {
+    const production = resources.some(
+      (r) => r.type === TYPES.table && r.props.deletionProtectionEnabled === true,
+    );
+    if (!production) return [];
+    const violations: Violation[] = [];
+    const groups = resources.filter((r) => r.type === TYPES.deploymentGroup);
+    if (resources.some((r) => r.type === TYPES.alias) && groups.length === 0) {
+      for (const alias of resources.filter((r) => r.type === TYPES.alias)) {
+        violations.push({
+          urn: alias.urn,
+          message:
+            `Alias "${alias.props.name}" of production moves to each new version at pulumi up, ` +
+            "all at once: turn lambda-apigateway:promotion.enabled on.",
+        });
+      }
+    }
+    for (const group of groups) {
+      const problems: string[] = [];
+      const config = group.props.deploymentConfigName;
+      if (config === undefined || config === ALL_AT_ONCE_CONFIG) {
+        problems.push(`shifts all traffic at once (${config ?? "no configuration"})`);
+      }
+      const alarms = group.props.alarmConfiguration;
+      if (alarms?.enabled !== true || asList(alarms?.alarms).length === 0) {
+        problems.push("watches no alarm");
+      }
+      const rollback = group.props.autoRollbackConfiguration;
+      if (
+        rollback?.enabled !== true ||
+        !asList(rollback?.events).includes("DEPLOYMENT_STOP_ON_ALARM")
+      ) {
+        problems.push("does not roll back when an alarm stops it (DEPLOYMENT_STOP_ON_ALARM)");
+      }
+      if (problems.length) {
+        violations.push({
+          urn: group.urn,
+          message:
+            `Deployment group "${group.props.deploymentGroupName}" of production ` +
+            `${problems.join(", ")}: set lambda-apigateway:promotion.deploymentConfig to a canary ` +
+            "or linear configuration, and keep the Promotion component's alarms and rollback.",
+        });
+      }
+    }
+    return violations;
+  },
+};
+
 export const RESOURCE_RULES: readonly ResourceRule[] = [
   noIamWildcard,
   kmsKeysOnlyThroughAService,
@@ -661,4 +729,5 @@ export const STACK_RULES: readonly StackRule[] = [
   productionWritesAuthenticated,
   resourcesAlarmed,
   managedPoliciesOnTheirRoles,
+  productionShiftsGradually,
 ];

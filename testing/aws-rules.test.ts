@@ -27,11 +27,17 @@ import {
   pathProblems,
   stageAccessLogsNeedAccountRole,
   stageName,
+  deploymentGroupAlarms,
+  lambdaAliasName,
+  lambdaAppSpecProblems,
+  MAX_DEPLOYMENT_GROUP_ALARMS,
+  type LambdaAppSpec,
   type AwsRule,
   type DeclaredResource,
   type DeclaredStack,
 } from "./aws-rules";
 import { committedStacks, declaredStack } from "./program";
+import { checkAlarmCount } from "../components/promotion";
 import { CONFIG_NAMESPACE } from "../components/config";
 
 const T = {
@@ -414,6 +420,72 @@ describe("AWS rules (testing/aws-rules.ts)", function () {
       expect(key("/orders/v1").join()).to.include('must not start or end with "/"');
       const tls10 = withChanged(multi, DOMAIN, (d) => (d.inputs.securityPolicy = "TLS_1_0"));
       expect(run(apiMappingPath, tls10).join()).to.include("need a REGIONAL domain with TLS_1_2");
+    });
+  });
+  describe("promotion: the alias, the deployment group and the AppSpec", () => {
+    const ALIAS = "aws:lambda/alias:Alias";
+    const GROUP = "aws:codedeploy/deploymentGroup:DeploymentGroup";
+
+    it("alias names: 1–128 letters, digits, - and _, not all digits", () => {
+      const named = (name: string) =>
+        run(
+          lambdaAliasName,
+          withChanged(dev(), ALIAS, (r) => (r.inputs.name = name)),
+        );
+      expect(dev().resources.find((r) => r.type === ALIAS)!.inputs.name).to.equal("live");
+      expect(named("blue-green_2")).to.deep.equal([]);
+      expect(named("42").join()).to.include("not all digits");
+      expect(named("live!").join()).to.include("characters outside");
+      expect(named("a".repeat(129)).join()).to.include("129 characters");
+    });
+
+    it(`a deployment group takes at most ${MAX_DEPLOYMENT_GROUP_ALARMS} alarms, each once`, () => {
+      const alarms = (names: string[]) =>
+        run(
+          deploymentGroupAlarms,
+          withChanged(dev(), GROUP, (g) => (g.inputs.alarmConfiguration.alarms = names)),
+        );
+      const group = dev().resources.find((r) => r.type === GROUP)!;
+      expect(group.inputs.alarmConfiguration.alarms).to.have.length.within(1, 10);
+      const many = Array.from({ length: 11 }, (_, i) => `alarm-${i}`);
+      expect(alarms(many.slice(0, 10))).to.deep.equal([]);
+      expect(alarms(many).join()).to.include("has 11 alarms (at most 10)");
+      expect(alarms(["a", "b", "a"]).join()).to.include("names a more than once");
+    });
+
+    it("the component refuses more alarms than CodeDeploy takes, before AWS does", () => {
+      expect(() => checkAlarmCount("Promotion", MAX_DEPLOYMENT_GROUP_ALARMS)).not.to.throw();
+      expect(() => checkAlarmCount("Promotion", 11)).to.throw(
+        /11 alarms, but CodeDeploy takes at most 10/,
+      );
+    });
+
+    it("an AppSpec names two published versions, never $LATEST, and not the same one twice", () => {
+      const spec = (current: string, target: string): LambdaAppSpec => ({
+        version: "0.0",
+        Resources: [
+          {
+            fn: {
+              Type: "AWS::Lambda::Function",
+              Properties: {
+                Name: "fn",
+                Alias: "live",
+                CurrentVersion: current,
+                TargetVersion: target,
+              },
+            },
+          },
+        ],
+      });
+      expect(lambdaAppSpecProblems(spec("1", "2"))).to.deep.equal([]);
+      expect(lambdaAppSpecProblems(spec("1", "$LATEST")).join()).to.include(
+        'TargetVersion "$LATEST" is not a published version',
+      );
+      expect(lambdaAppSpecProblems(spec("0", "2")).join()).to.include('CurrentVersion "0"');
+      expect(lambdaAppSpecProblems(spec("3", "3")).join()).to.include("are both 3");
+      expect(lambdaAppSpecProblems({ ...spec("1", "2"), version: "0.1" }).join()).to.include(
+        'version is "0.1"',
+      );
     });
   });
 });

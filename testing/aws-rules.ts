@@ -6,7 +6,7 @@
  */
 /* eslint-disable @typescript-eslint/no-explicit-any -- resource inputs are untyped data */
 import { CONFIG_NAMESPACE } from "../components/config";
-import { LAMBDA_ENVIRONMENT_BYTES } from "../contract/limits";
+import { CODEDEPLOY_GROUP_ALARMS, LAMBDA_ENVIRONMENT_BYTES } from "../contract/limits";
 import { partitionOfRegion } from "../components/partition";
 import {
   DOMAIN_NAME_PATTERN,
@@ -68,6 +68,8 @@ const T = {
   basePathMapping: "aws:apigateway/basePathMapping:BasePathMapping",
   apiMapping: "aws:apigatewayv2/apiMapping:ApiMapping",
   certificate: "aws:acm/certificate:Certificate",
+  alias: "aws:lambda/alias:Alias",
+  deploymentGroup: "aws:codedeploy/deploymentGroup:DeploymentGroup",
 } as const;
 
 /** The resources of a type the stack owns (reads left out). */
@@ -521,6 +523,88 @@ export const apiMappingPath: AwsRule = {
   },
 };
 
+// Promotion: the alias and the CodeDeploy deployment group (components/promotion.ts).
+
+export const lambdaAliasName = nameRule({
+  name: "lambda-alias-name",
+  type: T.alias,
+  what: "Lambda alias name",
+  max: 128,
+  // Not all digits: a number names a version.
+  pattern: /^(?![0-9]+$)[a-zA-Z0-9_-]+$/,
+  allowed: "a-z A-Z 0-9 - _, not all digits",
+  value: (r) => String(r.inputs.name ?? ""),
+  doc: "https://docs.aws.amazon.com/lambda/latest/api/API_CreateAlias.html",
+});
+
+/** CodeDeploy's limit on alarms per deployment group (`contract/limits.ts`). */
+export const MAX_DEPLOYMENT_GROUP_ALARMS = CODEDEPLOY_GROUP_ALARMS;
+
+export const deploymentGroupAlarms: AwsRule = {
+  name: "deployment-group-alarms",
+  description: `A CodeDeploy deployment group takes at most ${MAX_DEPLOYMENT_GROUP_ALARMS} alarms, each named once, names of at most 255 characters.`,
+  doc: "https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-codedeploy-deploymentgroup-alarmconfiguration.html",
+  check(stack) {
+    return ofType(stack, T.deploymentGroup).flatMap((g) => {
+      const names = listOf(g.inputs.alarmConfiguration?.alarms).map(String);
+      const problems: string[] = [];
+      if (names.length > MAX_DEPLOYMENT_GROUP_ALARMS) {
+        problems.push(`has ${names.length} alarms (at most ${MAX_DEPLOYMENT_GROUP_ALARMS})`);
+      }
+      const twice = names.filter((n, i) => names.indexOf(n) !== i);
+      if (twice.length) problems.push(`names ${[...new Set(twice)].join(", ")} more than once`);
+      const long = names.filter((n) => n.length > 255);
+      if (long.length) problems.push(`has alarm names over 255 characters`);
+      return problems.map((p) => ({
+        resource: g.name,
+        message: `Deployment group "${g.inputs.deploymentGroupName}" ${p}.`,
+      }));
+    });
+  },
+};
+
+/** A Lambda deployment's AppSpec as `create-deployment` takes it (`appSpecContent.content`). */
+export interface LambdaAppSpec {
+  version: string;
+  Resources: Record<
+    string,
+    {
+      Type: string;
+      Properties: { Name: string; Alias: string; CurrentVersion: string; TargetVersion: string };
+    }
+  >[];
+}
+
+/**
+ * What CodeDeploy refuses in a Lambda AppSpec: a version other than "0.0", a resource of another
+ * type, versions that are not positive integers (`$LATEST` is no published version), and the
+ * same current and target version (terraform-aws-modules/terraform-aws-lambda#82: "missing or
+ * has an invalid configuration").
+ * https://docs.aws.amazon.com/codedeploy/latest/userguide/reference-appspec-file-structure-resources.html
+ */
+export function lambdaAppSpecProblems(appSpec: LambdaAppSpec): string[] {
+  const problems: string[] = [];
+  if (appSpec.version !== "0.0") problems.push(`version is "${appSpec.version}", not "0.0"`);
+  const entries = (appSpec.Resources ?? []).flatMap((r) => Object.entries(r));
+  if (entries.length === 0) problems.push("names no resource");
+  for (const [key, r] of entries) {
+    if (r.Type !== "AWS::Lambda::Function") problems.push(`${key}: Type is ${r.Type}`);
+    const p = r.Properties ?? ({} as LambdaAppSpec["Resources"][number][string]["Properties"]);
+    if (!p.Name || !p.Alias) problems.push(`${key}: Name and Alias are required`);
+    for (const field of ["CurrentVersion", "TargetVersion"] as const) {
+      if (!/^[1-9][0-9]*$/.test(String(p[field]))) {
+        problems.push(
+          `${key}: ${field} "${p[field]}" is not a published version (a positive integer)`,
+        );
+      }
+    }
+    if (p.CurrentVersion === p.TargetVersion) {
+      problems.push(`${key}: CurrentVersion and TargetVersion are both ${p.TargetVersion}`);
+    }
+  }
+  return problems;
+}
+
 export const AWS_RULES: readonly AwsRule[] = [
   stageAccessLogsNeedAccountRole,
   accountSettingSurvivesDestroy,
@@ -536,6 +620,8 @@ export const AWS_RULES: readonly AwsRule[] = [
   domainCertificateInRegion,
   domainNameSyntax,
   apiMappingPath,
+  lambdaAliasName,
+  deploymentGroupAlarms,
 ];
 
 /** Every rule on one stack; an empty list means AWS should accept it. */

@@ -50,7 +50,7 @@ export const ACCESS_LOG_FORMAT = {
 } as const;
 
 export interface ApiArgs {
-  /** Function every route integrates with (Lambda proxy integration). */
+  /** Function every route integrates with (Lambda proxy integration), through its alias. */
   function: CrudFunction;
   /**
    * REST API name shown in the console (the body's `info.title`); API Gateway's metrics carry it
@@ -417,6 +417,9 @@ export class RestApi extends pulumi.ComponentResource {
       `${name}-invoke`,
       {
         function: fn.name,
+        // The alias the integrations invoke: a permission on the bare function would not cover
+        // calls to `<function>:<alias>`, and one on the alias covers whichever version it serves.
+        qualifier: fn.aliasName,
         action: "lambda:InvokeFunction",
         principal: "apigateway.amazonaws.com",
         // Any stage, method and path of this API, and of no other.

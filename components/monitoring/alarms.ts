@@ -51,6 +51,13 @@ export interface AlarmSpec {
   evaluation: "count" | "trend";
   /** What a period without data means. */
   missingData: "notBreaching" | "ignore";
+  /**
+   * Whether a new function version can set it off, so a CodeDeploy deployment that sees it fire
+   * stops and shifts traffic back (`Promotion`). Throttles, 4xx and DynamoDB's own errors are
+   * left out: they come from callers, the account's limits or DynamoDB, not from a version.
+   * @default false
+   */
+  rollback?: boolean;
   /** Whether the stack has this alarm. @default always */
   enabled?: (c: AlarmContext) => boolean;
   /** What the alarm means and what to check first; CloudWatch allows 1024 characters. */
@@ -64,6 +71,7 @@ export const ALARMS: readonly AlarmSpec[] = [
   {
     key: "lambda-errors",
     per: "stack",
+    rollback: true,
     measure: {
       kind: "metric",
       namespace: "AWS/Lambda",
@@ -110,6 +118,7 @@ export const ALARMS: readonly AlarmSpec[] = [
   {
     key: "lambda-duration-p99",
     per: "stack",
+    rollback: true,
     measure: {
       kind: "metric",
       namespace: "AWS/Lambda",
@@ -134,6 +143,7 @@ export const ALARMS: readonly AlarmSpec[] = [
   {
     key: "api-5xx-rate",
     per: "stack",
+    rollback: true,
     measure: { kind: "shareOfRequests", metricName: "5XXError" },
     threshold: (c) => c.thresholds.api5xxPercent,
     comparison: "GreaterThanThreshold",
@@ -163,6 +173,7 @@ export const ALARMS: readonly AlarmSpec[] = [
   {
     key: "api-latency-p99",
     per: "stack",
+    rollback: true,
     measure: {
       kind: "metric",
       namespace: "AWS/ApiGateway",

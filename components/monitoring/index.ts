@@ -60,6 +60,11 @@ export function hasControlCharacter(text: string): boolean {
 export class Monitoring extends pulumi.ComponentResource {
   /** ARN of the topic every alarm notifies (on ALARM and on OK). */
   public readonly topicArn: pulumi.Output<string>;
+  /**
+   * Names of the alarms a new function version can set off (the rows marked `rollback`): what a
+   * CodeDeploy deployment group watches to stop a deployment and shift traffic back.
+   */
+  public readonly rollbackAlarmNames: pulumi.Output<string>[];
   /** Dashboard name, when the dashboard is created. */
   public readonly dashboardName: pulumi.Output<string | undefined>;
   private readonly resources: {
@@ -92,6 +97,10 @@ export class Monitoring extends pulumi.ComponentResource {
 
     this.resources = { topic, subscriptions, alarms, dashboard };
     this.topicArn = topicArn;
+    const rollbackKeys = new Set(ALARMS.filter((a) => a.rollback).map((a) => a.key));
+    this.rollbackAlarmNames = Object.entries(alarms)
+      .filter(([key]) => rollbackKeys.has(key))
+      .map(([, alarm]) => alarm.name);
     this.dashboardName = dashboard ? dashboard.dashboardName : pulumi.output(undefined);
     this.registerOutputs({ topicArn: this.topicArn, dashboardName: this.dashboardName });
 

@@ -41,6 +41,11 @@ import { hangingCommand } from "../support/hanging-command";
 
 const ENDPOINT = "http://localhost:49153";
 
+/** The one change dev's config needs for LocalStack: CodeDeploy, which it promotes with, off. */
+const PROMOTION_OFF =
+  "lambda-apigateway:promotion.enabled: true → false, because CodeDeploy is not in LocalStack's " +
+  "free image; pulumi up moves the alias itself";
+
 describe("LocalStack target: pure parts", function () {
   describe("the provider endpoints, derived from what the throwaway stack deploys", function () {
     // Every committed stack, with the real overrides and the real program under mocks.
@@ -83,6 +88,18 @@ describe("LocalStack target: pure parts", function () {
           "sts",
         ]);
         expect(() => assertServedWithoutToken(servicesFor(types), undefined)).not.to.throw();
+      });
+
+      it(`${stack}: CodeDeploy is off, and the API still invokes the function through its alias`, async function () {
+        this.timeout(60_000);
+        const own = (await runProgram({ stack })).resources.map((r) => r.type);
+        expect(own, `${stack}'s own config promotes with CodeDeploy`).to.include(
+          "aws:codedeploy/deploymentGroup:DeploymentGroup",
+        );
+        const types = deployed.get(stack)!;
+        expect(types.filter((t) => t.startsWith("aws:codedeploy/"))).to.deep.equal([]);
+        expect(servicesFor(types).map((s) => s.endpoint)).not.to.include("codedeploy");
+        expect(types).to.include("aws:lambda/alias:Alias");
       });
     }
 
@@ -185,11 +202,15 @@ describe("LocalStack target: pure parts", function () {
       ENDPOINT,
       services,
     );
-    const forced = new Set(THROWAWAY_OVERRIDES.map((o) => o.key));
-    for (const [key, value] of Object.entries(raw)) {
-      if (!key.startsWith("aws:") && !forced.has(key))
-        expect(config[key], key).to.deep.equal(value);
+    // Each key is the stack's, but for the forced values (a group keeps its other settings).
+    let expected: Record<string, unknown> = raw;
+    for (const o of THROWAWAY_OVERRIDES) expected = withConfigPath(expected, o.key, o.value);
+    for (const key of Object.keys(raw)) {
+      if (!key.startsWith("aws:")) expect(config[key], key).to.deep.equal(expected[key]);
     }
+    expect(configPathValue(config, "lambda-apigateway:promotion.deploymentConfig")).to.equal(
+      configPathValue(raw, "lambda-apigateway:promotion.deploymentConfig"),
+    );
     expect(config).not.to.have.property("aws:profile");
     expect(config["aws:region"]).to.equal(raw["aws:region"]);
     expect(config["aws:endpoints"]).to.deep.equal([{ dynamodb: ENDPOINT, sts: ENDPOINT }]);
@@ -222,7 +243,7 @@ describe("LocalStack target: pure parts", function () {
       configPathValue(prod, "lambda-apigateway:api.apiKeyRequired"),
       "the stack file's value is left alone",
     ).to.equal(true);
-    expect(changes).to.have.length(4);
+    expect(changes).to.have.length(5);
     expect(changes.join("\n"))
       .to.include("lambda-apigateway:production: true → false, because")
       .and.include("destroy")
@@ -230,11 +251,12 @@ describe("LocalStack target: pure parts", function () {
         "lambda-apigateway:api.apiKeyRequired: true → false, because LocalStack checks API keys",
       )
       .and.include(`lambda-apigateway:table.kmsKeyArn: "${kms}" → "", because`)
-      .and.include(`lambda-apigateway:auth: "cognito" → "none", because`);
-    // dev already is a throwaway-shaped stack: nothing to say.
+      .and.include(`lambda-apigateway:auth: "cognito" → "none", because`)
+      .and.include("lambda-apigateway:promotion.enabled: (unset) → false, because CodeDeploy");
+    // dev is a throwaway-shaped stack but for CodeDeploy, which it promotes with.
     expect(
       throwawayStackConfig(readRawStackConfig(PROJECT_DIR, "dev"), ENDPOINT, []).changes,
-    ).to.deep.equal([]);
+    ).to.deep.equal([PROMOTION_OFF]);
   });
 
   it("refuses encrypted secrets it cannot decrypt, saying what to do", function () {
@@ -608,7 +630,9 @@ describe("LocalStack target: deadlines and cleanup, with a fake workspace", func
       "container stop",
     ]);
     expect(fs.existsSync(f.workDir())).to.equal(false);
-    expect(f.reports, "dev needs no config change, and nothing failed").to.deep.equal([]);
+    expect(f.reports, "dev needs only CodeDeploy off, and nothing failed").to.deep.equal([
+      `localstack: throwaway stack config ${PROMOTION_OFF}\n`,
+    ]);
     expect(f.events[1])
       .to.match(/^container start/)
       .and.not.include("SERVICES");

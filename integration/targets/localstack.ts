@@ -238,6 +238,11 @@ export const THROWAWAY_OVERRIDES: readonly { key: string; value: unknown; why: s
     value: "",
     why: "a customer KMS key of a real account does not exist in LocalStack",
   },
+  {
+    key: "lambda-apigateway:promotion.enabled",
+    value: false,
+    why: "CodeDeploy is not in LocalStack's free image; pulumi up moves the alias itself",
+  },
 ];
 
 export interface ThrowawayConfig {
