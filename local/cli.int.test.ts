@@ -7,6 +7,7 @@ import * as fs from "node:fs";
 import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
+import type { APIGatewayProxyEvent } from "aws-lambda";
 import { expect } from "chai";
 import { JAVA_MISSING } from "./index";
 
@@ -75,6 +76,21 @@ function startCli(args: string[], env: Record<string, string> = {}): Cli {
     }),
   );
   return { child, lines, ready, exited, output: () => lines.join("\n") + buffered };
+}
+
+/** `npm run -s token -- <args>` as a user runs it, from the repository. */
+function runToken(
+  args: string[],
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn("npm", ["run", "-s", "token", "--", ...args], {
+    cwd: REPO,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
+  child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
+  return new Promise((resolve) => child.once("close", (code) => resolve({ code, stdout, stderr })));
 }
 
 const javaPidOnPort = (port: string) =>
@@ -153,6 +169,46 @@ describe("npm start (local cloud CLI)", function () {
       expect(summary(), cli.output()).to.match(
         /^ {2}metrics crud-\S+ lambda-apigateway: Requests 1 \(Operation items\.create 1; StatusClass 2xx 1\) · ColdStarts 1 · DynamoDBTime p50 [\d.]+ ms/,
       );
+    } finally {
+      cli.child.kill("SIGTERM");
+      await cli.exited;
+    }
+  });
+
+  it("npm run token --group: the started cloud takes its token; the groups reach the function as a REST API renders them", async () => {
+    // The fixture program trusts a user pool on GET /cognito (the echo function). Groups as
+    // "a,b": issue 30's account of CloudWatch logs of Cognito-authorized REST calls (no licensed
+    // capture with cognito:groups was found; fixtures/events/README.md).
+    const cli = startCli(["--project", FIXTURE_DIR, "--stack", "test"]);
+    running.push(cli.child);
+    try {
+      const urls = await cli.ready;
+      const token = await runToken([
+        "--project",
+        FIXTURE_DIR,
+        "--stack",
+        "test",
+        "--group",
+        "admin",
+        "--group",
+        "staging-manager",
+      ]);
+      expect(token.code, token.stderr).to.equal(0);
+      const jwt = token.stdout.trim();
+      expect(jwt, "only the token on stdout").to.match(/^[\w-]+\.[\w-]+\.[\w-]+$/);
+      const refused = await fetch(`${urls.api}/cognito`);
+      expect(refused.status).to.equal(401);
+      const res = await fetch(`${urls.api}/cognito`, {
+        headers: { authorization: `Bearer ${jwt}` },
+      });
+      expect(res.status).to.equal(200);
+      const { event } = (await res.json()) as { event: APIGatewayProxyEvent };
+      const claims = (event.requestContext.authorizer as { claims: Record<string, string> }).claims;
+      expect(claims).to.include({
+        "cognito:groups": "admin,staging-manager",
+        "cognito:username": "local-user",
+        token_use: "id",
+      });
     } finally {
       cli.child.kill("SIGTERM");
       await cli.exited;

@@ -174,6 +174,10 @@ function printBanner(cloud: LocalCloud, stackName: string | undefined): void {
     console.log(
       `AWS role session AWS_ACCESS_KEY_ID=${session.accessKeyId} AWS_SECRET_ACCESS_KEY=${session.secretAccessKey} AWS_SESSION_TOKEN=${session.sessionToken} (caller ${session.userArn})`,
     );
+    const pooled = cloud.iamIdentityPoolSession;
+    console.log(
+      `AWS identity pool session AWS_ACCESS_KEY_ID=${pooled.accessKeyId} AWS_SECRET_ACCESS_KEY=${pooled.secretAccessKey} AWS_SESSION_TOKEN=${pooled.sessionToken} (caller ${pooled.userArn}, Cognito identity ${pooled.cognitoIdentity?.cognitoIdentityId})`,
+    );
   }
 }
 

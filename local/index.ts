@@ -17,9 +17,23 @@ import * as http from "node:http";
 import * as os from "node:os";
 import * as path from "node:path";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { issuerOf } from "../components/auth";
 import { ACCOUNT_ID, PROJECT_DIR, runProgram, type ProgramRun } from "./program";
 import { AccessControl } from "./access";
-import { issueToken, loadSigningKey, type SigningKey, type TokenRequest } from "./auth/issuer";
+import {
+  DEFAULT_USERNAME,
+  issueToken,
+  loadSigningKey,
+  subjectOf,
+  type LocalUserPool,
+  type SigningKey,
+  type TokenRequest,
+} from "./auth/issuer";
+import {
+  authenticatedIdentity,
+  IDENTITY_POOL_SESSION_NAME,
+  identityPoolIdOf,
+} from "./auth/identity-pool";
 import type { LocalIamUser } from "./auth/sigv4";
 import { apiGatewayHandler, INTEGRATION_TIMEOUT_MS } from "./api-gateway";
 import { startDynamoDbLocal, type StartedDynamoDbLocal } from "./dynamodb-local";
@@ -73,6 +87,54 @@ export function localRoleSession(partition: string): LocalIamUser {
     accountId: ACCOUNT_ID,
     userArn: `arn:${partition}:sts::${ACCOUNT_ID}:assumed-role/${r.roleName}/${r.sessionName}`,
     userId: `${r.roleId}:${r.sessionName}`,
+  };
+}
+
+/**
+ * Credentials a Cognito identity pool would hand out for its authenticated role (Amplify's
+ * pattern), so handlers can be tested with the identity fields such a caller brings. Made up and
+ * local, like the other keys.
+ */
+export const LOCAL_IDENTITY_POOL_SESSION = {
+  accessKeyId: "ASIALOCALCLOUDIDPOOL",
+  secretAccessKey: "local/cloud/identity/pool/not/for/aws/00",
+  sessionToken: "local-cloud-identity-pool-token-not-for-aws",
+  identityPoolName: "local-identity-pool",
+  roleName: "local-identity-pool-authRole",
+  roleId: "AROALOCALCLOUDIDPOOL0",
+  /** A user pool id of Cognito's form, for a program that declares none. */
+  userPoolSuffix: "LocalPool",
+} as const;
+
+/**
+ * The identity pool session in this program's partition and region: the user `local-user` (the
+ * one `npm run token` issues for by default) of `userPool`, signed in through a local identity
+ * pool. Without a user pool, one named `<region>_LocalPool` stands in.
+ */
+export function localIdentityPoolSession(
+  partition: string,
+  region: string,
+  userPool: Pick<LocalUserPool, "id" | "issuer"> | undefined,
+): LocalIamUser {
+  const s = LOCAL_IDENTITY_POOL_SESSION;
+  const pool = userPool ?? {
+    id: `${region}_${s.userPoolSuffix}`,
+    issuer: issuerOf(region, `${region}_${s.userPoolSuffix}`),
+  };
+  const session = IDENTITY_POOL_SESSION_NAME;
+  return {
+    accessKeyId: s.accessKeyId,
+    secretAccessKey: s.secretAccessKey,
+    sessionToken: s.sessionToken,
+    accountId: ACCOUNT_ID,
+    userArn: `arn:${partition}:sts::${ACCOUNT_ID}:assumed-role/${s.roleName}/${session}`,
+    userId: `${s.roleId}:${session}`,
+    cognitoIdentity: authenticatedIdentity({
+      region,
+      identityPoolId: identityPoolIdOf(region, s.identityPoolName),
+      userPoolIssuer: pool.issuer,
+      sub: subjectOf(pool.id, DEFAULT_USERNAME),
+    }),
   };
 }
 
@@ -179,6 +241,13 @@ export interface LocalCloud {
   readonly iamCaller: LocalIamUser;
   /** Session credentials of an assumed role `AWS_IAM` methods accept too (with `sessionToken`). */
   readonly iamRoleSession: LocalIamUser;
+  /**
+   * Session credentials of a Cognito identity pool's authenticated role, for `local-user` of the
+   * program's first user pool: `AWS_IAM` methods accept them, and the event's identity carries
+   * `cognitoIdentityId`, `cognitoIdentityPoolId`, `cognitoAuthenticationType` and
+   * `cognitoAuthenticationProvider` (`cognitoIdentity` here).
+   */
+  readonly iamIdentityPoolSession: LocalIamUser;
   /**
    * A token the first Cognito user pool's authorizer accepts (`Authorization: Bearer <token>`),
    * signed by the local issuer; `pool` defaults to the first pool the program's APIs trust.
@@ -319,6 +388,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       apiKeys: firstApi?.apiKeys ?? [],
       iamCaller: auth.iamCaller,
       iamRoleSession: auth.iamRoleSession,
+      iamIdentityPoolSession: auth.iamIdentityPoolSession,
       async issueToken(request = {}) {
         const pool = request.pool ?? model.userPools[0];
         if (!pool || !auth.signingKey) {
@@ -600,6 +670,7 @@ interface LocalAuth {
   readonly signingKey: SigningKey | undefined;
   readonly iamCaller: LocalIamUser;
   readonly iamRoleSession: LocalIamUser;
+  readonly iamIdentityPoolSession: LocalIamUser;
 }
 
 async function localAuth(
@@ -612,6 +683,11 @@ async function localAuth(
     signingKey: usesCognito ? await loadSigningKey(projectDir) : undefined,
     iamCaller: localIamUser(program.partition),
     iamRoleSession: localRoleSession(program.partition),
+    iamIdentityPoolSession: localIdentityPoolSession(
+      program.partition,
+      program.region,
+      model.userPools[0],
+    ),
   };
 }
 
@@ -635,7 +711,7 @@ async function serveApis(
         api,
         userPools: model.userPools,
         signingKey: auth.signingKey,
-        iamUsers: [auth.iamCaller, auth.iamRoleSession],
+        iamUsers: [auth.iamCaller, auth.iamRoleSession, auth.iamIdentityPoolSession],
         region: model.region,
         throttle,
       }),

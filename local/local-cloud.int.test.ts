@@ -14,6 +14,7 @@ import { Sha256 } from "@aws-crypto/sha256-js";
 import { SignatureV4 } from "@smithy/signature-v4";
 import type { APIGatewayProxyEvent } from "aws-lambda";
 import { expect } from "chai";
+import { decodeJwt } from "jose";
 import type { LocalIamUser } from "./auth/sigv4";
 import { LOCAL_CREDENTIALS, startLocalCloud, type LocalCloud } from "./index";
 import { capturedEvent } from "./fixtures/events";
@@ -367,6 +368,49 @@ describe("local cloud (fixture program)", function () {
     // The IAM user still reaches it as a user.
     const asUser = (await signedEcho(cloud.iamCaller)).event.requestContext.identity;
     expect(asUser).to.include({ userArn: cloud.iamCaller.userArn, caller: cloud.iamCaller.userId });
+  });
+
+  it("IAM methods: an identity pool session brings its Cognito identity in AWS's formats; the user and role session leave it null", async () => {
+    // Compared with the documented format, not a capture: no event with these fields filled was
+    // found under a licence that lets us keep it (fixtures/events/README.md). The developer
+    // guide's $context.identity.* reference gives the formats; the caller is shaped as in the
+    // captured iam-auth event, with Cognito's session name.
+    const cognito = [
+      "cognitoIdentityPoolId",
+      "cognitoIdentityId",
+      "cognitoAuthenticationType",
+      "cognitoAuthenticationProvider",
+    ] as const;
+    const captured = iamCapture().requestContext.identity;
+    const session = cloud.iamIdentityPoolSession;
+    const ours = (await signedEcho(session)).event.requestContext.identity;
+    expect(Object.keys(ours).sort()).to.deep.equal(Object.keys(captured).sort());
+    const region = cloud.region;
+    const uuid = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}";
+    expect(ours.cognitoIdentityPoolId).to.match(new RegExp(`^${region}:${uuid}$`));
+    expect(ours.cognitoIdentityId).to.match(new RegExp(`^${region}:${uuid}$`));
+    expect(ours.cognitoAuthenticationType).to.equal("authenticated");
+    // The program's user pool, and the sub of the user `npm run token` issues tokens for.
+    const pool = cloud.model.userPools[0]!;
+    const { sub } = decodeJwt(await cloud.issueToken());
+    const provider = `cognito-idp.${region}.amazonaws.com/${pool.id}`;
+    expect(ours.cognitoAuthenticationProvider).to.equal(
+      `${provider},${provider}:CognitoSignIn:${sub}`,
+    );
+    expect(ours.userArn).to.match(
+      /^arn:aws:sts::\d{12}:assumed-role\/[\w+=,.@-]+\/CognitoIdentityCredentials$/,
+    );
+    expect(ours.caller)
+      .to.equal(ours.user)
+      .and.match(/^AROA[A-Z0-9]+:CognitoIdentityCredentials$/);
+    expect(ours).to.include({ accessKey: session.accessKeyId, accountId: session.accountId });
+    // As in the capture, an assumed role (and an IAM user) brings no Cognito identity.
+    for (const field of cognito) expect(captured[field], field).to.equal(null);
+    for (const caller of [cloud.iamRoleSession, cloud.iamCaller]) {
+      const identity = (await signedEcho(caller)).event.requestContext.identity;
+      for (const field of cognito)
+        expect(identity[field], `${caller.userArn} ${field}`).to.equal(null);
+    }
   });
 
   it("extendedRequestId looks like the captured ones and is the response's x-amz-apigw-id; domainName has no port", async () => {

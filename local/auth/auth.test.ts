@@ -9,11 +9,13 @@ import * as path from "node:path";
 import { Sha256 } from "@aws-crypto/sha256-js";
 import { SignatureV4 } from "@smithy/signature-v4";
 import { expect } from "chai";
-import { SignJWT } from "jose";
+import { SignJWT, decodeJwt } from "jose";
+import type { APIGatewayEventIdentity } from "aws-lambda";
 import { capturedEvent } from "../fixtures/events";
 import { EXPIRED, checkCognitoToken, javaDate } from "./cognito";
 import { issueToken, loadSigningKey, type LocalUserPool, type SigningKey } from "./issuer";
 import { MAX_SKEW_MS, checkSigV4, type LocalIamUser } from "./sigv4";
+import { localIdentityPoolSession } from "../index";
 
 const POOL: LocalUserPool = {
   id: "us-east-1_AbCdEfGhI",
@@ -276,6 +278,43 @@ describe("local SigV4 check", () => {
         userArn: session.userArn,
       },
     });
+  });
+
+  it("accepts an identity pool session's signature, its Cognito identity beside the caller", async () => {
+    // The documented format (the developer guide's $context.identity.* reference): no capture
+    // with a licence that lets us keep it was found (fixtures/events/README.md). No user pool is
+    // declared here, so the session's provider is the stand-in `<region>_LocalPool`.
+    const pooled = localIdentityPoolSession("aws", "us-east-1", undefined);
+    const outcome = await checkSigV4(await signedRequest({ signer: pooled }), {
+      users: [user, session, pooled],
+      region: "us-east-1",
+    });
+    const uuid = /[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}/.source;
+    const provider = "cognito-idp.us-east-1.amazonaws.com/us-east-1_LocalPool";
+    expect(outcome.ok && outcome.identity).to.deep.include({
+      accessKey: pooled.accessKeyId,
+      caller: "AROALOCALCLOUDIDPOOL0:CognitoIdentityCredentials",
+      user: "AROALOCALCLOUDIDPOOL0:CognitoIdentityCredentials",
+      userArn: `arn:aws:sts::${pooled.accountId}:assumed-role/local-identity-pool-authRole/CognitoIdentityCredentials`,
+      cognitoAuthenticationType: "authenticated",
+    });
+    const identity = (outcome.ok && outcome.identity) as APIGatewayEventIdentity;
+    expect(identity.cognitoIdentityPoolId).to.match(new RegExp(`^us-east-1:${uuid}$`));
+    expect(identity.cognitoIdentityId).to.match(new RegExp(`^us-east-1:${uuid}$`));
+    expect(identity.cognitoAuthenticationProvider).to.match(
+      new RegExp(`^${provider},${provider}:CognitoSignIn:${uuid}$`),
+    );
+    // A declared pool is named instead, with the sub of the user npm run token issues for.
+    const named = localIdentityPoolSession("aws", "us-east-1", POOL).cognitoIdentity!;
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "issuer-"));
+    const claims = decodeJwt(await issueToken(await loadSigningKey(dir), { pool: POOL }));
+    fs.rmSync(dir, { recursive: true, force: true });
+    const poolProvider = `cognito-idp.us-east-1.amazonaws.com/${POOL.id}`;
+    expect(named.cognitoAuthenticationProvider).to.equal(
+      `${poolProvider},${poolProvider}:CognitoSignIn:${claims.sub}`,
+    );
+    expect(named.cognitoIdentityPoolId).to.equal(identity.cognitoIdentityPoolId);
+    expect(named.cognitoIdentityId).to.not.equal(identity.cognitoIdentityId);
   });
 
   it("accepts a request signed by the SDK's signer, with the caller as API Gateway reports it", async () => {

@@ -82,21 +82,28 @@ export interface TokenRequest {
   now?: number;
 }
 
-/** A stable `sub` per pool and user name, shaped like Cognito's (a UUID). */
-function subjectOf(poolId: string, username: string): string {
-  const h = crypto.createHash("sha256").update(`${poolId}\0${username}`).digest();
+/** A UUID (version 4 layout) that is the same for the same seed. */
+export function stableUuid(seed: string): string {
+  const h = crypto.createHash("sha256").update(seed).digest();
   h[6] = (h[6]! & 0x0f) | 0x40;
   h[8] = (h[8]! & 0x3f) | 0x80;
   const hex = h.subarray(0, 16).toString("hex");
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
+/** The user tokens are for when no user name is given. */
+export const DEFAULT_USERNAME = "local-user";
+
+/** A stable `sub` per pool and user name, shaped like Cognito's (a UUID). */
+export const subjectOf = (poolId: string, username: string): string =>
+  stableUuid(`${poolId}\0${username}`);
+
 /** A signed token with the claims Cognito puts in its ID or access tokens. */
 export async function issueToken(key: SigningKey, request: TokenRequest): Promise<string> {
   const { pool } = request;
   const clientId = request.clientId ?? pool.clientIds[0];
   if (!clientId) throw new Error(`User pool ${pool.id} has no app client to issue tokens for`);
-  const username = request.username ?? "local-user";
+  const username = request.username ?? DEFAULT_USERNAME;
   const now = request.now ?? Math.floor(Date.now() / 1000);
   const common = {
     sub: subjectOf(pool.id, username),

@@ -2,8 +2,8 @@
  * `AWS_IAM` authorization as API Gateway does it for SigV4-signed requests: the signature is
  * recomputed with the AWS SDK's own signer (`@smithy/signature-v4`) from the request as it
  * arrived (method, path as sent, query, the headers the client says it signed, the body) and the
- * secret of the access key it names. Only the local callers' credentials exist here (an IAM user
- * and a role session); they are allowed `execute-api:Invoke` on every API (no IAM policies are
+ * secret of the access key it names. Only the local callers' credentials exist here (an IAM user,
+ * a role session and an identity pool session); they are allowed `execute-api:Invoke` on every API (no IAM policies are
  * evaluated locally).
  *
  * Refusals are 403, with API Gateway's messages: no Authorization header (Missing Authentication
@@ -16,6 +16,7 @@ import { createHash } from "node:crypto";
 import { Sha256 } from "@aws-crypto/sha256-js";
 import { SignatureV4 } from "@smithy/signature-v4";
 import type { APIGatewayEventIdentity } from "aws-lambda";
+import type { CognitoIdentityFields } from "./identity-pool";
 
 /** An IAM principal whose signatures the local cloud accepts: an IAM user, or a role session. */
 export interface LocalIamUser {
@@ -34,6 +35,11 @@ export interface LocalIamUser {
   userId: string;
   /** Session credentials (an assumed role) come with a token, sent as X-Amz-Security-Token. */
   sessionToken?: string;
+  /**
+   * For credentials a Cognito identity pool handed out: the identity, which API Gateway reports
+   * in `requestContext.identity` (other callers leave those fields `null`).
+   */
+  cognitoIdentity?: CognitoIdentityFields;
 }
 
 export type SigV4Outcome =
@@ -239,6 +245,7 @@ export async function checkSigV4(
       caller: user.userId,
       user: user.userId,
       userArn: user.userArn,
+      ...user.cognitoIdentity,
     },
   };
 }
