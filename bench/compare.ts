@@ -20,6 +20,7 @@ import { nodeForRuntime } from "../local/node-runtime";
 import { materialiseTable } from "../local/tables";
 import { measureColdStarts, medianOf, type ColdStartReport, type Variant } from "./cold-start";
 import { lambdaEnvironment, tutorialReadEvent } from "./lambda";
+import { createPowertoolsTable } from "./powertools/table";
 import { functionUnderTest } from "./program";
 import { ratio, round } from "./stats";
 
@@ -69,6 +70,8 @@ async function main() {
       credentials: LOCAL_CREDENTIALS,
     });
     await materialiseTable(client, fut.table);
+    // The Powertools peer's idempotency table, so bench/powertools/handler.ts can be a variant.
+    const powertoolsEnv = await createPowertoolsTable(client, fut.tableName);
     const id = "bench-compare";
     await DynamoDBDocumentClient.from(client).send(
       new PutCommand({ TableName: fut.tableName, Item: { id, number: 5 } }),
@@ -90,6 +93,7 @@ async function main() {
         region: fut.region,
         dynamoDbEndpoint: engine.endpoint,
         taskRoot: path.dirname(variants[0]?.module ?? "."),
+        extra: powertoolsEnv,
       }),
       event: tutorialReadEvent(fut.api, id),
       check: (r: ColdStartReport) => {

@@ -18,6 +18,8 @@ export interface LambdaEnvironmentOptions {
   dynamoDbEndpoint: string;
   /** The directory the code was unpacked to (Lambda's `/var/task`). */
   taskRoot: string;
+  /** Variables only a peer reads (the Powertools peer's table), laid over the function's. */
+  extra?: Record<string, string>;
 }
 
 /**
@@ -46,6 +48,7 @@ export function lambdaEnvironment(options: LambdaEnvironmentOptions): Record<str
     AWS_SESSION_TOKEN: "benchmark-local-session-token",
     AWS_ENDPOINT_URL_DYNAMODB: options.dynamoDbEndpoint,
     ...options.functionVariables,
+    ...options.extra,
   };
 }
 

@@ -1,6 +1,7 @@
 /**
  * Warm per-request cost: GetItem through our handler against a direct DocumentClient GetCommand
- * on the same item, interleaved in one process (`children/warm.mjs`).
+ * on the same item, and the same request through the Powertools peer, interleaved in one process
+ * (`children/warm.mjs`).
  */
 import type { APIGatewayProxyEvent } from "aws-lambda";
 import { runChild } from "./child";
@@ -9,6 +10,8 @@ import { ratio, summarise, type Summary } from "./stats";
 export interface WarmSpec {
   oursModule: string;
   baselineModule: string;
+  /** The Powertools peer's bundle; it serves the same `handlerEvent` as ours. */
+  powertoolsModule: string;
   /** Creates the item the REST API reads (201, or 409 when it exists). */
   seedEvent: APIGatewayProxyEvent;
   handlerEvent: APIGatewayProxyEvent;
@@ -20,8 +23,8 @@ export interface WarmSpec {
 }
 
 interface WarmReport {
-  samples: Record<"handler" | "direct" | "baseline", number[]>;
-  errors: Record<"handler" | "direct" | "baseline", number>;
+  samples: Record<"handler" | "direct" | "baseline" | "powertools", number[]>;
+  errors: Record<"handler" | "direct" | "baseline" | "powertools", number>;
   firstError?: string;
 }
 
@@ -29,8 +32,11 @@ export interface WarmResult {
   handler: Summary;
   direct: Summary;
   baseline: Summary;
+  powertools: Summary;
   /** Handler p50 / direct p50. */
   ratio: number;
+  /** Handler p50 / Powertools peer p50, the same request. */
+  powertoolsRatio: number;
   errors: number;
   firstError?: string;
 }
@@ -48,11 +54,14 @@ export async function measureWarm(
   const errors = Object.values(report.errors).reduce((a, b) => a + b, 0);
   const handler = summarise(report.samples.handler);
   const direct = summarise(report.samples.direct);
+  const powertools = summarise(report.samples.powertools);
   return {
     handler,
     direct,
     baseline: summarise(report.samples.baseline),
+    powertools,
     ratio: ratio(handler.p50, direct.p50),
+    powertoolsRatio: ratio(handler.p50, powertools.p50),
     errors,
     firstError: report.firstError,
   };

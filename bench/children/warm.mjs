@@ -1,7 +1,8 @@
 /* global process, performance */
 // Warm per-request cost, run as `node warm.mjs <spec JSON>` with Lambda's environment: in one
-// process, GetItem through our handler (invoked in-process, as the runtime does) and a direct
-// DocumentClient GetCommand on the same table (plus the baseline handler for reference), called
+// process, GetItem through our handler (invoked in-process, as the runtime does), the same request
+// through the Powertools peer and a direct DocumentClient GetCommand on the same table (plus the
+// baseline handler for reference), called
 // in turn with the order alternating each round. Samples (ms) are reported on fd 3.
 import { writeSync } from "node:fs";
 import { pathToFileURL } from "node:url";
@@ -12,6 +13,7 @@ import { lambdaContext } from "./context.mjs";
 const spec = JSON.parse(process.argv[2]);
 const ours = (await import(pathToFileURL(spec.oursModule).href)).handler;
 const baseline = (await import(pathToFileURL(spec.baselineModule).href)).handler;
+const powertools = (await import(pathToFileURL(spec.powertoolsModule).href)).handler;
 // Created the way a function would create it: region, endpoint and credentials from the env.
 const direct = DynamoDBDocumentClient.from(new DynamoDBClient({}));
 
@@ -28,6 +30,11 @@ const variants = {
   direct: async () => {
     const res = await direct.send(new GetCommand({ TableName: spec.tableName, Key: spec.key }));
     if (!res.Item) throw new Error("direct GetCommand found no item");
+  },
+  powertools: async () => {
+    const res = await powertools(spec.handlerEvent, lambdaContext());
+    if (res.statusCode !== 200)
+      throw new Error(`Powertools answered ${res.statusCode}: ${res.body}`);
   },
   baseline: async () => {
     const res = await baseline(spec.baselineEvent, lambdaContext());

@@ -249,7 +249,21 @@ export function settingsFromEnvironment(
     ...(unset("AWS_ENABLE_ENDPOINT_DISCOVERY", "AWS_ENDPOINT_DISCOVERY_ENABLED")
       ? { endpointDiscoveryEnabledProvider: async () => undefined }
       : {}),
+    ...(unset("AWS_DISABLE_CLOCK_SKEW_CORRECTION") ? { disableClockSkewCorrection: false } : {}),
+    ...(unset("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS") ? configuredEndpoint(env) : {}),
   };
+}
+
+/**
+ * The endpoint the SDK would find in the environment (`AWS_ENDPOINT_URL_DYNAMODB`, then
+ * `AWS_ENDPOINT_URL`), or none. Left to itself, every client's first request also reads both
+ * shared config files for `ignore_configured_endpoint_urls` and `endpoint_url`.
+ */
+function configuredEndpoint(
+  env: Record<string, string | undefined>,
+): Pick<DynamoDBClientConfig, "endpoint" | "ignoreConfiguredEndpointUrls"> {
+  const url = env["AWS_ENDPOINT_URL_DYNAMODB"] || env["AWS_ENDPOINT_URL"];
+  return url ? { endpoint: url } : { ignoreConfiguredEndpointUrls: true };
 }
 
 /** Document clients, each built on its first use; the item and record stores share them. */
