@@ -18,6 +18,7 @@ import {
 import { stringifyJson } from "./core/json";
 import type { RecordStore, Store } from "./core/store";
 import { ENV } from "../contract/env";
+import { idempotencyScope, type Caller } from "../contract/idempotency";
 import { createLogger } from "./log";
 import { DEFAULT_METRICS_NAMESPACE } from "../contract/metrics";
 import { emfMembers } from "./metrics";
@@ -131,6 +132,20 @@ export function toHttpRequest(event: APIGatewayProxyEvent): HttpRequest {
     body,
     bodyBytes,
     basePath,
+    idempotencyScope: idempotencyScope(callerIdentity(event)),
+  };
+}
+
+/** The fields of the event that name the caller, for the Idempotency-Key scope. */
+function callerIdentity(event: APIGatewayProxyEvent): Caller {
+  const claims = (event.requestContext?.authorizer as { claims?: Record<string, unknown> } | null)
+    ?.claims;
+  const identity = event.requestContext?.identity;
+  const text = (v: unknown) => (typeof v === "string" && v ? v : undefined);
+  return {
+    sub: text(claims?.["sub"]),
+    userArn: text(identity?.userArn),
+    apiKeyId: text(identity?.apiKeyId),
   };
 }
 

@@ -14,7 +14,8 @@ import { stringifyJson } from "./core/json";
 import type { RecordStore, Store } from "./core/store";
 import { toHttpRequest } from "./crud";
 import { IDEMPOTENCY_RECORD } from "../contract/keys";
-import { IDEMPOTENT_REPLAYED_HEADER } from "../contract/idempotency";
+import { IDEMPOTENT_REPLAYED_HEADER, SHARED_SCOPE } from "../contract/idempotency";
+import { recordKey } from "./core/idempotency";
 import { handleRequest, type Deps } from "./service";
 import { createClients, createDynamoDbStore } from "./store/dynamodb";
 import { createRecordStore } from "./store/records";
@@ -64,7 +65,7 @@ describe("Idempotency-Key against DynamoDB Local", function () {
       await ddb.send(
         new GetCommand({
           TableName: env.recordsTableName,
-          Key: { [IDEMPOTENCY_RECORD.key.name]: key },
+          Key: { [IDEMPOTENCY_RECORD.key.name]: recordKey(SHARED_SCOPE, key) },
           ConsistentRead: true,
         }),
       )

@@ -12,6 +12,8 @@ import { Num } from "../contract/json";
 import { stringifyJson } from "./core/json";
 import { ConditionFailed, TransactionCanceled } from "./core/store";
 import { handleRequest, type Deps } from "./service";
+import { SHARED_SCOPE } from "../contract/idempotency";
+import { recordKey } from "./core/idempotency";
 import { createMemoryStores, type MemoryStores } from "../testing/store/memory-store";
 import { TEST_CONFIG } from "../testing/store/config";
 
@@ -619,7 +621,7 @@ describe("service: Idempotency-Key", () => {
       '{"name":"Ada","id":"generated-1","version":1}',
     ]);
     expect(first.outcome.command).to.equal("items.create");
-    const record = mem.item("key-1", "records")!;
+    const record = mem.item(recordKey(SHARED_SCOPE, "key-1"), "records")!;
     expect(Object.keys(record).sort()).to.deep.equal([
       "body",
       "expiresAt",
@@ -657,7 +659,8 @@ describe("service: Idempotency-Key", () => {
       const { mem, send } = setup({ remainingMs });
       let lock: AttrMap | undefined;
       mem.beforeCall((call) => {
-        if (call.method === "transact") lock = mem.item("key-1", "records");
+        if (call.method === "transact")
+          lock = mem.item(recordKey(SHARED_SCOPE, "key-1"), "records");
       });
       await send({ method: "PUT", id: "a", body: {}, headers: KEY });
       expect(lock!["state"]).to.equal("IN_PROGRESS");
@@ -670,7 +673,9 @@ describe("service: Idempotency-Key", () => {
     const before = Math.floor(Date.now() / 1000);
     await send({ method: "PUT", id: "a", body: {}, headers: KEY });
     const after = Math.floor(Date.now() / 1000);
-    const expiresAt = Number((mem.item("key-1", "records")!["expiresAt"] as Num).text);
+    const expiresAt = Number(
+      (mem.item(recordKey(SHARED_SCOPE, "key-1"), "records")!["expiresAt"] as Num).text,
+    );
     expect(expiresAt).to.be.within(before + 86_400, after + 86_400);
   });
 
@@ -878,13 +883,12 @@ describe("service: Idempotency-Key", () => {
     const del = await send({ method: "DELETE", id: "a", headers: k(12) });
     expect([del.status, del.headers, del.text]).to.deep.equal([204, {}, ""]);
     // Only the successful writes left a record.
-    expect(mem.contents("records").map((r) => [r["key"], r["status"]])).to.deep.equal([
-      ["k-1", new Num("201")],
-      ["k-12", new Num("204")],
-      ["k-2", new Num("200")],
-      ["k-3", new Num("200")],
-      ["k-4", new Num("200")],
-    ]);
+    const keys = ["k-1", "k-12", "k-2", "k-3", "k-4"];
+    const statuses = ["201", "204", "200", "200", "200"];
+    const written = new Map(mem.contents("records").map((r) => [r["key"], r["status"]]));
+    expect(written).to.deep.equal(
+      new Map(keys.map((k, i) => [recordKey(SHARED_SCOPE, k), new Num(statuses[i]!)])),
+    );
   });
 
   it("plans a keyed PUT or PATCH again after a lost race, unless If-Match named the version", async () => {

@@ -33,7 +33,11 @@ import type { Planned } from "./core/idempotency";
 import type { ManagerCommand } from "./core/manager";
 import { parseRequest, type Command } from "./core/request";
 import { ConditionFailed, type RecordStore, type Store } from "./core/store";
-import { IDEMPOTENCY_KEY_HEADER, IDEMPOTENT_OPERATIONS } from "../contract/idempotency";
+import {
+  IDEMPOTENCY_KEY_HEADER,
+  IDEMPOTENT_OPERATIONS,
+  SHARED_SCOPE,
+} from "../contract/idempotency";
 import { API_GATEWAY_INTEGRATION_TIMEOUT_SECONDS } from "../contract/limits";
 import { parseApiSecurity } from "../contract/security";
 
@@ -369,7 +373,7 @@ async function runKeyed(
   if (why) throw idempotency.notSupported(why);
   const [store, records] = await Promise.all([deps.store(), deps.records!()]);
   return idempotency.runKeyedWrite({
-    key,
+    key: idempotency.recordKey(req.idempotencyScope ?? SHARED_SCOPE, key),
     fingerprint: idempotency.fingerprint(req),
     records,
     now: deps.now ?? Date.now,

@@ -4,7 +4,12 @@
  */
 import { ScanCommand } from "@aws-sdk/lib-dynamodb";
 import { expect } from "chai";
-import { IDEMPOTENCY_KEY_HEADER, IDEMPOTENT_REPLAYED_HEADER } from "../../contract/idempotency";
+import {
+  IDEMPOTENCY_KEY_HEADER,
+  IDEMPOTENT_REPLAYED_HEADER,
+  SHARED_SCOPE,
+} from "../../contract/idempotency";
+import { recordKey } from "../../handlers/core/idempotency";
 import { IDEMPOTENCY_RECORD } from "../../contract/keys";
 import {
   errorOf,
@@ -39,7 +44,7 @@ describe("Idempotency-Key over HTTP through the local cloud (dev stack)", functi
       await target.ddb.send(
         new ScanCommand({ TableName: target.facts.recordsTableName, ConsistentRead: true }),
       )
-    ).Items?.filter((r) => r[IDEMPOTENCY_RECORD.key.name] === key) ?? [];
+    ).Items?.filter((r) => r[IDEMPOTENCY_RECORD.key.name] === recordKey(SHARED_SCOPE, key)) ?? [];
 
   function expectReplayOf(replay: Reply, first: Reply) {
     expect(first.headers[REPLAYED], "the first answer is no replay").to.equal(undefined);
