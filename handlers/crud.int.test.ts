@@ -135,13 +135,13 @@ describe("handlers/crud against DynamoDB Local", function () {
       );
       expect([a.status, a.json]).to.deep.equal([200, {}]);
       a = await manager('{"operation": "read", "payload": {"Key": {"id": "1234ABCD"}}}');
-      expect(a.json).to.deep.equal({ Item: { id: "1234ABCD", number: 5 } });
+      expect(a.json).to.deep.equal({ Item: { id: "1234ABCD", number: 5, version: 1 } });
       a = await manager(
         '{"operation": "update", "payload": {"Key": {"id": "1234ABCD"}, "UpdateExpression": "SET #num = :newNum", "ExpressionAttributeNames": {"#num": "number"}, "ExpressionAttributeValues": {":newNum": 10}}}',
       );
       expect([a.status, a.json]).to.deep.equal([200, {}]);
       a = await manager('{"operation": "read", "payload": {"Key": {"id": "1234ABCD"}}}');
-      expect(a.json).to.deep.equal({ Item: { id: "1234ABCD", number: 10 } });
+      expect(a.json).to.deep.equal({ Item: { id: "1234ABCD", number: 10, version: 2 } });
       a = await manager('{"operation": "delete", "payload": {"Key": {"id": "1234ABCD"}}}');
       expect([a.status, a.json]).to.deep.equal([200, {}]);
       a = await manager('{"operation": "read", "payload": {"Key": {"id": "1234ABCD"}}}');
@@ -185,7 +185,7 @@ describe("handlers/crud against DynamoDB Local", function () {
           ReturnValues: "ALL_NEW",
         },
       });
-      expect(a.json).to.deep.equal({ Attributes: { id: "au", n: 2 } });
+      expect(a.json).to.deep.equal({ Attributes: { id: "au", n: 2, version: 1 } });
       a = await manager({
         operation: "create",
         payload: { Item: { id: "au" }, ConditionExpression: "attribute_not_exists(id)" },
@@ -310,6 +310,71 @@ describe("handlers/crud against DynamoDB Local", function () {
       const a = await rest("DELETE", "/items/d1");
       expect([a.status, a.body]).to.deep.equal([204, ""]);
       expectError(await rest("DELETE", "/items/d1"), 404, "ItemNotFound");
+    });
+
+    it("version across both APIs: a tutorial write makes a REST If-Match stale", async () => {
+      const created = await rest("POST", "/items", { id: "lu1", balance: 100 });
+      expect(created.headers.etag).to.equal('"1"');
+      // The tutorial's update, with its own ADD clause joined by the version's.
+      const update = await manager({
+        operation: "update",
+        payload: {
+          Key: { id: "lu1" },
+          UpdateExpression: "SET balance = :b ADD visits :one",
+          ExpressionAttributeValues: { ":b": 50, ":one": 1 },
+        },
+      });
+      expect(update.status, update.body).to.equal(200);
+      expectError(
+        await rest("PUT", "/items/lu1", { balance: 0 }, { "if-match": '"1"' }),
+        412,
+        "PreconditionFailed",
+      );
+      expect((await rest("GET", "/items/lu1")).json).to.deep.equal({
+        id: "lu1",
+        balance: 50,
+        visits: 1,
+        version: 2,
+      });
+      // A tutorial create replaces the item at the next version; one naming a stale version fails.
+      const replaced = await manager({
+        operation: "create",
+        payload: { Item: { id: "lu1", balance: 7 } },
+      });
+      expect(replaced.status, replaced.body).to.equal(200);
+      expect((await rest("GET", "/items/lu1")).headers.etag).to.equal('"3"');
+      const stale = await manager({
+        operation: "create",
+        payload: { Item: { id: "lu1", balance: 8, version: 2 } },
+      });
+      expectError(stale, 409, "ConditionalCheckFailed");
+      const current = await manager({
+        operation: "create",
+        payload: {
+          Item: { id: "lu1", balance: 8, version: 3 },
+          ConditionExpression: "balance = :b",
+          ExpressionAttributeValues: { ":b": 7 },
+        },
+      });
+      expect(current.status, current.body).to.equal(200);
+      // version cannot be written around the rules.
+      const forged = await manager({
+        operation: "update",
+        payload: {
+          Key: { id: "lu1" },
+          UpdateExpression: "SET version = :x",
+          ExpressionAttributeValues: { ":x": "abc" },
+        },
+      });
+      expectError(forged, 400, "InvalidVersion");
+      expect((await rest("GET", "/items/lu1")).json).to.deep.equal({
+        id: "lu1",
+        balance: 8,
+        version: 4,
+      });
+      // The tutorial's delete leaves nothing an old ETag could match.
+      await manager({ operation: "delete", payload: { Key: { id: "lu1" } } });
+      expectError(await rest("PUT", "/items/lu1", { balance: 1 }, { "if-match": '"4"' }), 412);
     });
 
     it("If-Match: a stale ETag gets 412 on PUT, PATCH and DELETE, and changes nothing", async () => {

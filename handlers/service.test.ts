@@ -112,7 +112,7 @@ describe("service: POST /DynamoDBManager", () => {
     const { mem, manager } = setup();
     const r = await manager({ operation: "create", payload: { Item: { id: "a", n: 1.5 } } });
     expect([r.status, r.headers, r.text]).to.deep.equal([200, JSON_TYPE, "{}"]);
-    expect(stringifyJson(mem.item("a")!)).to.equal('{"id":"a","n":1.5}');
+    expect(stringifyJson(mem.item("a")!)).to.equal('{"id":"a","n":1.5,"version":1}');
     expect(r.outcome.command).to.equal("manager.create");
     expect(r.outcome.operation).to.equal("manager.create");
     expect(r.outcome.error).to.equal(undefined);
@@ -155,7 +155,8 @@ describe("service: POST /DynamoDBManager", () => {
       operation: "update",
       payload: { ...payload, ReturnValues: "ALL_NEW" },
     });
-    expect(r2.text).to.equal('{"Attributes":{"id":"a","n":7}}');
+    // Each update raised the version (the seeded item had none).
+    expect(r2.text).to.equal('{"Attributes":{"id":"a","n":7,"version":2}}');
   });
 
   it("delete removes the item and answers {} (or the old item)", async () => {
@@ -777,17 +778,17 @@ describe("service: Idempotency-Key", () => {
       expect([r.status, r.text]).to.deep.equal([200, "{}"]);
       expect(r.headers["idempotent-replayed"]).to.equal(i ? "true" : undefined);
     }
-    expect(stringifyJson(mem.item("c")!)).to.equal('{"id":"c","n":6}');
+    expect(stringifyJson(mem.item("c")!)).to.equal('{"id":"c","n":6,"version":2}');
     const transactions = mem.calls.filter((c) => c.method === "transact");
     expect(transactions[1]!.params).to.deep.equal([
       {
         table: "items",
         update: {
           Key: { id: "c" },
-          UpdateExpression: "ADD n :one",
-          ExpressionAttributeValues: { ":one": new Num("1") },
+          UpdateExpression: "ADD #lockVersion :lockVersionOne, n :one",
+          ExpressionAttributeValues: { ":one": new Num("1"), ":lockVersionOne": new Num("1") },
           ConditionExpression: undefined,
-          ExpressionAttributeNames: undefined,
+          ExpressionAttributeNames: { "#lockVersion": "version" },
         },
       },
       (transactions[1]!.params as unknown[])[1],

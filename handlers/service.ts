@@ -30,9 +30,9 @@ import {
 import { Num } from "../contract/json";
 import type { Serialisable } from "./core/json";
 import type { Planned } from "./core/idempotency";
-import type { ManagerCommand } from "./core/manager";
+import { stillAsRead, versionedCreate, type ManagerCommand } from "./core/manager";
 import { parseRequest, type Command } from "./core/request";
-import { ConditionFailed, type RecordStore, type Store } from "./core/store";
+import { ConditionFailed, type PutParams, type RecordStore, type Store } from "./core/store";
 import {
   IDEMPOTENCY_KEY_HEADER,
   IDEMPOTENT_OPERATIONS,
@@ -100,7 +100,7 @@ async function runManager(
 ): Promise<HttpResponse> {
   switch (cmd.kind) {
     case "manager.create":
-      return json(200, await store.put(cmd.params));
+      return json(200, await createVersioned(store, cmd.params, cmd.expectedVersion));
     case "manager.read":
       return json(200, await store.get(cmd.params));
     case "manager.update":
@@ -118,6 +118,38 @@ async function runManager(
     default:
       throw new Error(`unexpected command ${cmd.kind} for ${config.tableName}`);
   }
+}
+
+/** Whether a tutorial create's `version` (if it gave one) names the stored item's. */
+const atVersion = (current: AttrMap | undefined, expected: number | undefined) =>
+  expected === undefined || (current !== undefined && versionOf(current) === expected);
+
+/** The item a tutorial create writes to, when its Item names one; DynamoDB refuses the rest. */
+function createdKey(params: PutParams): AttrMap | undefined {
+  const id = params.Item[KEY];
+  return typeof id === "string" ? { [KEY]: id } : undefined;
+}
+
+/**
+ * A tutorial create that keeps `version` right (core/manager.ts `versionedCreate`): read, then
+ * write only while the item is as read, again after a lost race.
+ */
+async function createVersioned(store: Store, params: PutParams, expected?: number) {
+  const Key = createdKey(params);
+  if (!Key) return store.put(params);
+  for (let attempt = 1; attempt <= PUT_ATTEMPTS; attempt++) {
+    const { Item: current } = await store.get({ Key, ConsistentRead: true });
+    if (!atVersion(current, expected)) throw new ConditionFailed();
+    try {
+      return await store.put(versionedCreate(params, current));
+    } catch (err) {
+      // The item is as read, so the request's own condition failed: its answer, as DynamoDB's.
+      if (!(err instanceof ConditionFailed) || stillAsRead(current, err.item)) {
+        throw err instanceof ConditionFailed ? new ConditionFailed() : err;
+      }
+    }
+  }
+  throw new ApiError(409, "Conflict", "the item is being changed by other writers; retry");
 }
 
 async function putItem(
@@ -332,12 +364,18 @@ async function planWrite(command: WriteCommand, store: Store, basePath: string):
         onConditionFailed: (item) =>
           item || command.expected ? preconditionFailed(command.id) : notFound(command.id),
       };
-    case "manager.create":
+    case "manager.create": {
+      const Key = createdKey(command.params);
+      const current = Key ? (await store.get({ Key, ConsistentRead: true })).Item : undefined;
+      if (!atVersion(current, command.expectedVersion)) throw conditionCheckFailed();
+      const params = forTransaction(command.params);
       return {
         response: json(200, {}),
-        write: { table: "items", put: forTransaction(command.params) },
-        onConditionFailed: conditionCheckFailed,
+        write: { table: "items", put: Key ? versionedCreate(params, current) : params },
+        onConditionFailed: (item) =>
+          !Key || stillAsRead(current, item) ? conditionCheckFailed() : "retry",
       };
+    }
     case "manager.update": {
       const update = forTransaction(command.params);
       return {
