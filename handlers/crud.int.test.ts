@@ -5,7 +5,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { GetItemCommand } from "@aws-sdk/client-dynamodb";
+import { DeleteItemCommand, GetItemCommand, PutItemCommand } from "@aws-sdk/client-dynamodb";
 import Ajv from "ajv";
 import type { APIGatewayProxyEvent } from "aws-lambda";
 import { expect } from "chai";
@@ -21,6 +21,7 @@ import { encodeCursor } from "./core/cursor";
 import type { HttpRequest } from "./core/http";
 import { parseJson, stringifyJson } from "./core/json";
 import { ENV } from "../contract/env";
+import { LAMBDA_SYNC_PAYLOAD_BYTES } from "../contract/limits";
 import { handleRequest } from "./service";
 import { createDynamoDbStore } from "./store/dynamodb";
 import type { ApiCall } from "../local/api-gateway";
@@ -584,6 +585,56 @@ describe("handlers/crud against DynamoDB Local", function () {
   });
 
   describe("paging", () => {
+    it("ends pages before Lambda's 6 MB on both APIs, where DynamoDB's 1 MB page is 6.5 MB of JSON", async () => {
+      // Written directly: 360 KB of control characters each (6 bytes each as JSON).
+      const big = ["big-1", "big-2", "big-3"];
+      for (const id of big) {
+        await h.client.send(
+          new PutItemCommand({
+            TableName: h.tableName,
+            Item: { id: { S: id }, text: { S: "\u0001".repeat(360 * 1024) } },
+          }),
+        );
+      }
+      try {
+        const size = (a: Answer) =>
+          Buffer.byteLength(
+            JSON.stringify({ statusCode: a.status, headers: a.headers, body: a.body }),
+          );
+        const seen: string[] = [];
+        let cursor: string | null = null;
+        do {
+          const a = await rest("GET", `/items?limit=100${cursor ? `&cursor=${cursor}` : ""}`);
+          expect(a.status).to.equal(200);
+          expect(size(a)).to.be.at.most(LAMBDA_SYNC_PAYLOAD_BYTES);
+          const page = a.json as { items: { id: string }[]; nextCursor: string | null };
+          expect(page.items).to.not.be.empty;
+          seen.push(...page.items.map((i) => i.id));
+          cursor = page.nextCursor;
+        } while (cursor);
+        expect(seen.filter((id) => big.includes(id)).sort()).to.deep.equal(big);
+        const listed: string[] = [];
+        let start: unknown;
+        do {
+          const a = await manager({
+            operation: "list",
+            payload: start ? { ExclusiveStartKey: start } : {},
+          });
+          expect(size(a)).to.be.at.most(LAMBDA_SYNC_PAYLOAD_BYTES);
+          const page = a.json as { Items: { id: string }[]; LastEvaluatedKey?: unknown };
+          listed.push(...page.Items.map((i) => i.id));
+          start = page.LastEvaluatedKey;
+        } while (start);
+        expect(listed.filter((id) => big.includes(id)).sort()).to.deep.equal(big);
+      } finally {
+        for (const id of big) {
+          await h.client.send(
+            new DeleteItemCommand({ TableName: h.tableName, Key: { id: { S: id } } }),
+          );
+        }
+      }
+    });
+
     it("returns every item exactly once across pages, default 25, at most 100", async () => {
       for (let i = 0; i < 60; i++) await rest("PUT", `/items/page-${i}`, { i });
       const expected = new Set<string>();

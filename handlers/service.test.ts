@@ -16,6 +16,7 @@ import { SHARED_SCOPE } from "../contract/idempotency";
 import { recordKey } from "./core/idempotency";
 import { createMemoryStores, type MemoryStores } from "../testing/store/memory-store";
 import { TEST_CONFIG } from "../testing/store/config";
+import { LAMBDA_SYNC_PAYLOAD_BYTES } from "../contract/limits";
 
 const config: Config = TEST_CONFIG;
 
@@ -539,6 +540,57 @@ describe("service: /items", () => {
       { Limit: 2, ExclusiveStartKey: undefined },
       { Limit: 2, ExclusiveStartKey: { id: "b" } },
     ]);
+  });
+});
+
+describe("service: pages within Lambda's response limit", () => {
+  // About 360 KB stored each, six times that as JSON: three of them made a 6.48 MB page.
+  const controlItem = (id: string): AttrMap => ({ id, text: "\u0001".repeat(360 * 1024) });
+  /** The function's result as Lambda carries it: the body a JSON string inside it. */
+  const resultBytes = (r: { status: number; headers: Record<string, string>; text: string }) =>
+    Buffer.byteLength(
+      JSON.stringify({ statusCode: r.status, headers: r.headers, body: r.text }),
+      "utf8",
+    );
+
+  it("GET /items ends a page before 6 MB, with a cursor, and pages through every item once", async () => {
+    const { mem, send } = setup();
+    for (const id of ["a", "b", "c"]) mem.seed(controlItem(id));
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    for (let pages = 0; pages < 5; pages++) {
+      const query: Record<string, string[]> = { limit: ["100"] };
+      if (cursor) query["cursor"] = [cursor];
+      const r = await send({ query });
+      expect(r.status).to.equal(200);
+      expect(resultBytes(r)).to.be.at.most(LAMBDA_SYNC_PAYLOAD_BYTES);
+      const page = JSON.parse(r.text) as { items: { id: string }[]; nextCursor: string | null };
+      expect(page.items.length, "a page holds at least one item").to.be.at.least(1);
+      seen.push(...page.items.map((i) => i.id));
+      cursor = page.nextCursor;
+      if (!cursor) break;
+    }
+    expect(seen).to.deep.equal(["a", "b", "c"]);
+  });
+
+  it("the tutorial's list does the same with LastEvaluatedKey and Count", async () => {
+    const { mem, manager } = setup();
+    for (const id of ["a", "b", "c"]) mem.seed(controlItem(id));
+    const first = await manager({ operation: "list", payload: {} });
+    expect(resultBytes(first)).to.be.at.most(LAMBDA_SYNC_PAYLOAD_BYTES);
+    const page = JSON.parse(first.text) as {
+      Items: { id: string }[];
+      Count: number;
+      LastEvaluatedKey?: { id: string };
+    };
+    expect(page.Count).to.equal(page.Items.length);
+    expect(page.LastEvaluatedKey).to.deep.equal({ id: page.Items.at(-1)!.id });
+    const rest = await manager({
+      operation: "list",
+      payload: { ExclusiveStartKey: page.LastEvaluatedKey },
+    });
+    const next = JSON.parse(rest.text) as { Items: { id: string }[] };
+    expect([...page.Items, ...next.Items].map((i) => i.id)).to.deep.equal(["a", "b", "c"]);
   });
 });
 

@@ -7,6 +7,7 @@ import type { AttrMap } from "./core/attributes";
 import type { Config } from "./core/config";
 import { corsHeaders } from "./core/cors";
 import { encodeCursor } from "./core/cursor";
+import { fitPage } from "./core/page";
 import { mapError } from "./core/errors";
 import {
   ApiError,
@@ -109,10 +110,11 @@ async function runManager(
       return json(200, await store.delete(cmd.params));
     case "manager.list": {
       const page = await store.scan(cmd.params);
+      const fitted = fitPage(page.Items, page.LastEvaluatedKey);
       return json(200, {
-        Items: page.Items,
-        Count: page.Count,
-        LastEvaluatedKey: page.LastEvaluatedKey,
+        Items: fitted.items,
+        Count: fitted.items.length,
+        LastEvaluatedKey: fitted.lastKey,
       });
     }
     default:
@@ -232,10 +234,11 @@ async function runItems(
       }
     case "items.list": {
       const page = await store.scan({ Limit: cmd.limit, ExclusiveStartKey: cmd.startKey });
-      const nextCursor = page.LastEvaluatedKey
-        ? encodeCursor(page.LastEvaluatedKey, config.tableName, config.cursorSecret)
+      const fitted = fitPage(page.Items, page.LastEvaluatedKey);
+      const nextCursor = fitted.lastKey
+        ? encodeCursor(fitted.lastKey, config.tableName, config.cursorSecret)
         : null;
-      return json(200, { items: page.Items, nextCursor });
+      return json(200, { items: fitted.items, nextCursor });
     }
   }
 }
