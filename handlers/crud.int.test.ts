@@ -557,6 +557,41 @@ describe("handlers/crud against DynamoDB Local", function () {
       expectError(await rest("PUT", "/items/typed", { s: { $SS: [] } }), 400, "InvalidValue");
     });
 
+    it("a map whose only key is a type tag, written by the tutorial, survives GET → PUT", async () => {
+      await rest("PUT", "/items/tagged", { m: {} });
+      for (const [tag, value] of [
+        ["$SS", { $SS: ["a"] }],
+        ["$B", "not base64 at all"],
+      ] as const) {
+        const a = await manager({
+          operation: "update",
+          payload: {
+            Key: { id: "tagged" },
+            UpdateExpression: "SET m.#t = :v",
+            ExpressionAttributeNames: { "#t": tag },
+            ExpressionAttributeValues: { ":v": value },
+          },
+        });
+        expect(a.status, a.body).to.equal(200);
+        const got = await rest("GET", "/items/tagged");
+        expect(got.json).to.deep.include({ m: { $M: { [tag]: value } } });
+        const put = await rest("PUT", "/items/tagged", got.body, { "if-match": got.headers.etag! });
+        expect(put.status, put.body).to.equal(200);
+        expect((await rest("GET", "/items/tagged")).json).to.deep.include({
+          m: { $M: { [tag]: value } },
+        });
+        // Back to an empty map for the next tag.
+        await manager({
+          operation: "update",
+          payload: {
+            Key: { id: "tagged" },
+            UpdateExpression: "SET m = :e",
+            ExpressionAttributeValues: { ":e": {} },
+          },
+        });
+      }
+    });
+
     it(`random valid items round-trip exactly through DynamoDB Local (${RUNS} runs)`, async () => {
       let runs = 0;
       await fc.assert(
@@ -608,7 +643,7 @@ describe("handlers/crud against DynamoDB Local", function () {
           expect(a.status).to.equal(200);
           expect(size(a)).to.be.at.most(LAMBDA_SYNC_PAYLOAD_BYTES);
           const page = a.json as { items: { id: string }[]; nextCursor: string | null };
-          expect(page.items).to.not.be.empty;
+          expect(page.items.length).to.be.at.least(1);
           seen.push(...page.items.map((i) => i.id));
           cursor = page.nextCursor;
         } while (cursor);

@@ -3,7 +3,7 @@
  * need the database (existence, versions, retries on a lost race) but no AWS code: the store is
  * passed in, so this module stays free of the SDK.
  */
-import type { AttrMap } from "./core/attributes";
+import { encodeMap, type AttrMap } from "./core/attributes";
 import type { Config } from "./core/config";
 import { corsHeaders } from "./core/cors";
 import { encodeCursor } from "./core/cursor";
@@ -87,7 +87,15 @@ const CREATE_CONDITION = {
 };
 
 function itemResponse(status: number, item: AttrMap, extra: Record<string, string> = {}) {
-  return json(status, item, { etag: etagOf(item), ...extra });
+  return json(status, encodeMap(item), { etag: etagOf(item), ...extra });
+}
+
+/** A tutorial write's or read's result with its items in the JSON convention. */
+function encoded(result: { Item?: AttrMap; Attributes?: AttrMap }) {
+  return {
+    ...(result.Item ? { Item: encodeMap(result.Item) } : {}),
+    ...(result.Attributes ? { Attributes: encodeMap(result.Attributes) } : {}),
+  };
 }
 
 function location(basePath: string, id: string) {
@@ -101,20 +109,20 @@ async function runManager(
 ): Promise<HttpResponse> {
   switch (cmd.kind) {
     case "manager.create":
-      return json(200, await createVersioned(store, cmd.params, cmd.expectedVersion));
+      return json(200, encoded(await createVersioned(store, cmd.params, cmd.expectedVersion)));
     case "manager.read":
-      return json(200, await store.get(cmd.params));
+      return json(200, encoded(await store.get(cmd.params)));
     case "manager.update":
-      return json(200, await store.update(cmd.params));
+      return json(200, encoded(await store.update(cmd.params)));
     case "manager.delete":
-      return json(200, await store.delete(cmd.params));
+      return json(200, encoded(await store.delete(cmd.params)));
     case "manager.list": {
       const page = await store.scan(cmd.params);
-      const fitted = fitPage(page.Items, page.LastEvaluatedKey);
+      const fitted = fitPage(page.Items, page.LastEvaluatedKey, encodeMap);
       return json(200, {
-        Items: fitted.items,
+        Items: fitted.items.map(encodeMap),
         Count: fitted.items.length,
-        LastEvaluatedKey: fitted.lastKey,
+        LastEvaluatedKey: fitted.lastKey && encodeMap(fitted.lastKey),
       });
     }
     default:
@@ -234,11 +242,11 @@ async function runItems(
       }
     case "items.list": {
       const page = await store.scan({ Limit: cmd.limit, ExclusiveStartKey: cmd.startKey });
-      const fitted = fitPage(page.Items, page.LastEvaluatedKey);
+      const fitted = fitPage(page.Items, page.LastEvaluatedKey, encodeMap);
       const nextCursor = fitted.lastKey
         ? encodeCursor(fitted.lastKey, config.tableName, config.cursorSecret)
         : null;
-      return json(200, { items: fitted.items, nextCursor });
+      return json(200, { items: fitted.items.map(encodeMap), nextCursor });
     }
   }
 }

@@ -16,7 +16,7 @@ export interface Seeds {
   /** REST-created items (with versions), and the ETag each was created with. */
   ids: string[];
   etags: string[];
-  /** An item written through the tutorial API (no version attribute). */
+  /** An item written through the tutorial API. */
   tutorialId: string;
   /** A genuine list cursor, to tamper with. */
   cursor: string;
