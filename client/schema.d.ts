@@ -491,6 +491,12 @@ export interface operations {
             204: {
                 headers: {
                     Allow?: string;
+                    "Access-Control-Allow-Origin"?: string;
+                    "Access-Control-Allow-Methods"?: string;
+                    "Access-Control-Allow-Headers"?: string;
+                    "Access-Control-Max-Age"?: string;
+                    "Access-Control-Expose-Headers"?: string;
+                    Vary?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -769,6 +775,12 @@ export interface operations {
             204: {
                 headers: {
                     Allow?: string;
+                    "Access-Control-Allow-Origin"?: string;
+                    "Access-Control-Allow-Methods"?: string;
+                    "Access-Control-Allow-Headers"?: string;
+                    "Access-Control-Max-Age"?: string;
+                    "Access-Control-Expose-Headers"?: string;
+                    Vary?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -1217,6 +1229,12 @@ export interface operations {
             204: {
                 headers: {
                     Allow?: string;
+                    "Access-Control-Allow-Origin"?: string;
+                    "Access-Control-Allow-Methods"?: string;
+                    "Access-Control-Allow-Headers"?: string;
+                    "Access-Control-Max-Age"?: string;
+                    "Access-Control-Expose-Headers"?: string;
+                    Vary?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -1492,6 +1510,12 @@ export interface operations {
             204: {
                 headers: {
                     Allow?: string;
+                    "Access-Control-Allow-Origin"?: string;
+                    "Access-Control-Allow-Methods"?: string;
+                    "Access-Control-Allow-Headers"?: string;
+                    "Access-Control-Max-Age"?: string;
+                    "Access-Control-Expose-Headers"?: string;
+                    Vary?: string;
                     [name: string]: unknown;
                 };
                 content?: never;

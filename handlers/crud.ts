@@ -7,7 +7,7 @@
 import { randomUUID } from "node:crypto";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
 import { readConfig, type Config } from "./core/config";
-import { corsHeaders } from "./core/cors";
+import { corsHeaders } from "../contract/cors";
 import {
   ApiError,
   decodePathParameter,

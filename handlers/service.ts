@@ -5,7 +5,7 @@
  */
 import { encodeMap, type AttrMap } from "./core/attributes";
 import type { Config } from "./core/config";
-import { corsHeaders } from "./core/cors";
+import { corsHeaders } from "../contract/cors";
 import { encodeCursor } from "./core/cursor";
 import { fitPage } from "./core/page";
 import { mapError } from "./core/errors";
