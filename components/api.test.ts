@@ -117,6 +117,15 @@ for (const stack of ["dev", "prod"]) {
       }
     });
 
+    it("declares the body media types binary, so the function gets the bytes a client sent", () => {
+      const taken = new Set(
+        operations(body).flatMap(({ op }) => Object.keys(op.requestBody?.content ?? {})),
+      );
+      expect(body["x-amazon-apigateway-binary-media-types"]).to.have.members([...taken]);
+      // Not */*: a preflight (no body, no Content-Type) stays a text request for its MOCK template.
+      expect(body["x-amazon-apigateway-binary-media-types"]).not.to.include("*/*");
+    });
+
     it("is under PutRestApi's 6 MB limit", () => {
       expect(Buffer.byteLength(restApiOf(run).inputs.body)).to.be.below(6 * 1024 * 1024);
     });

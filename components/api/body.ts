@@ -11,7 +11,7 @@ import {
   RETRY_AFTER_SECONDS,
   allowedRequestHeaders,
 } from "../../contract/headers";
-import { ROUTES } from "../../contract/operations";
+import { OPERATIONS, ROUTES } from "../../contract/operations";
 import type { Document } from "../../contract/openapi";
 import {
   securityRequirement,
@@ -69,6 +69,22 @@ export function gatewayResponses(allowOrigins: readonly string[]): Record<string
       responseTemplates: json,
     },
   };
+}
+
+/**
+ * The media types the API takes bodies in (the operation table's), which API Gateway is told are
+ * binary: it then hands the function the body's bytes, base64-encoded (`isBase64Encoded`), and the
+ * function refuses bytes that are not UTF-8 with 400 (handlers/crud.ts). For text payloads API
+ * Gateway documents only a "UTF8-encoded string": what it does with bytes that are not UTF-8 is
+ * not documented (probably U+FFFD, as a lenient decoder does), and the function could not tell
+ * those from a real U+FFFD. Responses are unchanged: the function's are not base64-encoded, which
+ * API Gateway passes as text whatever the types. Not covered: a body without Content-Type (the
+ * tutorial's clients may send one), which API Gateway delivers as text.
+ */
+export function binaryMediaTypes(): string[] {
+  return [
+    ...new Set(OPERATIONS.flatMap((op) => ("body" in op ? Object.keys(op.body.content) : []))),
+  ].sort();
 }
 
 /** The request template that makes a MOCK integration answer (AWS's CORS example uses this one). */
@@ -221,6 +237,7 @@ export function restApiBody(document: Document, options: BodyOptions): Document 
       ...(Object.keys(schemes).length ? { securitySchemes: schemes } : {}),
     },
     "x-amazon-apigateway-api-key-source": "HEADER",
+    "x-amazon-apigateway-binary-media-types": binaryMediaTypes(),
     "x-amazon-apigateway-gateway-responses": gatewayResponses(options.corsAllowOrigins),
   } as Document;
 }
