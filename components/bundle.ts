@@ -106,6 +106,8 @@ export interface BundleRecipe {
   entry: string;
   /** The bundle directory (`Bundle.dir`). */
   dir: string;
+  /** When its build started (epoch ms): a source changed since then may be missing from it. */
+  startedAt: number;
 }
 
 // Kept on the global: the local cloud re-evaluates the program (and so this module) on each run.
@@ -135,6 +137,7 @@ export function bundleHandler(options: BundleOptions): Bundle {
   // and stale chunks from an earlier build are never deployed.
   const staging = `${dir}.tmp-${process.pid}-${Date.now()}`;
   fs.mkdirSync(outRoot, { recursive: true });
+  const startedAt = Date.now();
   try {
     esbuild.buildSync(bundleBuildOptions(entry, staging));
   } catch (err) {
@@ -157,7 +160,7 @@ export function bundleHandler(options: BundleOptions): Bundle {
     fs.rmSync(to, { recursive: true, force: true });
     if (fs.existsSync(from)) fs.renameSync(from, to);
   }
-  recipes.set(dir, { entry, dir });
+  recipes.set(dir, { entry, dir, startedAt });
 
   const files = listFiles(dir);
   const bytes = files.reduce((sum, f) => sum + fs.statSync(path.join(dir, f)).size, 0);

@@ -2,7 +2,7 @@
  * The `Idempotency-Key` contract as data, in one place: the headers, which tutorial writes take the
  * key, and the statuses and error codes it adds. Which operations take it is the operation table's
  * `idempotent` (operations.ts); the records table's key schema is in keys.ts. The handler, the
- * README and the OpenAPI document all read these; none keeps a copy.
+ * docs (docs/api.md) and the OpenAPI document all read these; none keeps a copy.
  */
 
 /** Request header that makes a write safe to retry (IETF draft-ietf-httpapi-idempotency-key-header). */

@@ -255,7 +255,23 @@ describe("crud adapter: the event as a request", () => {
       "",
     );
     expect(base({ path: "/items/a", requestContext: undefined as never })).to.equal("");
-    expect(base({ path: undefined as never })).to.equal("");
+    // The resource alone is enough: `path` is not needed to find the stage.
+    expect(base({ path: undefined as never })).to.equal("/test");
+  });
+
+  // Custom domains: API Gateway keeps the base path in both `path` and `requestContext.path`
+  // (the cases are listed in localstack/localstack#12296, from AWS's behaviour).
+  it("finds a custom domain's base path, which API Gateway leaves in path too", () => {
+    const base = (resource: string, path: string, publicPath: string) =>
+      crud.toHttpRequest(event({ resource, path, requestContext: { path: publicPath } as never }))
+        .basePath;
+    expect(base("/items/{id}", "/v1/items/a%2Fb", "/v1/items/a%2Fb")).to.equal("/v1");
+    expect(base("/items", "/v1/items/", "/v1/items/")).to.equal("/v1");
+    expect(base("/items", "/items", "/items")).to.equal("");
+    expect(base("/", "/", "/test/")).to.equal("/test");
+    expect(base("/DynamoDBManager", "/a/b/DynamoDBManager", "/a/b/DynamoDBManager")).to.equal(
+      "/a/b",
+    );
   });
 
   it("upper-cases the method and fills what API Gateway left out with empty strings", () => {

@@ -117,11 +117,7 @@ export function toHttpRequest(event: APIGatewayProxyEvent): HttpRequest {
       throw new ApiError(400, "InvalidBody", "the body is not valid UTF-8: send UTF-8 JSON");
     }
   }
-  const publicPath = event.requestContext?.path ?? "";
-  const basePath =
-    event.path && publicPath.endsWith(event.path)
-      ? publicPath.slice(0, publicPath.length - event.path.length)
-      : "";
+  const basePath = basePathOf(event.requestContext?.path ?? "", event.resource, event.path);
   return {
     method: (event.httpMethod ?? "").toUpperCase(),
     resource: event.resource ?? "",
@@ -147,6 +143,32 @@ function callerIdentity(event: APIGatewayProxyEvent): Caller {
     userArn: text(identity?.userArn),
     apiKeyId: text(identity?.apiKeyId),
   };
+}
+
+/**
+ * What comes before the resource in the URL the caller used: `/<stage>` on the execute-api
+ * endpoint, `/<basePath>` on a custom domain with a base path mapping, `` at a domain's root. On a
+ * custom domain API Gateway leaves the base path in `path` as well as in `requestContext.path`
+ * (localstack/localstack#12296 lists the cases), so the prefix is found by the resource's segment
+ * count, not by `path`. Links the function writes (Location, the document's server) start with it.
+ */
+export function basePathOf(publicPath: string, resource?: string, path?: string): string {
+  const segments = (p: string) => p.replace(/\/$/, "").split("/").slice(1);
+  if (resource) {
+    const wanted = segments(resource).filter(Boolean);
+    const have = segments(publicPath);
+    const tail = have.slice(have.length - wanted.length);
+    const fits =
+      have.length >= wanted.length &&
+      wanted.every((part, i) => part.startsWith("{") || part === tail[i]);
+    if (fits) {
+      const prefix = have.slice(0, have.length - wanted.length);
+      return prefix.length ? `/${prefix.join("/")}` : "";
+    }
+  }
+  return path && publicPath.endsWith(path)
+    ? publicPath.slice(0, publicPath.length - path.length)
+    : "";
 }
 
 /**

@@ -1,6 +1,6 @@
 /**
  * The EMF members of the request line, written out in full: the names are what dashboards,
- * alarms and the README use, so a changed name is a broken dashboard.
+ * alarms and docs/deploying.md use, so a changed name is a broken dashboard.
  */
 import { expect } from "chai";
 import { emfMembers, statusClass } from "./metrics";

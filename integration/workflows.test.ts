@@ -2,7 +2,7 @@
  * Validates the users' CI/CD workflows offline: they pass GitHub's workflow schema
  * (`@action-validator/cli`), every npm script they call exists, every harness argument they pass
  * is one the runner accepts, every action runs on Node 24, every Pulumi step uses the pinned CLI,
- * the policy pack and the plugin cache, and the pipelines have the shape the README promises
+ * the policy pack and the plugin cache, and the pipelines have the shape docs/deploying.md promises
  * (checks and previews on pull requests; LocalStack → dev → smoke → prod, each stack previewed
  * before its up; bootstrap on demand, for an environment that exists; a nightly drift check).
  */

@@ -9,16 +9,22 @@ import type * as http from "node:http";
 import type { APIGatewayProxyEvent } from "aws-lambda";
 import {
   API_GATEWAY_413,
+  API_GATEWAY_431,
+  API_GATEWAY_BAD_QUERY,
   API_GATEWAY_INTEGRATION_TIMEOUT_SECONDS,
   API_GATEWAY_PAYLOAD_BYTES,
+  API_GATEWAY_QUERY_REFUSED_CHARACTERS,
+  API_GATEWAY_REQUEST_LINE_AND_HEADERS_BYTES,
   type FixedAnswer,
 } from "../contract/limits";
+import { readLimited } from "./http-boundary";
 import { MAX_INVOKE_PAYLOAD_BYTES, type FunctionHost } from "./functions";
 import { isRefusal, type AccessControl } from "./access";
 import type { MethodModel, RestApiModel, StageModel } from "./model";
 import {
   buildProxyEvent,
   mapProxyResult,
+  newExtendedRequestId,
   type HttpResponse,
   type IncomingRequest,
 } from "./proxy-event";
@@ -70,6 +76,7 @@ function send(
   res: http.ServerResponse,
   response: HttpResponse & { requestIds?: boolean },
   requestId: string,
+  extendedRequestId: string,
 ): void {
   if (res.headersSent) return;
   const headers: Record<string, string[]> = {
@@ -78,7 +85,7 @@ function send(
       ? {}
       : {
           "x-amzn-RequestId": [requestId],
-          "x-amz-apigw-id": [crypto.randomBytes(6).toString("base64url")],
+          "x-amz-apigw-id": [extendedRequestId],
         }),
   };
   for (const [name, values] of Object.entries(headers)) {
@@ -91,23 +98,11 @@ function send(
   res.end(response.body);
 }
 
-/**
- * Reads the body, or reports it too large once it passes API Gateway's 10 MB limit. The rest is
- * drained before answering, so the client reads our 413 instead of a reset connection.
- */
-function readBody(req: http.IncomingMessage): Promise<Buffer | "too-large"> {
-  return new Promise((resolve, reject) => {
-    let chunks: Buffer[] | null = [];
-    let size = 0;
-    if (Number(req.headers["content-length"] ?? 0) > MAX_PAYLOAD_BYTES) chunks = null;
-    req.on("data", (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_PAYLOAD_BYTES) chunks = null;
-      chunks?.push(chunk);
-    });
-    req.on("end", () => resolve(chunks ? Buffer.concat(chunks) : "too-large"));
-    req.on("error", reject);
-  });
+/** The request line and the header values, as API Gateway counts them against its limit. */
+function requestLineAndHeaderBytes(req: http.IncomingMessage): number {
+  let bytes = Buffer.byteLength(`${req.method} ${req.url} HTTP/${req.httpVersion}`);
+  for (let i = 1; i < req.rawHeaders.length; i += 2) bytes += Buffer.byteLength(req.rawHeaders[i]!);
+  return bytes;
 }
 
 export type Routed =
@@ -125,6 +120,7 @@ export function routeRequest(
   rawPath: string,
   request: Omit<IncomingRequest, "path">,
   requestId: string,
+  extendedRequestId = newExtendedRequestId(),
 ): Routed {
   const [, stageName = "", ...rest] = rawPath.split("/");
   const stage = api.stages.find((s) => s.name === stageName);
@@ -144,8 +140,19 @@ export function routeRequest(
       pathParameters: match.pathParameters,
       binaryMediaTypes: api.binaryMediaTypes,
       requestId,
+      extendedRequestId,
     },
   );
+  // IAM methods: API Gateway keeps the SigV4 headers but drops Authorization from the event
+  // (the captured iam-auth event has x-amz-date, x-amz-content-sha256, X-Amz-Security-Token and
+  // no Authorization).
+  if (match.method.authorization === "AWS_IAM") {
+    for (const headers of [event.headers, event.multiValueHeaders]) {
+      for (const name of Object.keys(headers)) {
+        if (name.toLowerCase() === "authorization") delete headers[name];
+      }
+    }
+  }
   return { kind: "routed", method: match.method, stage, event };
 }
 
@@ -188,14 +195,13 @@ export function apiGatewayHandler(options: ApiGatewayOptions): http.RequestListe
   const { api, functions, log } = options;
   const docs = docsSite(api);
   return async (req, res) => {
-    if (docs?.serve((req.method ?? "GET").toUpperCase(), (req.url ?? "/").split("?")[0]!, res)) {
-      return;
-    }
     const started = Date.now();
     const requestId = crypto.randomUUID();
-    const url = new URL(req.url ?? "/", "http://local");
-    const rawPath = (req.url ?? "/").split("?")[0]!;
-    const query = url.search.slice(1);
+    const extendedRequestId = newExtendedRequestId();
+    // Only origin-form targets are requests to an API; `//x` must not read as a host.
+    const target = req.url?.startsWith("/") ? req.url : "/";
+    const rawPath = target.split("?")[0]!;
+    const query = target.includes("?") ? target.slice(target.indexOf("?") + 1).split("#")[0]! : "";
     const method = (req.method ?? "GET").toUpperCase();
     // API Gateway's own answers, in the API's gateway responses when it declares them.
     const gatewayError = (
@@ -215,13 +221,23 @@ export function apiGatewayHandler(options: ApiGatewayOptions): http.RequestListe
     // A function that failed, crashed or answered malformed: 502 "Internal server error".
     const functionFailed = () => gatewayError("INTEGRATION_FAILURE", 502, "Internal server error");
     const finish = (response: HttpResponse & { requestIds?: boolean }, note = "") => {
-      send(res, response, requestId);
+      send(res, response, requestId, extendedRequestId);
       log(
         `${method} ${rawPath} → ${response.statusCode} (${Date.now() - started} ms)${note ? ` ${note}` : ""}`,
       );
     };
     try {
-      const body = await readBody(req);
+      if (docs?.serve(method, rawPath, res)) return;
+      const headerBytes = requestLineAndHeaderBytes(req);
+      if (headerBytes > API_GATEWAY_REQUEST_LINE_AND_HEADERS_BYTES) {
+        return finish(
+          fixed(API_GATEWAY_431),
+          `(request line and header values of ${headerBytes} bytes, over ${API_GATEWAY_REQUEST_LINE_AND_HEADERS_BYTES})`,
+        );
+      }
+      const refused = API_GATEWAY_QUERY_REFUSED_CHARACTERS.find((c) => query.includes(c));
+      if (refused) return finish(fixed(API_GATEWAY_BAD_QUERY), `(raw ${refused} in the query)`);
+      const body = await readLimited(req, MAX_PAYLOAD_BYTES);
       if (body === "too-large") {
         return finish(fixed(API_GATEWAY_413.body), `(body over ${MAX_PAYLOAD_BYTES} bytes)`);
       }
@@ -237,6 +253,7 @@ export function apiGatewayHandler(options: ApiGatewayOptions): http.RequestListe
           localPort: req.socket.localPort ?? 0,
         },
         requestId,
+        extendedRequestId,
       );
       if (routed.kind === "no-stage") {
         // No stage, no deployment: nothing of the API answers, only API Gateway itself.

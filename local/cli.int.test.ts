@@ -78,7 +78,9 @@ function startCli(args: string[], env: Record<string, string> = {}): Cli {
 }
 
 const javaPidOnPort = (port: string) =>
-  spawnSync("pgrep", ["-f", `^java .*DynamoDBLocal.jar -port ${port} `], { encoding: "utf8" })
+  spawnSync("pgrep", ["-f", `^java .*LoopbackDynamoDbLocal.java -port ${port} `], {
+    encoding: "utf8",
+  })
     .stdout.trim()
     .split("\n")
     .filter(Boolean)

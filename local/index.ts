@@ -25,6 +25,7 @@ import { apiGatewayHandler, INTEGRATION_TIMEOUT_MS } from "./api-gateway";
 import { startDynamoDbLocal, type StartedDynamoDbLocal } from "./dynamodb-local";
 import { docsSite } from "./docs";
 import { FunctionHost } from "./functions";
+import { answerClientErrors, guarded } from "./http-boundary";
 import { lambdaApiHandler } from "./lambda-api";
 import { nodeForRuntime } from "./node-runtime";
 import { startEditLoop, type EditLoop } from "./watch";
@@ -47,6 +48,33 @@ export const LOCAL_CALLER = {
   userName: "local-caller",
   userId: "AIDALOCALCLOUDCALLER",
 } as const;
+
+/**
+ * A session of an assumed role (temporary credentials with a session token, as STS AssumeRole or
+ * a Cognito identity pool hands out), so handlers can be tested with that caller's shape too.
+ * Made up and local, like the user's keys.
+ */
+export const LOCAL_ROLE_SESSION = {
+  accessKeyId: "ASIALOCALCLOUDSESSN0",
+  secretAccessKey: "local/cloud/role/session/not/for/aws/000",
+  sessionToken: "local-cloud-session-token-not-for-aws",
+  roleName: "local-role",
+  roleId: "AROALOCALCLOUDROLE000",
+  sessionName: "local-session",
+} as const;
+
+/** The local role session in this program's partition. */
+export function localRoleSession(partition: string): LocalIamUser {
+  const r = LOCAL_ROLE_SESSION;
+  return {
+    accessKeyId: r.accessKeyId,
+    secretAccessKey: r.secretAccessKey,
+    sessionToken: r.sessionToken,
+    accountId: ACCOUNT_ID,
+    userArn: `arn:${partition}:sts::${ACCOUNT_ID}:assumed-role/${r.roleName}/${r.sessionName}`,
+    userId: `${r.roleId}:${r.sessionName}`,
+  };
+}
 
 /** The local caller as the IAM user of this program's partition. */
 export function localIamUser(partition: string): LocalIamUser {
@@ -149,6 +177,8 @@ export interface LocalCloud {
   readonly apiKeys: string[];
   /** The IAM credentials `AWS_IAM` methods accept. */
   readonly iamCaller: LocalIamUser;
+  /** Session credentials of an assumed role `AWS_IAM` methods accept too (with `sessionToken`). */
+  readonly iamRoleSession: LocalIamUser;
   /**
    * A token the first Cognito user pool's authorizer accepts (`Authorization: Bearer <token>`),
    * signed by the local issuer; `pool` defaults to the first pool the program's APIs trust.
@@ -288,6 +318,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     return {
       apiKeys: firstApi?.apiKeys ?? [],
       iamCaller: auth.iamCaller,
+      iamRoleSession: auth.iamRoleSession,
       async issueToken(request = {}) {
         const pool = request.pool ?? model.userPools[0];
         if (!pool || !auth.signingKey) {
@@ -338,17 +369,17 @@ interface Ports {
  * Listens on the API and Lambda ports first, so a busy port is reported before anything slow
  * starts. Until their handlers are set, both answer 503 "still starting".
  */
-async function openPorts({ options, cleanups }: Start): Promise<Ports> {
+async function openPorts({ options, log, cleanups }: Start): Promise<Ports> {
   let serve: http.RequestListener = (_req, res) => {
     res.writeHead(503, { "Content-Type": "application/json", "Retry-After": "1" });
     res.end(JSON.stringify({ message: "The local cloud is still starting" }));
   };
-  const mainServer = http.createServer((req, res) => serve(req, res));
+  const mainServer = guardedServer((req, res) => serve(req, res), log, "API");
   const servers = [mainServer];
   cleanups.push(() => Promise.all(servers.map(closeServer)).then(() => undefined));
   const apiPort = await listen(mainServer, options.port ?? 0);
   let serveLambda: http.RequestListener = (req, res) => serve(req, res);
-  const lambdaServer = http.createServer((req, res) => serveLambda(req, res));
+  const lambdaServer = guardedServer((req, res) => serveLambda(req, res), log, "Lambda API");
   servers.push(lambdaServer);
   const lambdaPort = await listen(lambdaServer, options.lambdaPort ?? 0, "LAMBDA_PORT");
   return {
@@ -358,6 +389,20 @@ async function openPorts({ options, cleanups }: Start): Promise<Ports> {
     serveApi: (handler) => (serve = handler),
     serveLambda: (handler) => (serveLambda = handler),
   };
+}
+
+/**
+ * An HTTP server no request can take down: errors in `listener` are answered 500 and logged, and
+ * what Node's parser refuses gets a body in API Gateway's error shape.
+ */
+function guardedServer(
+  listener: http.RequestListener,
+  log: (line: string) => void,
+  name: string,
+): http.Server {
+  const server = http.createServer(guarded(listener, log, name));
+  answerClientErrors(server, log);
+  return server;
 }
 
 /** DynamoDB Local while it starts, and the handle the fault tests drive once it has. */
@@ -554,6 +599,7 @@ interface LocalAuth {
   /** The local issuer's key, when a user pool is trusted. */
   readonly signingKey: SigningKey | undefined;
   readonly iamCaller: LocalIamUser;
+  readonly iamRoleSession: LocalIamUser;
 }
 
 async function localAuth(
@@ -565,6 +611,7 @@ async function localAuth(
   return {
     signingKey: usesCognito ? await loadSigningKey(projectDir) : undefined,
     iamCaller: localIamUser(program.partition),
+    iamRoleSession: localRoleSession(program.partition),
   };
 }
 
@@ -588,7 +635,7 @@ async function serveApis(
         api,
         userPools: model.userPools,
         signingKey: auth.signingKey,
-        iamUsers: [auth.iamCaller],
+        iamUsers: [auth.iamCaller, auth.iamRoleSession],
         region: model.region,
         throttle,
       }),
@@ -603,7 +650,7 @@ async function serveApis(
     let port = ports.apiPort;
     if (i === 0) ports.serveApi(handler);
     else {
-      const server = http.createServer(handler);
+      const server = guardedServer(handler, log, `API ${api.name}`);
       ports.servers.push(server);
       port = await listen(server, 0);
     }

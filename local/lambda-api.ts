@@ -10,6 +10,7 @@ import type * as http from "node:http";
 import { LAMBDA_ASYNC_PAYLOAD_BYTES } from "../contract/limits";
 import { MAX_INVOKE_PAYLOAD_BYTES, type FunctionHost } from "./functions";
 import { ACCOUNT_ID } from "./program";
+import { readLimited } from "./http-boundary";
 
 export interface LambdaApiOptions {
   /** By physical function name. */
@@ -30,15 +31,6 @@ class LambdaError extends Error {
   ) {
     super(message);
   }
-}
-
-function readBody(req: http.IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => resolve(Buffer.concat(chunks)));
-    req.on("error", reject);
-  });
 }
 
 interface Reply {
@@ -96,33 +88,43 @@ function configuration(host: FunctionHost): Record<string, unknown> {
   };
 }
 
+const invocationType = (req: http.IncomingMessage) =>
+  String(req.headers["x-amz-invocation-type"] ?? "RequestResponse");
+
+/**
+ * Lambda's 413 for a payload over the invocation type's limit, found while reading: the rest of
+ * the body is never buffered.
+ */
+function payloadTooLarge(req: http.IncomingMessage): LambdaError {
+  const type = invocationType(req);
+  if (type !== "Event") {
+    return new LambdaError(
+      413,
+      "RequestTooLargeException",
+      `Request must be smaller than ${MAX_INVOKE_PAYLOAD_BYTES} bytes for the InvokeFunction operation`,
+    );
+  }
+  const declared = req.headers["content-length"];
+  return new LambdaError(
+    413,
+    "RequestEntityTooLargeException",
+    `${declared ?? `More than ${MAX_EVENT_PAYLOAD_BYTES}`} byte payload is too large for the Event invocation type (limit ${MAX_EVENT_PAYLOAD_BYTES} bytes)`,
+  );
+}
+
 async function invoke(
   host: FunctionHost,
   req: http.IncomingMessage,
   body: Buffer,
   log: (line: string) => void,
 ): Promise<Reply> {
-  const type = String(req.headers["x-amz-invocation-type"] ?? "RequestResponse");
+  const type = invocationType(req);
   if (!["RequestResponse", "Event", "DryRun"].includes(type)) {
     throw new LambdaError(
       400,
       "InvalidParameterValueException",
       `1 validation error detected: Value '${type}' at 'invocationType' failed to satisfy constraint: Member must satisfy enum value set: [Event, RequestResponse, DryRun]`,
     );
-  }
-  const limit = type === "Event" ? MAX_EVENT_PAYLOAD_BYTES : MAX_INVOKE_PAYLOAD_BYTES;
-  if (body.length > limit) {
-    throw type === "Event"
-      ? new LambdaError(
-          413,
-          "RequestEntityTooLargeException",
-          `${body.length} byte payload is too large for the Event invocation type (limit ${limit} bytes)`,
-        )
-      : new LambdaError(
-          413,
-          "RequestTooLargeException",
-          `Request must be smaller than ${limit} bytes for the InvokeFunction operation`,
-        );
   }
   let event: unknown = {};
   if (body.length) {
@@ -195,7 +197,16 @@ async function route(
 ): Promise<Reply> {
   const { functions, region } = options;
   const method = (req.method ?? "GET").toUpperCase();
-  const parts = url.pathname.split("/").filter(Boolean).map(decodeURIComponent);
+  let parts: string[];
+  try {
+    parts = url.pathname.split("/").filter(Boolean).map(decodeURIComponent);
+  } catch {
+    throw new LambdaError(
+      404,
+      "UnknownOperationException",
+      `Unknown operation ${method} ${url.pathname}`,
+    );
+  }
   if (`/${parts[0]}` !== API_VERSION || parts[1] !== "functions") {
     throw new LambdaError(
       404,
@@ -230,10 +241,15 @@ async function route(
 export function lambdaApiHandler(options: LambdaApiOptions): http.RequestListener {
   return async (req, res) => {
     const started = Date.now();
-    const url = new URL(req.url ?? "/", "http://local");
+    // Only origin-form targets are requests to this server; `//x` must not read as a host.
+    const target = req.url?.startsWith("/") ? req.url : "/";
+    const url = new URL(`http://local${target}`);
     let reply: Reply;
     try {
-      const body = await readBody(req);
+      const limit =
+        invocationType(req) === "Event" ? MAX_EVENT_PAYLOAD_BYTES : MAX_INVOKE_PAYLOAD_BYTES;
+      const body = await readLimited(req, limit);
+      if (body === "too-large") throw payloadTooLarge(req);
       reply = await route(req, url, body, options);
     } catch (err) {
       const e =

@@ -30,6 +30,17 @@ export interface EventContext {
   pathParameters: Record<string, string> | null;
   binaryMediaTypes: string[];
   requestId: string;
+  /** Also the response's `x-amz-apigw-id`. @default a new one */
+  extendedRequestId?: string;
+}
+
+/**
+ * `requestContext.extendedRequestId`, which API Gateway also sends as `x-amz-apigw-id`: 16
+ * characters ending in `=` in every captured event (`local/fixtures/events/`), i.e. 11 bytes in
+ * base64. Captured ones are letters and digits only, so `+` and `/` are not produced.
+ */
+export function newExtendedRequestId(): string {
+  return crypto.randomBytes(11).toString("base64").replace(/\+/g, "A").replace(/\//g, "B");
 }
 
 /** Whether a Content-Type or Accept value matches one of the API's binary media types. */
@@ -68,7 +79,9 @@ function grouped(pairs: Iterable<[string, string]>): Record<string, string[]> {
 function parseQuery(query: string): Record<string, string[]> | null {
   if (!query) return null;
   const pairs: [string, string][] = [];
-  for (const pair of query.split("&")) {
+  // A raw `;` separates parameters as `&` does: `a=X;Y` arrives as `a: X` (amplify-swift#3955
+  // and #4274, amplify-android#3387; the guide's important notes for REST APIs).
+  for (const pair of query.split(/[&;]/)) {
     if (!pair) continue;
     const eq = pair.indexOf("=");
     const key = decodeQueryComponent(eq < 0 ? pair : pair.slice(0, eq));
@@ -160,7 +173,8 @@ export function buildProxyEvent(req: IncomingRequest, ctx: EventContext): APIGat
   const hasBody = req.body.length > 0;
   // As sent, still percent-encoded: REST APIs decode neither `path` nor `requestContext.path`.
   const path = req.path;
-  const host = header("host") ?? `127.0.0.1:${req.localPort}`;
+  // The Host header without its port: captured events name the domain only (on 443).
+  const host = (header("host") ?? "127.0.0.1").replace(/:\d*$/, "");
 
   return {
     resource: ctx.resourcePath,
@@ -177,8 +191,9 @@ export function buildProxyEvent(req: IncomingRequest, ctx: EventContext): APIGat
       apiId: ctx.apiId,
       deploymentId: ctx.deploymentId,
       domainName: host,
-      domainPrefix: host.split(".")[0]!.split(":")[0]!,
-      extendedRequestId: crypto.randomBytes(8).toString("base64url"),
+      // "The first label of the $context.domainName" (the developer guide's $context variables).
+      domainPrefix: host.split(".")[0]!,
+      extendedRequestId: ctx.extendedRequestId ?? newExtendedRequestId(),
       httpMethod: req.httpMethod,
       // The fields of a captured event from an API without keys, IAM or mutual TLS.
       identity: {

@@ -1,5 +1,5 @@
 /**
- * `npm run token -- [--stack NAME] [--user NAME] [--scope S ...] [--minutes N]`: prints a token the
+ * `npm run token -- [--stack NAME] [--user NAME] [--group G ...] [--scope S ...] [--minutes N]`: prints a token the
  * local cloud's Cognito authorizer accepts for that stack, signed with the local issuer's key
  * (`.local-data/auth/`, shared with `npm start`). Without `--scope`, an ID token (what methods
  * without scopes take); with scopes, an access token holding them.
@@ -17,9 +17,10 @@ import * as path from "node:path";
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 
 const USAGE =
-  "Usage: npm run -s token -- [--stack NAME] [--user NAME] [--scope SCOPE ...] [--minutes N] [--project DIR]\n" +
+  "Usage: npm run -s token -- [--stack NAME] [--user NAME] [--group NAME ...] [--scope SCOPE ...] [--minutes N] [--project DIR]\n" +
   "  --stack NAME     the stack whose user pool the token is for (default dev)\n" +
   "  --user NAME      cognito:username / username (default local-user)\n" +
+  "  --group NAME     a user pool group in cognito:groups (repeat for more; default none)\n" +
   "  --scope SCOPE    an OAuth scope (repeat for more): issues an access token instead of an ID token\n" +
   "  --minutes N      lifetime (default 60)";
 
@@ -32,6 +33,7 @@ async function main(): Promise<void> {
   let values: {
     stack?: string;
     user?: string;
+    group?: string[];
     scope?: string[];
     minutes?: string;
     project?: string;
@@ -42,6 +44,7 @@ async function main(): Promise<void> {
       options: {
         stack: { type: "string" },
         user: { type: "string" },
+        group: { type: "string", multiple: true },
         scope: { type: "string", multiple: true },
         minutes: { type: "string" },
         project: { type: "string" },
@@ -77,6 +80,7 @@ async function main(): Promise<void> {
     const token = await issueToken(key, {
       pool,
       username: values.user,
+      groups: values.group,
       scopes: values.scope,
       lifetimeSeconds: Math.round(minutes * 60),
     });

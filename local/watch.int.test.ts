@@ -8,7 +8,10 @@ import * as net from "node:net";
 import * as path from "node:path";
 import { DynamoDBClient, GetItemCommand, PutItemCommand } from "@aws-sdk/client-dynamodb";
 import { expect } from "chai";
+import { bundleHandler } from "../components/bundle";
+import type { FunctionHost } from "./functions";
 import { LOCAL_CREDENTIALS, startLocalCloud, type LocalCloud } from "./index";
+import { startEditLoop } from "./watch";
 
 const FIXTURE = path.join(__dirname, "fixtures", "edit-loop");
 /** `.build/edit-loop/<tmp>`: as deep below the repository as the fixture, so its imports resolve. */
@@ -161,5 +164,62 @@ describe("local cloud: --inspect", function () {
     expect(targets[0]!.url).to.match(/lambda-runtime\.mjs$/);
     expect(targets[0]!.webSocketDebuggerUrl).to.match(new RegExp(`^ws://127\\.0\\.0\\.1:${port}/`));
     expect(cloud.functionPids("hello")).to.deep.equal([pid]);
+  });
+});
+
+describe("local cloud: edit loop, a save before the watchers exist", function () {
+  this.timeout(60_000);
+  let dir: string;
+  const stops: (() => Promise<void>)[] = [];
+
+  beforeEach(() => {
+    fs.mkdirSync(COPIES, { recursive: true });
+    dir = fs.mkdtempSync(path.join(COPIES, "early-"));
+    fs.cpSync(FIXTURE, dir, { recursive: true });
+    // Sources saved long ago, as in a checkout nobody is editing.
+    const old = new Date(Date.now() - 3_600_000);
+    for (const f of fs.readdirSync(path.join(dir, "handlers"))) {
+      fs.utimesSync(path.join(dir, "handlers", f), old, old);
+    }
+  });
+  afterEach(async () => {
+    for (const stop of stops.splice(0)) await stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** The program's build (components/bundle.ts), then the edit loop on a host that records swaps. */
+  async function buildThenWatch(editAfterBuild: boolean) {
+    const bundle = bundleHandler({
+      name: "hello",
+      entry: path.join(dir, "handlers", "hello.ts"),
+      outRoot: path.join(dir, ".build"),
+    });
+    if (editAfterBuild) {
+      fs.writeFileSync(
+        path.join(dir, "handlers", "greeting.ts"),
+        'export const GREETING = "v2";\n',
+      );
+    }
+    const served: string[] = [];
+    const host = {
+      fn: { name: "hello", codeDir: bundle.dir },
+      replaceCode: async (codeDir: string) => {
+        served.push(fs.readFileSync(path.join(codeDir, "index.mjs"), "utf8"));
+      },
+    } as unknown as FunctionHost;
+    const loop = startEditLoop([host], () => undefined);
+    stops.push(() => loop.stop());
+    await loop.ready;
+    return served;
+  }
+
+  it("serves a source saved after the program's build and before watching began, once ready", async () => {
+    const served = await buildThenWatch(true);
+    expect(served).to.have.length(1);
+    expect(served[0]).to.include('"v2"');
+  });
+
+  it("rebuilds nothing at start when no source changed since the build", async () => {
+    expect(await buildThenWatch(false)).to.deep.equal([]);
   });
 });

@@ -19,6 +19,8 @@ export interface EditLoop {
 
 /** Save bursts (editors write, rename, touch) settle within this before a rebuild starts. */
 const DEBOUNCE_MS = 25;
+/** How far before a bundle's build a saved source still counts as possibly missed by it. */
+const MTIME_MARGIN_MS = 2000;
 
 class WatchedFunction {
   private context?: esbuild.BuildContext<esbuild.BuildOptions & { write: false; metafile: true }>;
@@ -46,10 +48,18 @@ class WatchedFunction {
       write: false,
       metafile: true,
     });
-    // The first build only warms the incremental cache and lists the sources to watch: the
-    // program's own bundle of the same code is already serving.
+    // The first build warms the incremental cache and lists the sources to watch. The program's
+    // own bundle is already serving, unless a source was saved after that bundle's build began
+    // (and before the watchers below existed): then the new code is served now, not never.
     const result = await this.context.rebuild();
     this.watch(result.metafile);
+    // File times come from a coarse kernel clock that can lag Date.now() by a few milliseconds:
+    // a margin rather than a miss (a needless rebuild serves the same code).
+    const since = this.recipe.startedAt - MTIME_MARGIN_MS;
+    const changed = [...this.sources].find(
+      (file) => (fs.statSync(file, { throwIfNoEntry: false })?.mtimeMs ?? 0) >= since,
+    );
+    if (changed) await this.rebuild(changed);
   }
 
   private watch(metafile: esbuild.Metafile): void {

@@ -90,6 +90,29 @@ describe("local Cognito authorizer", function () {
     });
   });
 
+  it("renders cognito:groups as REST APIs do: one group bare, several joined by commas", async () => {
+    // No licensed capture of a REST event with cognito:groups was found (the Powertools captures
+    // have no groups): the expected strings are issue 30's account of CloudWatch logs of
+    // Cognito-authorized calls, not a fixture. The claim's absence for a user in no group is
+    // Cognito's own documented behaviour.
+    const claims = async (groups?: string[]) => {
+      const outcome = await check(await issueToken(key, { pool: POOL, groups }));
+      if (!outcome.ok) throw new Error(outcome.reason);
+      return outcome.claims;
+    };
+    expect((await claims(["admin"]))["cognito:groups"]).to.equal("admin");
+    expect((await claims(["admin", "staging-manager"]))["cognito:groups"]).to.equal(
+      "admin,staging-manager",
+    );
+    expect(await claims()).to.not.have.property("cognito:groups");
+    // Access tokens carry the groups too (what scoped methods take).
+    const access = await check(
+      await issueToken(key, { pool: POOL, groups: ["admin"], scopes: ["items/read"] }),
+      ["items/read"],
+    );
+    expect(access.ok && access.claims["cognito:groups"]).to.equal("admin");
+  });
+
   it("formats dates as the captured event does", () => {
     // exp 1718722804 arrived as "Tue Jun 18 15:00:04 UTC 2024".
     expect(javaDate(1718722804)).to.equal("Tue Jun 18 15:00:04 UTC 2024");
@@ -185,12 +208,17 @@ describe("local SigV4 check", () => {
       region?: string;
       service?: string;
       body?: string;
+      /** Headers left out of SignedHeaders. */
+      unsigned?: string[];
+      signer?: LocalIamUser;
     } = {},
   ) {
+    const who = options.signer ?? user;
     const signer = new SignatureV4({
       credentials: {
-        accessKeyId: user.accessKeyId,
-        secretAccessKey: options.secret ?? user.secretAccessKey,
+        accessKeyId: who.accessKeyId,
+        secretAccessKey: options.secret ?? who.secretAccessKey,
+        sessionToken: who.sessionToken,
       },
       region: options.region ?? "us-east-1",
       service: options.service ?? "execute-api",
@@ -208,7 +236,10 @@ describe("local SigV4 check", () => {
         headers: { host: options.host ?? host, "content-type": "application/json" },
         body,
       },
-      { signingDate: options.date ?? new Date() },
+      {
+        signingDate: options.date ?? new Date(),
+        unsignableHeaders: new Set(options.unsigned ?? []),
+      },
     );
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(signed.headers)) headers[k.toLowerCase()] = String(v);
@@ -221,8 +252,31 @@ describe("local SigV4 check", () => {
       body: Buffer.from(body),
     };
   }
+  /** A role session, shaped as the captured iam-auth event's caller. */
+  const session: LocalIamUser = {
+    accessKeyId: "ASIALOCALTEST0000000",
+    secretAccessKey: "session/session/session/session/0000000",
+    sessionToken: "token-of-the-session",
+    accountId: "000000000000",
+    userArn: "arn:aws:sts::000000000000:assumed-role/r/s",
+    userId: "AROALOCALTEST00000000:s",
+  };
   const verify = (request: Awaited<ReturnType<typeof signedRequest>>) =>
-    checkSigV4(request, { users: [user], region: "us-east-1" });
+    checkSigV4(request, { users: [user, session], region: "us-east-1" });
+
+  it("accepts a role session's signature with its token, the caller as the captured event has it", async () => {
+    const outcome = await verify(await signedRequest({ signer: session }));
+    expect(outcome).to.deep.equal({
+      ok: true,
+      identity: {
+        accessKey: session.accessKeyId,
+        accountId: "000000000000",
+        caller: session.userId,
+        user: session.userId,
+        userArn: session.userArn,
+      },
+    });
+  });
 
   it("accepts a request signed by the SDK's signer, with the caller as API Gateway reports it", async () => {
     const outcome = await verify(await signedRequest());
@@ -295,6 +349,32 @@ describe("local SigV4 check", () => {
           user.accessKeyId,
           "AKIAUNKNOWN000000000",
         );
+        return r;
+      },
+      "INVALID_SIGNATURE",
+      /security token included in the request is invalid/,
+    ],
+    [
+      "a signature whose SignedHeaders leave out host",
+      () => signedRequest({ unsigned: ["host"] }),
+      "INVALID_SIGNATURE",
+      /^'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization\.$/,
+    ],
+    [
+      "a role session's key without its token",
+      async () => {
+        const r = await signedRequest({ signer: session });
+        delete r.headers["x-amz-security-token"];
+        return r;
+      },
+      "INVALID_SIGNATURE",
+      /security token included in the request is invalid/,
+    ],
+    [
+      "a user's key with a session token",
+      async () => {
+        const r = await signedRequest();
+        r.headers["x-amz-security-token"] = "made-up";
         return r;
       },
       "INVALID_SIGNATURE",

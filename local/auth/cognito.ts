@@ -101,7 +101,10 @@ export function restClaims(payload: JWTPayload): Record<string, string> {
     if ((name === "exp" || name === "iat") && typeof value === "number") {
       out[name] = javaDate(value);
     } else if (typeof value === "string") out[name] = value;
-    else if (Array.isArray(value)) out[name] = `[${value.join(" ")}]`;
+    // REST APIs join a list with commas, no brackets: `cognito:groups` ["admin", "staging-manager"]
+    // arrives as "admin,staging-manager", one group as "admin". ("[admin staging-manager]" is
+    // what HTTP APIs' JWT authorizers give.)
+    else if (Array.isArray(value)) out[name] = value.join(",");
     else out[name] = typeof value === "object" ? JSON.stringify(value) : String(value);
   }
   return out;

@@ -72,6 +72,8 @@ export interface TokenRequest {
   clientId?: string;
   /** `cognito:username` / `username`. @default "local-user" */
   username?: string;
+  /** `cognito:groups`: the user pool groups the user belongs to (in ID and access tokens). */
+  groups?: readonly string[];
   /** Scopes: with any, an access token (what scoped methods take); without, an ID token. */
   scopes?: readonly string[];
   /** @default 3600 */
@@ -102,6 +104,8 @@ export async function issueToken(key: SigningKey, request: TokenRequest): Promis
     event_id: crypto.randomUUID(),
     auth_time: now,
     jti: crypto.randomUUID(),
+    // Cognito leaves the claim out for a user in no group.
+    ...(request.groups?.length ? { "cognito:groups": [...request.groups] } : {}),
   };
   const claims = request.scopes?.length
     ? {

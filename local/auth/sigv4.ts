@@ -2,12 +2,14 @@
  * `AWS_IAM` authorization as API Gateway does it for SigV4-signed requests: the signature is
  * recomputed with the AWS SDK's own signer (`@smithy/signature-v4`) from the request as it
  * arrived (method, path as sent, query, the headers the client says it signed, the body) and the
- * secret of the access key it names. Only the local caller's credentials exist here; they are
- * allowed `execute-api:Invoke` on every API (no IAM policies are evaluated locally).
+ * secret of the access key it names. Only the local callers' credentials exist here (an IAM user
+ * and a role session); they are allowed `execute-api:Invoke` on every API (no IAM policies are
+ * evaluated locally).
  *
  * Refusals are 403, with API Gateway's messages: no Authorization header (Missing Authentication
- * Token), a malformed one, an unknown key, a scope for another region or service, a date more
- * than 5 minutes away, or a signature that does not match (another host, body, path or secret).
+ * Token), a malformed one, one whose SignedHeaders leave out host, an unknown key (or a session
+ * key without its token), a scope for another region or service, a date more than 5 minutes
+ * away, or a signature that does not match (another host, body, path or secret).
  * Presigned URLs (`X-Amz-Signature` in the query) are not emulated.
  */
 import { createHash } from "node:crypto";
@@ -15,14 +17,23 @@ import { Sha256 } from "@aws-crypto/sha256-js";
 import { SignatureV4 } from "@smithy/signature-v4";
 import type { APIGatewayEventIdentity } from "aws-lambda";
 
+/** An IAM principal whose signatures the local cloud accepts: an IAM user, or a role session. */
 export interface LocalIamUser {
   accessKeyId: string;
   secretAccessKey: string;
   accountId: string;
-  /** `arn:aws:iam::<account>:user/<name>`. */
+  /**
+   * `arn:aws:iam::<account>:user/<name>` for a user; for a role session
+   * `arn:aws:sts::<account>:assumed-role/<role>/<session>` (as in the captured iam-auth event).
+   */
   userArn: string;
-  /** The IAM user's unique id (`AIDA...`), which API Gateway reports as `caller` and `user`. */
+  /**
+   * What API Gateway reports as `caller` and `user`: the user's unique id (`AIDA...`), or for a
+   * role session `<role id>:<session name>` (the captured event's `ABCA...:aamorosi`).
+   */
   userId: string;
+  /** Session credentials (an assumed role) come with a token, sent as X-Amz-Security-Token. */
+  sessionToken?: string;
 }
 
 export type SigV4Outcome =
@@ -138,7 +149,8 @@ export async function checkSigV4(
     );
   }
   const user = options.users.find((u) => u.accessKeyId === accessKeyId);
-  if (!user) {
+  // Session credentials are only valid with their token, and long-term keys take none.
+  if (!user || header("x-amz-security-token") !== user.sessionToken) {
     return {
       ok: false,
       type: "INVALID_SIGNATURE",
@@ -181,6 +193,11 @@ export async function checkSigV4(
     return invalid(MISMATCH);
   }
   const names = signedHeaders.toLowerCase().split(";").filter(Boolean);
+  // SigV4 requires the host to be signed. The message is the one other AWS services give for it
+  // (e.g. STS); a capture of API Gateway's own answer was not found.
+  if (!names.includes("host")) {
+    return incomplete("'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.");
+  }
   const headers: Record<string, string> = {};
   for (const name of names) {
     const value = header(name);
