@@ -246,7 +246,7 @@ function flowSuites(getTarget: () => FlowTarget, runId: string, prefix: string):
         }
         return found;
       };
-      const expected = [{ id, number: 10 }];
+      const expected = [{ id, number: 10, version: 2 }];
       const found = await eventually(scan, (f) => (f as Item[])[0]?.number === 10);
       expect(found).to.deep.equal(expected);
     });

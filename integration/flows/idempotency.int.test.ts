@@ -157,7 +157,8 @@ describe("Idempotency-Key over HTTP through the local cloud (dev stack)", functi
       const steps: [unknown, unknown][] = [
         [
           { operation: "create", payload: { Item: { id, n: 5 } } },
-          { id, n: 5 },
+          // version: the REST API's ETag, which the tutorial's writes keep too.
+          { id, n: 5, version: 1 },
         ],
         [
           {
@@ -169,7 +170,7 @@ describe("Idempotency-Key over HTTP through the local cloud (dev stack)", functi
               ExpressionAttributeValues: { ":one": 1 },
             },
           },
-          { id, n: 6 },
+          { id, n: 6, version: 2 },
         ],
         [{ operation: "delete", payload: { Key: { id } } }, undefined],
       ];
