@@ -250,7 +250,7 @@ export interface components {
         ManagerResult: components["schemas"]["ManagerWriteResult"] | components["schemas"]["ManagerReadResult"] | components["schemas"]["ManagerListResult"] | components["schemas"]["ManagerPingResult"] | components["schemas"]["ManagerEchoResult"];
         /** @description create, update, delete: {} or, with ReturnValues, {Attributes}. */
         ManagerWriteResult: {
-            /** @description DynamoDB attributes as JSON: numbers are exact (up to 38 significant digits); sets are {"$SS": [...]}, {"$NS": [...]} or {"$BS": [...]} and binary {"$B": "<base64>"}. */
+            /** @description DynamoDB attributes as JSON: numbers are exact (up to 38 significant digits); sets are {"$SS": [...]}, {"$NS": [...]} or {"$BS": [...]}, binary {"$B": "<base64>"}, and a map holding one of these tags (or $M) as a key is {"$M": {...}}. */
             Attributes?: {
                 [key: string]: unknown;
             };
@@ -259,7 +259,7 @@ export interface components {
         };
         /** @description read: {Item}, or {} when there is no such item. */
         ManagerReadResult: {
-            /** @description DynamoDB attributes as JSON: numbers are exact (up to 38 significant digits); sets are {"$SS": [...]}, {"$NS": [...]} or {"$BS": [...]} and binary {"$B": "<base64>"}. */
+            /** @description DynamoDB attributes as JSON: numbers are exact (up to 38 significant digits); sets are {"$SS": [...]}, {"$NS": [...]} or {"$BS": [...]}, binary {"$B": "<base64>"}, and a map holding one of these tags (or $M) as a key is {"$M": {...}}. */
             Item?: {
                 [key: string]: unknown;
             };
@@ -272,7 +272,7 @@ export interface components {
                 [key: string]: unknown;
             }[];
             Count: number;
-            /** @description DynamoDB attributes as JSON: numbers are exact (up to 38 significant digits); sets are {"$SS": [...]}, {"$NS": [...]} or {"$BS": [...]} and binary {"$B": "<base64>"}. */
+            /** @description DynamoDB attributes as JSON: numbers are exact (up to 38 significant digits); sets are {"$SS": [...]}, {"$NS": [...]} or {"$BS": [...]}, binary {"$B": "<base64>"}, and a map holding one of these tags (or $M) as a key is {"$M": {...}}. */
             LastEvaluatedKey?: {
                 [key: string]: unknown;
             };
@@ -288,7 +288,7 @@ export interface components {
          * @enum {unknown}
          */
         ManagerPingResult: "pong";
-        /** @description A stored item: its id, its version and its other attributes. Any other attribute, of any name, is stored as it is. DynamoDB attributes as JSON: numbers are exact (up to 38 significant digits); sets are {"$SS": [...]}, {"$NS": [...]} or {"$BS": [...]} and binary {"$B": "<base64>"}. */
+        /** @description A stored item: its id, its version and its other attributes. Any other attribute, of any name, is stored as it is. DynamoDB attributes as JSON: numbers are exact (up to 38 significant digits); sets are {"$SS": [...]}, {"$NS": [...]} or {"$BS": [...]}, binary {"$B": "<base64>"}, and a map holding one of these tags (or $M) as a key is {"$M": {...}}. */
         Item: {
             /** @description The partition key `id`: 1 to 2048 bytes of UTF-8. */
             id: string;
@@ -297,14 +297,14 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
-        /** @description Attributes of a new item. Without `id` a UUID is generated; `version` is assigned by the server. Any other attribute, of any name, is stored as it is. DynamoDB attributes as JSON: numbers are exact (up to 38 significant digits); sets are {"$SS": [...]}, {"$NS": [...]} or {"$BS": [...]} and binary {"$B": "<base64>"}. */
+        /** @description Attributes of a new item. Without `id` a UUID is generated; `version` is assigned by the server. Any other attribute, of any name, is stored as it is. DynamoDB attributes as JSON: numbers are exact (up to 38 significant digits); sets are {"$SS": [...]}, {"$NS": [...]} or {"$BS": [...]}, binary {"$B": "<base64>"}, and a map holding one of these tags (or $M) as a key is {"$M": {...}}. */
         ItemCreate: {
             /** @description The partition key `id`: 1 to 2048 bytes of UTF-8. */
             id?: string;
         } & {
             [key: string]: unknown;
         };
-        /** @description The item's new attributes. `id` may repeat the path's; `version` works like If-Match. Any other attribute, of any name, is stored as it is. DynamoDB attributes as JSON: numbers are exact (up to 38 significant digits); sets are {"$SS": [...]}, {"$NS": [...]} or {"$BS": [...]} and binary {"$B": "<base64>"}. */
+        /** @description The item's new attributes. `id` may repeat the path's; `version` works like If-Match. Any other attribute, of any name, is stored as it is. DynamoDB attributes as JSON: numbers are exact (up to 38 significant digits); sets are {"$SS": [...]}, {"$NS": [...]} or {"$BS": [...]}, binary {"$B": "<base64>"}, and a map holding one of these tags (or $M) as a key is {"$M": {...}}. */
         ItemReplace: {
             /** @description The partition key `id`: 1 to 2048 bytes of UTF-8. */
             id?: string;
@@ -313,7 +313,7 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
-        /** @description Attributes to set; an attribute set to null is removed. At least one is needed. Any other attribute, of any name, is stored as it is. DynamoDB attributes as JSON: numbers are exact (up to 38 significant digits); sets are {"$SS": [...]}, {"$NS": [...]} or {"$BS": [...]} and binary {"$B": "<base64>"}. */
+        /** @description Attributes to set; an attribute set to null is removed. At least one is needed. Any other attribute, of any name, is stored as it is. DynamoDB attributes as JSON: numbers are exact (up to 38 significant digits); sets are {"$SS": [...]}, {"$NS": [...]} or {"$BS": [...]}, binary {"$B": "<base64>"}, and a map holding one of these tags (or $M) as a key is {"$M": {...}}. */
         ItemPatch: {
             /** @description The partition key `id`: 1 to 2048 bytes of UTF-8. */
             id?: string;
@@ -491,6 +491,12 @@ export interface operations {
             204: {
                 headers: {
                     Allow?: string;
+                    "Access-Control-Allow-Origin"?: string;
+                    "Access-Control-Allow-Methods"?: string;
+                    "Access-Control-Allow-Headers"?: string;
+                    "Access-Control-Max-Age"?: string;
+                    "Access-Control-Expose-Headers"?: string;
+                    Vary?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -769,6 +775,12 @@ export interface operations {
             204: {
                 headers: {
                     Allow?: string;
+                    "Access-Control-Allow-Origin"?: string;
+                    "Access-Control-Allow-Methods"?: string;
+                    "Access-Control-Allow-Headers"?: string;
+                    "Access-Control-Max-Age"?: string;
+                    "Access-Control-Expose-Headers"?: string;
+                    Vary?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -1217,6 +1229,12 @@ export interface operations {
             204: {
                 headers: {
                     Allow?: string;
+                    "Access-Control-Allow-Origin"?: string;
+                    "Access-Control-Allow-Methods"?: string;
+                    "Access-Control-Allow-Headers"?: string;
+                    "Access-Control-Max-Age"?: string;
+                    "Access-Control-Expose-Headers"?: string;
+                    Vary?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -1492,6 +1510,12 @@ export interface operations {
             204: {
                 headers: {
                     Allow?: string;
+                    "Access-Control-Allow-Origin"?: string;
+                    "Access-Control-Allow-Methods"?: string;
+                    "Access-Control-Allow-Headers"?: string;
+                    "Access-Control-Max-Age"?: string;
+                    "Access-Control-Expose-Headers"?: string;
+                    Vary?: string;
                     [name: string]: unknown;
                 };
                 content?: never;

@@ -11,6 +11,12 @@ import { expect } from "chai";
 import type { OpenAPIV3 } from "openapi-types";
 import { ACCOUNT_ID, runProgram, type ProgramRun } from "../local/program";
 import { gatewayCorsParameters } from "./api";
+import { mockPreflight } from "./api/body";
+import { buildOpenApiDocument } from "../contract/openapi";
+import { ROUTES } from "../contract/operations";
+import { readConfig } from "../handlers/core/config";
+import { parseRequest } from "../handlers/core/request";
+import { declaredFunction } from "../testing/handler";
 import { missingCloudWatchRoleMessage, requireCloudWatchRole } from "./api/account";
 import { CONFIG_NAMESPACE } from "./config";
 
@@ -69,6 +75,55 @@ for (const stack of ["dev", "prod"]) {
     it("is a valid OpenAPI 3.0 document (API Gateway imports 3.0, not 3.1)", async () => {
       expect(body.openapi).to.match(/^3\.0\.\d+$/);
       await SwaggerParser.validate(structuredClone(body));
+    });
+
+    it("answers each route's preflight with a MOCK: the function's own headers, no invoke, no auth", async () => {
+      const { env } = await declaredFunction(run);
+      const config = readConfig(env);
+      const origin = config.corsAllowOrigins[0]!;
+      for (const route of ROUTES) {
+        const op = body.paths[route.path].options;
+        const integration = op["x-amazon-apigateway-integration"];
+        expect(integration.type, route.path).to.equal("mock");
+        expect(integration.requestTemplates).to.deep.equal({
+          "application/json": '{"statusCode": 200}',
+        });
+        expect(op.security ?? [], "a preflight carries no credentials").to.deep.equal([]);
+        const mocked = Object.fromEntries(
+          Object.entries<string>(integration.responses.default.responseParameters).map(([k, v]) => [
+            k.replace("method.response.header.", "").toLowerCase(),
+            v.slice(1, -1),
+          ]),
+        );
+        // What the function answers a preflight from an allowed origin.
+        const command = parseRequest(
+          {
+            method: "OPTIONS",
+            resource: route.path,
+            path: route.path,
+            pathParameters: {},
+            query: {},
+            headers: { origin },
+            body: null,
+            bodyBytes: 0,
+            basePath: "",
+          },
+          { config, generateId: () => "" },
+        );
+        expect(command.kind).to.equal("respond");
+        const answer = (command as { response: { status: number; headers: object } }).response;
+        expect(integration.responses.default.statusCode).to.equal(String(answer.status));
+        expect(mocked, route.path).to.deep.equal(answer.headers);
+      }
+    });
+
+    it("declares the body media types binary, so the function gets the bytes a client sent", () => {
+      const taken = new Set(
+        operations(body).flatMap(({ op }) => Object.keys(op.requestBody?.content ?? {})),
+      );
+      expect(body["x-amazon-apigateway-binary-media-types"]).to.have.members([...taken]);
+      // Not */*: a preflight (no body, no Content-Type) stays a text request for its MOCK template.
+      expect(body["x-amazon-apigateway-binary-media-types"]).not.to.include("*/*");
     });
 
     it("is under PutRestApi's 6 MB limit", () => {
@@ -157,9 +212,14 @@ for (const stack of ["dev", "prod"]) {
       }
     });
 
-    it("integrates as Lambda proxy (POST) and declares known gateway response types only", () => {
+    it("integrates as Lambda proxy (POST), preflights as MOCK, and declares known gateway response types only", () => {
       for (const { path: p, method, op } of operations(body)) {
         const integration = op["x-amazon-apigateway-integration"];
+        // Both stacks allow one origin: API Gateway answers their preflights itself.
+        if (method === "options") {
+          expect(integration?.type, `${method} ${p}`).to.equal("mock");
+          continue;
+        }
         expect(integration?.type, `${method} ${p}`).to.equal("aws_proxy");
         expect(integration.httpMethod, "Lambda is invoked with POST").to.equal("POST");
       }
@@ -211,6 +271,35 @@ describe("gateway responses' CORS headers", () => {
     expect(gatewayCorsParameters(["https://a.example", "https://b.example"])).to.deep.equal({
       "gatewayresponse.header.Vary": "'Origin'",
     });
+  });
+});
+
+describe("preflights: MOCK only where the answer is the same for every Origin", () => {
+  const doc = buildOpenApiDocument() as any;
+  const op = doc.paths["/items"].options;
+  const security = { auth: "cognito", apiKey: true } as const;
+  it("is a MOCK with no origin, *, or one origin", () => {
+    for (const origins of [[], ["*"], ["https://a.example"]]) {
+      const mock = mockPreflight("/items", op, { corsAllowOrigins: origins, security }) as any;
+      expect(mock["x-amazon-apigateway-integration"].type, origins.join()).to.equal("mock");
+    }
+    const one = mockPreflight("/items", op, {
+      corsAllowOrigins: ["https://a.example"],
+      security,
+    }) as any;
+    expect(one["x-amazon-apigateway-integration"].responses.default.responseParameters).to.include({
+      "method.response.header.Access-Control-Allow-Origin": "'https://a.example'",
+      "method.response.header.Access-Control-Allow-Headers":
+        "'content-type, if-match, idempotency-key, authorization, x-api-key'",
+      "method.response.header.Allow": "'GET, POST, OPTIONS'",
+    });
+  });
+
+  it("leaves the preflight to the function with several origins (the answer depends on Origin)", () => {
+    const origins = ["https://a.example", "https://b.example"];
+    expect(mockPreflight("/items", op, { corsAllowOrigins: origins, security })).to.equal(
+      undefined,
+    );
   });
 });
 

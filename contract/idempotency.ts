@@ -18,6 +18,33 @@ export const IDEMPOTENCY_KEY_PATTERN = "^[\\x20-\\x7E]{1,255}$";
 /** Operations of `POST /DynamoDBManager` that take the key: the tutorial's writes. */
 export const IDEMPOTENT_OPERATIONS = ["create", "update", "delete"] as const;
 
+/**
+ * Whose keys a record belongs to: a key is unique per caller, never across callers, as Stripe
+ * scopes keys to an account and draft-ietf-httpapi-idempotency-key-header to a client. Alice's
+ * key neither replays to Bob nor tells him it exists (422), nor blocks him. The caller is who API
+ * Gateway says is calling, in this order: a Cognito token's `sub`, an IAM caller's ARN, the API
+ * key's id; a stack with none of these (auth `none`, no API key) has one shared scope.
+ */
+export interface Caller {
+  /** `requestContext.authorizer.claims.sub` (Cognito user pool authorizer). */
+  sub?: string;
+  /** `requestContext.identity.userArn` (AWS_IAM, SigV4). */
+  userArn?: string;
+  /** `requestContext.identity.apiKeyId` (a method that requires an API key). */
+  apiKeyId?: string;
+}
+
+/** The scope of the caller's keys: one text per caller, `shared` when API Gateway names none. */
+export function idempotencyScope(caller: Caller): string {
+  if (caller.sub) return `cognito:${caller.sub}`;
+  if (caller.userArn) return `iam:${caller.userArn}`;
+  if (caller.apiKeyId) return `apikey:${caller.apiKeyId}`;
+  return SHARED_SCOPE;
+}
+
+/** The scope of every caller of a stack without authentication or API key. */
+export const SHARED_SCOPE = "shared";
+
 /** How long a record is kept (stack config `idempotencyTtlHours`). */
 export const DEFAULT_IDEMPOTENCY_TTL_HOURS = 24;
 

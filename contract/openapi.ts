@@ -9,6 +9,7 @@
  * BUILD TIME ONLY: for the program and the tools, never for the function's bundle (the function
  * serves the generated JSON); handlers/bundle.test.ts holds the bundle to that.
  */
+import { PREFLIGHT_RESPONSE_HEADERS } from "./cors";
 import { toJsonSchemaDefs, type JsonSchema } from "@valibot/to-json-schema";
 import type { OpenAPIV3 } from "openapi-types";
 import type * as v from "valibot";
@@ -324,7 +325,10 @@ function preflight(route: Route, operations: readonly Operation[]): OpenAPIV3.Op
     responses: {
       "204": {
         description: `Allowed methods (Allow), and for a configured Origin the Access-Control-* headers (allowed request headers: ${PREFLIGHT_REQUEST_HEADERS}; exposed: ${EXPOSED_HEADERS}).`,
-        headers: { Allow: { schema: { type: "string" } } },
+        // Every one a preflight can carry: API Gateway's MOCK answer may only set declared ones.
+        headers: Object.fromEntries(
+          PREFLIGHT_RESPONSE_HEADERS.map((h) => [h, { schema: { type: "string" } }]),
+        ),
       },
       ...Object.fromEntries(
         Object.entries(GATEWAY_STATUSES).map(([status, description]) => [

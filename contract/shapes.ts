@@ -27,7 +27,7 @@ import {
 // --- Values ------------------------------------------------------------------------------------
 
 const ATTRIBUTES_AS_JSON =
-  'DynamoDB attributes as JSON: numbers are exact (up to 38 significant digits); sets are {"$SS": [...]}, {"$NS": [...]} or {"$BS": [...]} and binary {"$B": "<base64>"}.';
+  'DynamoDB attributes as JSON: numbers are exact (up to 38 significant digits); sets are {"$SS": [...]}, {"$NS": [...]} or {"$BS": [...]}, binary {"$B": "<base64>"}, and a map holding one of these tags (or $M) as a key is {"$M": {...}}.';
 
 const attributes = v.pipe(jsonObject, v.description(ATTRIBUTES_AS_JSON));
 

@@ -5,7 +5,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { GetItemCommand } from "@aws-sdk/client-dynamodb";
+import { DeleteItemCommand, GetItemCommand, PutItemCommand } from "@aws-sdk/client-dynamodb";
 import Ajv from "ajv";
 import type { APIGatewayProxyEvent } from "aws-lambda";
 import { expect } from "chai";
@@ -21,6 +21,7 @@ import { encodeCursor } from "./core/cursor";
 import type { HttpRequest } from "./core/http";
 import { parseJson, stringifyJson } from "./core/json";
 import { ENV } from "../contract/env";
+import { LAMBDA_SYNC_PAYLOAD_BYTES } from "../contract/limits";
 import { handleRequest } from "./service";
 import { createDynamoDbStore } from "./store/dynamodb";
 import type { ApiCall } from "../local/api-gateway";
@@ -135,13 +136,13 @@ describe("handlers/crud against DynamoDB Local", function () {
       );
       expect([a.status, a.json]).to.deep.equal([200, {}]);
       a = await manager('{"operation": "read", "payload": {"Key": {"id": "1234ABCD"}}}');
-      expect(a.json).to.deep.equal({ Item: { id: "1234ABCD", number: 5 } });
+      expect(a.json).to.deep.equal({ Item: { id: "1234ABCD", number: 5, version: 1 } });
       a = await manager(
         '{"operation": "update", "payload": {"Key": {"id": "1234ABCD"}, "UpdateExpression": "SET #num = :newNum", "ExpressionAttributeNames": {"#num": "number"}, "ExpressionAttributeValues": {":newNum": 10}}}',
       );
       expect([a.status, a.json]).to.deep.equal([200, {}]);
       a = await manager('{"operation": "read", "payload": {"Key": {"id": "1234ABCD"}}}');
-      expect(a.json).to.deep.equal({ Item: { id: "1234ABCD", number: 10 } });
+      expect(a.json).to.deep.equal({ Item: { id: "1234ABCD", number: 10, version: 2 } });
       a = await manager('{"operation": "delete", "payload": {"Key": {"id": "1234ABCD"}}}');
       expect([a.status, a.json]).to.deep.equal([200, {}]);
       a = await manager('{"operation": "read", "payload": {"Key": {"id": "1234ABCD"}}}');
@@ -185,7 +186,7 @@ describe("handlers/crud against DynamoDB Local", function () {
           ReturnValues: "ALL_NEW",
         },
       });
-      expect(a.json).to.deep.equal({ Attributes: { id: "au", n: 2 } });
+      expect(a.json).to.deep.equal({ Attributes: { id: "au", n: 2, version: 1 } });
       a = await manager({
         operation: "create",
         payload: { Item: { id: "au" }, ConditionExpression: "attribute_not_exists(id)" },
@@ -310,6 +311,71 @@ describe("handlers/crud against DynamoDB Local", function () {
       const a = await rest("DELETE", "/items/d1");
       expect([a.status, a.body]).to.deep.equal([204, ""]);
       expectError(await rest("DELETE", "/items/d1"), 404, "ItemNotFound");
+    });
+
+    it("version across both APIs: a tutorial write makes a REST If-Match stale", async () => {
+      const created = await rest("POST", "/items", { id: "lu1", balance: 100 });
+      expect(created.headers.etag).to.equal('"1"');
+      // The tutorial's update, with its own ADD clause joined by the version's.
+      const update = await manager({
+        operation: "update",
+        payload: {
+          Key: { id: "lu1" },
+          UpdateExpression: "SET balance = :b ADD visits :one",
+          ExpressionAttributeValues: { ":b": 50, ":one": 1 },
+        },
+      });
+      expect(update.status, update.body).to.equal(200);
+      expectError(
+        await rest("PUT", "/items/lu1", { balance: 0 }, { "if-match": '"1"' }),
+        412,
+        "PreconditionFailed",
+      );
+      expect((await rest("GET", "/items/lu1")).json).to.deep.equal({
+        id: "lu1",
+        balance: 50,
+        visits: 1,
+        version: 2,
+      });
+      // A tutorial create replaces the item at the next version; one naming a stale version fails.
+      const replaced = await manager({
+        operation: "create",
+        payload: { Item: { id: "lu1", balance: 7 } },
+      });
+      expect(replaced.status, replaced.body).to.equal(200);
+      expect((await rest("GET", "/items/lu1")).headers.etag).to.equal('"3"');
+      const stale = await manager({
+        operation: "create",
+        payload: { Item: { id: "lu1", balance: 8, version: 2 } },
+      });
+      expectError(stale, 409, "ConditionalCheckFailed");
+      const current = await manager({
+        operation: "create",
+        payload: {
+          Item: { id: "lu1", balance: 8, version: 3 },
+          ConditionExpression: "balance = :b",
+          ExpressionAttributeValues: { ":b": 7 },
+        },
+      });
+      expect(current.status, current.body).to.equal(200);
+      // version cannot be written around the rules.
+      const forged = await manager({
+        operation: "update",
+        payload: {
+          Key: { id: "lu1" },
+          UpdateExpression: "SET version = :x",
+          ExpressionAttributeValues: { ":x": "abc" },
+        },
+      });
+      expectError(forged, 400, "InvalidVersion");
+      expect((await rest("GET", "/items/lu1")).json).to.deep.equal({
+        id: "lu1",
+        balance: 8,
+        version: 4,
+      });
+      // The tutorial's delete leaves nothing an old ETag could match.
+      await manager({ operation: "delete", payload: { Key: { id: "lu1" } } });
+      expectError(await rest("PUT", "/items/lu1", { balance: 1 }, { "if-match": '"4"' }), 412);
     });
 
     it("If-Match: a stale ETag gets 412 on PUT, PATCH and DELETE, and changes nothing", async () => {
@@ -491,6 +557,41 @@ describe("handlers/crud against DynamoDB Local", function () {
       expectError(await rest("PUT", "/items/typed", { s: { $SS: [] } }), 400, "InvalidValue");
     });
 
+    it("a map whose only key is a type tag, written by the tutorial, survives GET → PUT", async () => {
+      await rest("PUT", "/items/tagged", { m: {} });
+      for (const [tag, value] of [
+        ["$SS", { $SS: ["a"] }],
+        ["$B", "not base64 at all"],
+      ] as const) {
+        const a = await manager({
+          operation: "update",
+          payload: {
+            Key: { id: "tagged" },
+            UpdateExpression: "SET m.#t = :v",
+            ExpressionAttributeNames: { "#t": tag },
+            ExpressionAttributeValues: { ":v": value },
+          },
+        });
+        expect(a.status, a.body).to.equal(200);
+        const got = await rest("GET", "/items/tagged");
+        expect(got.json).to.deep.include({ m: { $M: { [tag]: value } } });
+        const put = await rest("PUT", "/items/tagged", got.body, { "if-match": got.headers.etag! });
+        expect(put.status, put.body).to.equal(200);
+        expect((await rest("GET", "/items/tagged")).json).to.deep.include({
+          m: { $M: { [tag]: value } },
+        });
+        // Back to an empty map for the next tag.
+        await manager({
+          operation: "update",
+          payload: {
+            Key: { id: "tagged" },
+            UpdateExpression: "SET m = :e",
+            ExpressionAttributeValues: { ":e": {} },
+          },
+        });
+      }
+    });
+
     it(`random valid items round-trip exactly through DynamoDB Local (${RUNS} runs)`, async () => {
       let runs = 0;
       await fc.assert(
@@ -519,6 +620,56 @@ describe("handlers/crud against DynamoDB Local", function () {
   });
 
   describe("paging", () => {
+    it("ends pages before Lambda's 6 MB on both APIs, where DynamoDB's 1 MB page is 6.5 MB of JSON", async () => {
+      // Written directly: 360 KB of control characters each (6 bytes each as JSON).
+      const big = ["big-1", "big-2", "big-3"];
+      for (const id of big) {
+        await h.client.send(
+          new PutItemCommand({
+            TableName: h.tableName,
+            Item: { id: { S: id }, text: { S: "\u0001".repeat(360 * 1024) } },
+          }),
+        );
+      }
+      try {
+        const size = (a: Answer) =>
+          Buffer.byteLength(
+            JSON.stringify({ statusCode: a.status, headers: a.headers, body: a.body }),
+          );
+        const seen: string[] = [];
+        let cursor: string | null = null;
+        do {
+          const a = await rest("GET", `/items?limit=100${cursor ? `&cursor=${cursor}` : ""}`);
+          expect(a.status).to.equal(200);
+          expect(size(a)).to.be.at.most(LAMBDA_SYNC_PAYLOAD_BYTES);
+          const page = a.json as { items: { id: string }[]; nextCursor: string | null };
+          expect(page.items.length).to.be.at.least(1);
+          seen.push(...page.items.map((i) => i.id));
+          cursor = page.nextCursor;
+        } while (cursor);
+        expect(seen.filter((id) => big.includes(id)).sort()).to.deep.equal(big);
+        const listed: string[] = [];
+        let start: unknown;
+        do {
+          const a = await manager({
+            operation: "list",
+            payload: start ? { ExclusiveStartKey: start } : {},
+          });
+          expect(size(a)).to.be.at.most(LAMBDA_SYNC_PAYLOAD_BYTES);
+          const page = a.json as { Items: { id: string }[]; LastEvaluatedKey?: unknown };
+          listed.push(...page.Items.map((i) => i.id));
+          start = page.LastEvaluatedKey;
+        } while (start);
+        expect(listed.filter((id) => big.includes(id)).sort()).to.deep.equal(big);
+      } finally {
+        for (const id of big) {
+          await h.client.send(
+            new DeleteItemCommand({ TableName: h.tableName, Key: { id: { S: id } } }),
+          );
+        }
+      }
+    });
+
     it("returns every item exactly once across pages, default 25, at most 100", async () => {
       for (let i = 0; i < 60; i++) await rest("PUT", `/items/page-${i}`, { i });
       const expected = new Set<string>();

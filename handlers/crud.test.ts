@@ -7,6 +7,8 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
 import { expect } from "chai";
 import { ApiError } from "./core/http";
+import { recordKey } from "./core/idempotency";
+import { SHARED_SCOPE } from "../contract/idempotency";
 import { Num } from "../contract/json";
 import type { RecordStore, Store } from "./core/store";
 import { createMemoryStores, type MemoryStores } from "../testing/store/memory-store";
@@ -564,7 +566,8 @@ describe("crud adapter: handler", () => {
     const { crud, mem } = load();
     let lease: Num | undefined;
     mem.beforeCall((call) => {
-      if (call.method === "transact") lease = mem.item("k", "records")!["leaseUntil"] as Num;
+      if (call.method === "transact")
+        lease = mem.item(recordKey(SHARED_SCOPE, "k"), "records")!["leaseUntil"] as Num;
     });
     const got = await invoke(
       crud,
@@ -576,6 +579,58 @@ describe("crud adapter: handler", () => {
       context({ getRemainingTimeInMillis: () => 123_456 }),
     );
     expect(Number(lease!.text)).to.be.within(got.ms[0] + 123_456, got.ms[1] + 123_456);
+  });
+
+  describe("Idempotency-Key scope", () => {
+    const create = (requestContext: Record<string, unknown>, body = '{"name":"n"}') => {
+      const e = event({
+        httpMethod: "POST",
+        resource: "/items",
+        path: "/items",
+        pathParameters: null,
+        headers: { "content-type": "application/json", "idempotency-key": "order-1001" },
+        body,
+      });
+      e.requestContext = { ...e.requestContext, ...requestContext } as never;
+      return e;
+    };
+    const cognito = (sub: string) => ({ authorizer: { claims: { sub, token_use: "id" } } });
+    const iam = (userArn: string) => ({ identity: { userArn } });
+    const apiKey = (apiKeyId: string) => ({ identity: { apiKeyId } });
+
+    for (const [mode, alice, bob] of [
+      ["Cognito sub", cognito("alice"), cognito("bob")],
+      ["IAM caller ARN", iam("arn:aws:iam::1:user/alice"), iam("arn:aws:iam::1:user/bob")],
+      ["API key id", apiKey("key-alice"), apiKey("key-bob")],
+    ] as const) {
+      it(`keeps one caller's keys from another (${mode}): no replay, no 422, no block`, async () => {
+        const { crud } = load();
+        const first = await invoke(crud, create(alice));
+        expect(first.result.statusCode).to.equal(201);
+        // Bob, same key and body: his own write, not Alice's answer.
+        const same = await invoke(crud, create(bob));
+        expect(same.result.statusCode).to.equal(201);
+        expect(same.result.headers).to.not.have.property("idempotent-replayed");
+        expect(same.result.headers!["location"]).to.not.equal(first.result.headers!["location"]);
+        // Bob, same key, another body: his record answers, not hers (no 422).
+        const other = await invoke(crud, create(bob, '{"name":"other"}'));
+        expect(other.result.statusCode).to.equal(422);
+        const third = await invoke(crud, create(cognito("carol"), '{"name":"other"}'));
+        expect(third.result.statusCode).to.equal(201);
+        // Alice still gets her own answer.
+        const again = await invoke(crud, create(alice));
+        expect(again.result.headers!["idempotent-replayed"]).to.equal("true");
+        expect(again.result.body).to.equal(first.result.body);
+      });
+    }
+
+    it("shares one scope among callers API Gateway names no one for", async () => {
+      const { crud } = load();
+      const first = await invoke(crud, create({}));
+      const second = await invoke(crud, create({}));
+      expect(second.result.headers!["idempotent-replayed"]).to.equal("true");
+      expect(second.result.body).to.equal(first.result.body);
+    });
   });
 
   it("sends a 204 with an empty body, and a replay's recorded body as it is", async () => {

@@ -7,7 +7,7 @@
 import { randomUUID } from "node:crypto";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
 import { readConfig, type Config } from "./core/config";
-import { corsHeaders } from "./core/cors";
+import { corsHeaders } from "../contract/cors";
 import {
   ApiError,
   decodePathParameter,
@@ -18,6 +18,7 @@ import {
 import { stringifyJson } from "./core/json";
 import type { RecordStore, Store } from "./core/store";
 import { ENV } from "../contract/env";
+import { idempotencyScope, type Caller } from "../contract/idempotency";
 import { createLogger } from "./log";
 import { DEFAULT_METRICS_NAMESPACE } from "../contract/metrics";
 import { emfMembers } from "./metrics";
@@ -127,6 +128,20 @@ export function toHttpRequest(event: APIGatewayProxyEvent): HttpRequest {
     body,
     bodyBytes,
     basePath,
+    idempotencyScope: idempotencyScope(callerIdentity(event)),
+  };
+}
+
+/** The fields of the event that name the caller, for the Idempotency-Key scope. */
+function callerIdentity(event: APIGatewayProxyEvent): Caller {
+  const claims = (event.requestContext?.authorizer as { claims?: Record<string, unknown> } | null)
+    ?.claims;
+  const identity = event.requestContext?.identity;
+  const text = (v: unknown) => (typeof v === "string" && v ? v : undefined);
+  return {
+    sub: text(claims?.["sub"]),
+    userArn: text(identity?.userArn),
+    apiKeyId: text(identity?.apiKeyId),
   };
 }
 

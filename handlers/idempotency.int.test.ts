@@ -14,7 +14,8 @@ import { stringifyJson } from "./core/json";
 import type { RecordStore, Store } from "./core/store";
 import { toHttpRequest } from "./crud";
 import { IDEMPOTENCY_RECORD } from "../contract/keys";
-import { IDEMPOTENT_REPLAYED_HEADER } from "../contract/idempotency";
+import { IDEMPOTENT_REPLAYED_HEADER, SHARED_SCOPE } from "../contract/idempotency";
+import { recordKey } from "./core/idempotency";
 import { handleRequest, type Deps } from "./service";
 import { createClients, createDynamoDbStore } from "./store/dynamodb";
 import { createRecordStore } from "./store/records";
@@ -64,7 +65,7 @@ describe("Idempotency-Key against DynamoDB Local", function () {
       await ddb.send(
         new GetCommand({
           TableName: env.recordsTableName,
-          Key: { [IDEMPOTENCY_RECORD.key.name]: key },
+          Key: { [IDEMPOTENCY_RECORD.key.name]: recordKey(SHARED_SCOPE, key) },
           ConsistentRead: true,
         }),
       )
@@ -122,7 +123,8 @@ describe("Idempotency-Key against DynamoDB Local", function () {
       const first = await env.invoke(call);
       expect([first.status, first.json]).to.deep.equal([200, {}]);
       expectReplayOf(await env.invoke(call), first);
-      expect(await item(id)).to.deep.equal({ id, n: 6 });
+      // The tutorial's create set version 1, the update raised it once.
+      expect(await item(id)).to.deep.equal({ id, n: 6, version: 2 });
     });
 
     it("PATCH, PUT, DELETE and the tutorial's create and delete: each applied once", async () => {
@@ -154,7 +156,7 @@ describe("Idempotency-Key against DynamoDB Local", function () {
             body: json({ operation: "create", payload: { Item: { id, t: 1 } } }),
           },
           200,
-          { id, t: 1 },
+          { id, t: 1, version: 1 },
         ],
         [
           {
@@ -489,7 +491,8 @@ describe("Idempotency-Key against DynamoDB Local", function () {
               }),
             });
             expectOneSuccessRepeated(await retryUntilDone(call, attempts));
-            expect(await item(id)).to.deep.equal({ id, n: 1 });
+            // Seeded without a version: the one update gave it version 1.
+            expect(await item(id)).to.deep.equal({ id, n: 1, version: 1 });
           }),
           { numRuns: 25 },
         );

@@ -12,8 +12,11 @@ import { Num } from "../contract/json";
 import { stringifyJson } from "./core/json";
 import { ConditionFailed, TransactionCanceled } from "./core/store";
 import { handleRequest, type Deps } from "./service";
+import { SHARED_SCOPE } from "../contract/idempotency";
+import { recordKey } from "./core/idempotency";
 import { createMemoryStores, type MemoryStores } from "../testing/store/memory-store";
 import { TEST_CONFIG } from "../testing/store/config";
+import { LAMBDA_SYNC_PAYLOAD_BYTES } from "../contract/limits";
 
 const config: Config = TEST_CONFIG;
 
@@ -110,7 +113,7 @@ describe("service: POST /DynamoDBManager", () => {
     const { mem, manager } = setup();
     const r = await manager({ operation: "create", payload: { Item: { id: "a", n: 1.5 } } });
     expect([r.status, r.headers, r.text]).to.deep.equal([200, JSON_TYPE, "{}"]);
-    expect(stringifyJson(mem.item("a")!)).to.equal('{"id":"a","n":1.5}');
+    expect(stringifyJson(mem.item("a")!)).to.equal('{"id":"a","n":1.5,"version":1}');
     expect(r.outcome.command).to.equal("manager.create");
     expect(r.outcome.operation).to.equal("manager.create");
     expect(r.outcome.error).to.equal(undefined);
@@ -153,7 +156,8 @@ describe("service: POST /DynamoDBManager", () => {
       operation: "update",
       payload: { ...payload, ReturnValues: "ALL_NEW" },
     });
-    expect(r2.text).to.equal('{"Attributes":{"id":"a","n":7}}');
+    // Each update raised the version (the seeded item had none).
+    expect(r2.text).to.equal('{"Attributes":{"id":"a","n":7,"version":2}}');
   });
 
   it("delete removes the item and answers {} (or the old item)", async () => {
@@ -539,6 +543,57 @@ describe("service: /items", () => {
   });
 });
 
+describe("service: pages within Lambda's response limit", () => {
+  // About 360 KB stored each, six times that as JSON: three of them made a 6.48 MB page.
+  const controlItem = (id: string): AttrMap => ({ id, text: "\u0001".repeat(360 * 1024) });
+  /** The function's result as Lambda carries it: the body a JSON string inside it. */
+  const resultBytes = (r: { status: number; headers: Record<string, string>; text: string }) =>
+    Buffer.byteLength(
+      JSON.stringify({ statusCode: r.status, headers: r.headers, body: r.text }),
+      "utf8",
+    );
+
+  it("GET /items ends a page before 6 MB, with a cursor, and pages through every item once", async () => {
+    const { mem, send } = setup();
+    for (const id of ["a", "b", "c"]) mem.seed(controlItem(id));
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    for (let pages = 0; pages < 5; pages++) {
+      const query: Record<string, string[]> = { limit: ["100"] };
+      if (cursor) query["cursor"] = [cursor];
+      const r = await send({ query });
+      expect(r.status).to.equal(200);
+      expect(resultBytes(r)).to.be.at.most(LAMBDA_SYNC_PAYLOAD_BYTES);
+      const page = JSON.parse(r.text) as { items: { id: string }[]; nextCursor: string | null };
+      expect(page.items.length, "a page holds at least one item").to.be.at.least(1);
+      seen.push(...page.items.map((i) => i.id));
+      cursor = page.nextCursor;
+      if (!cursor) break;
+    }
+    expect(seen).to.deep.equal(["a", "b", "c"]);
+  });
+
+  it("the tutorial's list does the same with LastEvaluatedKey and Count", async () => {
+    const { mem, manager } = setup();
+    for (const id of ["a", "b", "c"]) mem.seed(controlItem(id));
+    const first = await manager({ operation: "list", payload: {} });
+    expect(resultBytes(first)).to.be.at.most(LAMBDA_SYNC_PAYLOAD_BYTES);
+    const page = JSON.parse(first.text) as {
+      Items: { id: string }[];
+      Count: number;
+      LastEvaluatedKey?: { id: string };
+    };
+    expect(page.Count).to.equal(page.Items.length);
+    expect(page.LastEvaluatedKey).to.deep.equal({ id: page.Items.at(-1)!.id });
+    const rest = await manager({
+      operation: "list",
+      payload: { ExclusiveStartKey: page.LastEvaluatedKey },
+    });
+    const next = JSON.parse(rest.text) as { Items: { id: string }[] };
+    expect([...page.Items, ...next.Items].map((i) => i.id)).to.deep.equal(["a", "b", "c"]);
+  });
+});
+
 describe("service: GET /openapi.json", () => {
   it("serves the document with the deployment's base path as its server", async () => {
     const { mem, deps } = setup();
@@ -619,7 +674,7 @@ describe("service: Idempotency-Key", () => {
       '{"name":"Ada","id":"generated-1","version":1}',
     ]);
     expect(first.outcome.command).to.equal("items.create");
-    const record = mem.item("key-1", "records")!;
+    const record = mem.item(recordKey(SHARED_SCOPE, "key-1"), "records")!;
     expect(Object.keys(record).sort()).to.deep.equal([
       "body",
       "expiresAt",
@@ -657,7 +712,8 @@ describe("service: Idempotency-Key", () => {
       const { mem, send } = setup({ remainingMs });
       let lock: AttrMap | undefined;
       mem.beforeCall((call) => {
-        if (call.method === "transact") lock = mem.item("key-1", "records");
+        if (call.method === "transact")
+          lock = mem.item(recordKey(SHARED_SCOPE, "key-1"), "records");
       });
       await send({ method: "PUT", id: "a", body: {}, headers: KEY });
       expect(lock!["state"]).to.equal("IN_PROGRESS");
@@ -670,7 +726,9 @@ describe("service: Idempotency-Key", () => {
     const before = Math.floor(Date.now() / 1000);
     await send({ method: "PUT", id: "a", body: {}, headers: KEY });
     const after = Math.floor(Date.now() / 1000);
-    const expiresAt = Number((mem.item("key-1", "records")!["expiresAt"] as Num).text);
+    const expiresAt = Number(
+      (mem.item(recordKey(SHARED_SCOPE, "key-1"), "records")!["expiresAt"] as Num).text,
+    );
     expect(expiresAt).to.be.within(before + 86_400, after + 86_400);
   });
 
@@ -772,17 +830,17 @@ describe("service: Idempotency-Key", () => {
       expect([r.status, r.text]).to.deep.equal([200, "{}"]);
       expect(r.headers["idempotent-replayed"]).to.equal(i ? "true" : undefined);
     }
-    expect(stringifyJson(mem.item("c")!)).to.equal('{"id":"c","n":6}');
+    expect(stringifyJson(mem.item("c")!)).to.equal('{"id":"c","n":6,"version":2}');
     const transactions = mem.calls.filter((c) => c.method === "transact");
     expect(transactions[1]!.params).to.deep.equal([
       {
         table: "items",
         update: {
           Key: { id: "c" },
-          UpdateExpression: "ADD n :one",
-          ExpressionAttributeValues: { ":one": new Num("1") },
+          UpdateExpression: "ADD #lockVersion :lockVersionOne, n :one",
+          ExpressionAttributeValues: { ":one": new Num("1"), ":lockVersionOne": new Num("1") },
           ConditionExpression: undefined,
-          ExpressionAttributeNames: undefined,
+          ExpressionAttributeNames: { "#lockVersion": "version" },
         },
       },
       (transactions[1]!.params as unknown[])[1],
@@ -878,13 +936,12 @@ describe("service: Idempotency-Key", () => {
     const del = await send({ method: "DELETE", id: "a", headers: k(12) });
     expect([del.status, del.headers, del.text]).to.deep.equal([204, {}, ""]);
     // Only the successful writes left a record.
-    expect(mem.contents("records").map((r) => [r["key"], r["status"]])).to.deep.equal([
-      ["k-1", new Num("201")],
-      ["k-12", new Num("204")],
-      ["k-2", new Num("200")],
-      ["k-3", new Num("200")],
-      ["k-4", new Num("200")],
-    ]);
+    const keys = ["k-1", "k-12", "k-2", "k-3", "k-4"];
+    const statuses = ["201", "204", "200", "200", "200"];
+    const written = new Map(mem.contents("records").map((r) => [r["key"], r["status"]]));
+    expect(written).to.deep.equal(
+      new Map(keys.map((k, i) => [recordKey(SHARED_SCOPE, k), new Num(statuses[i]!)])),
+    );
   });
 
   it("plans a keyed PUT or PATCH again after a lost race, unless If-Match named the version", async () => {

@@ -3,10 +3,11 @@
  * need the database (existence, versions, retries on a lost race) but no AWS code: the store is
  * passed in, so this module stays free of the SDK.
  */
-import type { AttrMap } from "./core/attributes";
+import { encodeMap, type AttrMap } from "./core/attributes";
 import type { Config } from "./core/config";
-import { corsHeaders } from "./core/cors";
+import { corsHeaders } from "../contract/cors";
 import { encodeCursor } from "./core/cursor";
+import { fitPage } from "./core/page";
 import { mapError } from "./core/errors";
 import {
   ApiError,
@@ -30,10 +31,14 @@ import {
 import { Num } from "../contract/json";
 import type { Serialisable } from "./core/json";
 import type { Planned } from "./core/idempotency";
-import type { ManagerCommand } from "./core/manager";
+import { stillAsRead, versionedCreate, type ManagerCommand } from "./core/manager";
 import { parseRequest, type Command } from "./core/request";
-import { ConditionFailed, type RecordStore, type Store } from "./core/store";
-import { IDEMPOTENCY_KEY_HEADER, IDEMPOTENT_OPERATIONS } from "../contract/idempotency";
+import { ConditionFailed, type PutParams, type RecordStore, type Store } from "./core/store";
+import {
+  IDEMPOTENCY_KEY_HEADER,
+  IDEMPOTENT_OPERATIONS,
+  SHARED_SCOPE,
+} from "../contract/idempotency";
 import { API_GATEWAY_INTEGRATION_TIMEOUT_SECONDS } from "../contract/limits";
 import { parseApiSecurity } from "../contract/security";
 
@@ -82,7 +87,15 @@ const CREATE_CONDITION = {
 };
 
 function itemResponse(status: number, item: AttrMap, extra: Record<string, string> = {}) {
-  return json(status, item, { etag: etagOf(item), ...extra });
+  return json(status, encodeMap(item), { etag: etagOf(item), ...extra });
+}
+
+/** A tutorial write's or read's result with its items in the JSON convention. */
+function encoded(result: { Item?: AttrMap; Attributes?: AttrMap }) {
+  return {
+    ...(result.Item ? { Item: encodeMap(result.Item) } : {}),
+    ...(result.Attributes ? { Attributes: encodeMap(result.Attributes) } : {}),
+  };
 }
 
 function location(basePath: string, id: string) {
@@ -96,24 +109,57 @@ async function runManager(
 ): Promise<HttpResponse> {
   switch (cmd.kind) {
     case "manager.create":
-      return json(200, await store.put(cmd.params));
+      return json(200, encoded(await createVersioned(store, cmd.params, cmd.expectedVersion)));
     case "manager.read":
-      return json(200, await store.get(cmd.params));
+      return json(200, encoded(await store.get(cmd.params)));
     case "manager.update":
-      return json(200, await store.update(cmd.params));
+      return json(200, encoded(await store.update(cmd.params)));
     case "manager.delete":
-      return json(200, await store.delete(cmd.params));
+      return json(200, encoded(await store.delete(cmd.params)));
     case "manager.list": {
       const page = await store.scan(cmd.params);
+      const fitted = fitPage(page.Items, page.LastEvaluatedKey, encodeMap);
       return json(200, {
-        Items: page.Items,
-        Count: page.Count,
-        LastEvaluatedKey: page.LastEvaluatedKey,
+        Items: fitted.items.map(encodeMap),
+        Count: fitted.items.length,
+        LastEvaluatedKey: fitted.lastKey && encodeMap(fitted.lastKey),
       });
     }
     default:
       throw new Error(`unexpected command ${cmd.kind} for ${config.tableName}`);
   }
+}
+
+/** Whether a tutorial create's `version` (if it gave one) names the stored item's. */
+const atVersion = (current: AttrMap | undefined, expected: number | undefined) =>
+  expected === undefined || (current !== undefined && versionOf(current) === expected);
+
+/** The item a tutorial create writes to, when its Item names one; DynamoDB refuses the rest. */
+function createdKey(params: PutParams): AttrMap | undefined {
+  const id = params.Item[KEY];
+  return typeof id === "string" ? { [KEY]: id } : undefined;
+}
+
+/**
+ * A tutorial create that keeps `version` right (core/manager.ts `versionedCreate`): read, then
+ * write only while the item is as read, again after a lost race.
+ */
+async function createVersioned(store: Store, params: PutParams, expected?: number) {
+  const Key = createdKey(params);
+  if (!Key) return store.put(params);
+  for (let attempt = 1; attempt <= PUT_ATTEMPTS; attempt++) {
+    const { Item: current } = await store.get({ Key, ConsistentRead: true });
+    if (!atVersion(current, expected)) throw new ConditionFailed();
+    try {
+      return await store.put(versionedCreate(params, current));
+    } catch (err) {
+      // The item is as read, so the request's own condition failed: its answer, as DynamoDB's.
+      if (!(err instanceof ConditionFailed) || stillAsRead(current, err.item)) {
+        throw err instanceof ConditionFailed ? new ConditionFailed() : err;
+      }
+    }
+  }
+  throw new ApiError(409, "Conflict", "the item is being changed by other writers; retry");
 }
 
 async function putItem(
@@ -196,10 +242,11 @@ async function runItems(
       }
     case "items.list": {
       const page = await store.scan({ Limit: cmd.limit, ExclusiveStartKey: cmd.startKey });
-      const nextCursor = page.LastEvaluatedKey
-        ? encodeCursor(page.LastEvaluatedKey, config.tableName, config.cursorSecret)
+      const fitted = fitPage(page.Items, page.LastEvaluatedKey, encodeMap);
+      const nextCursor = fitted.lastKey
+        ? encodeCursor(fitted.lastKey, config.tableName, config.cursorSecret)
         : null;
-      return json(200, { items: page.Items, nextCursor });
+      return json(200, { items: fitted.items.map(encodeMap), nextCursor });
     }
   }
 }
@@ -328,12 +375,18 @@ async function planWrite(command: WriteCommand, store: Store, basePath: string):
         onConditionFailed: (item) =>
           item || command.expected ? preconditionFailed(command.id) : notFound(command.id),
       };
-    case "manager.create":
+    case "manager.create": {
+      const Key = createdKey(command.params);
+      const current = Key ? (await store.get({ Key, ConsistentRead: true })).Item : undefined;
+      if (!atVersion(current, command.expectedVersion)) throw conditionCheckFailed();
+      const params = forTransaction(command.params);
       return {
         response: json(200, {}),
-        write: { table: "items", put: forTransaction(command.params) },
-        onConditionFailed: conditionCheckFailed,
+        write: { table: "items", put: Key ? versionedCreate(params, current) : params },
+        onConditionFailed: (item) =>
+          !Key || stillAsRead(current, item) ? conditionCheckFailed() : "retry",
       };
+    }
     case "manager.update": {
       const update = forTransaction(command.params);
       return {
@@ -369,7 +422,7 @@ async function runKeyed(
   if (why) throw idempotency.notSupported(why);
   const [store, records] = await Promise.all([deps.store(), deps.records!()]);
   return idempotency.runKeyedWrite({
-    key,
+    key: idempotency.recordKey(req.idempotencyScope ?? SHARED_SCOPE, key),
     fingerprint: idempotency.fingerprint(req),
     records,
     now: deps.now ?? Date.now,

@@ -140,6 +140,11 @@ describe("local cloud enforces prod's Cognito authorizer and API key", function 
     );
     const allowed = (preflight.headers.get("access-control-allow-headers") ?? "").split(/,\s*/);
     expect(allowed).to.include.members(["authorization", "x-api-key", "content-type"]);
+    // API Gateway answered (a MOCK integration): the function wrote no request line for it.
+    expect(lines.filter((l) => l.includes('"method":"OPTIONS"'))).to.deep.equal([]);
+    expect(
+      lines.some((l) => l.startsWith("OPTIONS ") && l.includes("(MOCK integration)")),
+    ).to.equal(true);
   });
 });
 

@@ -1,7 +1,8 @@
 /**
  * A REST API as API Gateway serves it at `https://<id>.execute-api.<region>.amazonaws.com/<stage>/...`,
  * here at `http://127.0.0.1:<port>/<stage>/...`: stage lookup, resource matching, Lambda proxy
- * integration, and API Gateway's own answers (403, 413, 502, 504).
+ * integration, MOCK integrations (local/mock-integration.ts), and API Gateway's own answers (403,
+ * 413, 502, 504).
  */
 import * as crypto from "node:crypto";
 import type * as http from "node:http";
@@ -29,6 +30,7 @@ import {
 } from "./proxy-event";
 import { docsSite } from "./docs";
 import { gatewayErrorResponse, type GatewayError } from "./gateway-responses";
+import { answerMock } from "./mock-integration";
 import { matchRoute } from "./routing";
 
 /** API Gateway's payload limit. */
@@ -287,6 +289,13 @@ export function apiGatewayHandler(options: ApiGatewayOptions): http.RequestListe
         const context = routed.event.requestContext;
         if (outcome.authorizer) context.authorizer = outcome.authorizer;
         if (outcome.identity) Object.assign(context.identity, outcome.identity);
+      }
+      if (routed.method.mock) {
+        // Answered by API Gateway itself: the function is not invoked.
+        const mocked = answerMock(routed.method.mock, req.headers["content-type"]);
+        return mocked.kind === "answer"
+          ? finish(mocked.response, "(MOCK integration)")
+          : finish(gatewayError(mocked.type, mocked.status, mocked.message), "(MOCK integration)");
       }
       const host = routed.method.functionName
         ? functions.get(routed.method.functionName)

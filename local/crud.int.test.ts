@@ -42,7 +42,7 @@ describe("local cloud: the handler's CRUD flow on the real program", function ()
     expect((await manager("create", { Item: { ...key, number: 15 } })).status).to.equal(200);
     const read = await manager("read", { Key: key });
     expect(read.status).to.equal(200);
-    expect(read.body.Item).to.deep.equal({ ...key, number: 15 });
+    expect(read.body.Item).to.deep.equal({ ...key, number: 15, version: 1 });
 
     const client = new DynamoDBClient({
       endpoint: cloud.dynamoDbEndpoint,

@@ -37,12 +37,19 @@ for (const stack of ["dev", "prod"]) {
       expect(methodsByPath(model.apis[0]!.root)).to.deep.equal(expected);
     });
 
-    it("sends every method to the program's function", () => {
+    it("sends every method but preflights to the program's function; preflights are MOCKs", () => {
       const fn = model.functions[0]!.name;
       const visit = (r: ResourceModel): void => {
         for (const m of r.methods.values()) {
-          expect(m.functionName, `${m.httpMethod} ${r.path}`).to.equal(fn);
           expect(m.unsupported).to.equal(undefined);
+          if (m.httpMethod === "OPTIONS") {
+            expect(m.functionName, `${m.httpMethod} ${r.path}`).to.equal(undefined);
+            // Read from the body: the static headers of its default integration response.
+            expect(m.mock?.responses["default"]?.statusCode).to.equal("204");
+            expect(m.mock?.responses["default"]?.headers).to.have.property("Allow");
+            continue;
+          }
+          expect(m.functionName, `${m.httpMethod} ${r.path}`).to.equal(fn);
         }
         r.children.forEach(visit);
       };

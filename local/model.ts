@@ -122,9 +122,21 @@ export interface MethodModel {
   functionName?: string;
   /** Set when the integration cannot be served locally, with the reason. */
   unsupported?: string;
+  /** A MOCK integration: API Gateway answers by itself, from the integration's own mapping. */
+  mock?: MockIntegration;
   /** `NONE`, `COGNITO_USER_POOLS`, `AWS_IAM` (or `CUSTOM`, not enforced). */
   authorization: string;
   apiKeyRequired: boolean;
+}
+
+/** A MOCK integration as its OpenAPI body declares it, read by `mockIntegration`. */
+export interface MockIntegration {
+  /** Request templates by media type; each one's `statusCode` picks the integration response. */
+  requestTemplates: Record<string, string>;
+  /** `NEVER`: a request whose Content-Type has no template is refused (415). */
+  passthroughBehavior: string;
+  /** Integration responses by selection pattern (`default` when none matches). */
+  responses: Record<string, { statusCode: string; headers: Record<string, string> }>;
 }
 
 export interface ResourceModel {
@@ -557,13 +569,53 @@ function resourceAt(root: ResourceModel, path: string): ResourceModel {
   return node;
 }
 
+/**
+ * A MOCK integration's answer, from its body: static header values only (a quoted `'value'`);
+ * anything else is not emulated.
+ */
+function mockIntegration(integration: Record<string, any>): {
+  mock?: MockIntegration;
+  unsupported?: string;
+} {
+  const responses: MockIntegration["responses"] = {};
+  for (const [selection, response] of Object.entries<any>(integration.responses ?? {})) {
+    const headers: Record<string, string> = {};
+    for (const [target, value] of Object.entries<unknown>(response?.responseParameters ?? {})) {
+      const name = /^method\.response\.header\.(.+)$/.exec(target)?.[1];
+      const text = /^'([^']*)'$/.exec(asString(value))?.[1];
+      if (name === undefined || text === undefined) {
+        return {
+          unsupported: `its MOCK integration maps ${target} from ${asString(value)}, which is not emulated`,
+        };
+      }
+      headers[name] = text;
+    }
+    responses[selection] = { statusCode: asString(response?.statusCode), headers };
+  }
+  return {
+    mock: {
+      requestTemplates: Object.fromEntries(
+        Object.entries<unknown>(integration.requestTemplates ?? {}).map(([k, v]) => [
+          k,
+          asString(v),
+        ]),
+      ),
+      passthroughBehavior: asString(
+        integration.passthroughBehavior || "when_no_match",
+      ).toUpperCase(),
+      responses,
+    },
+  };
+}
+
 /** The function an integration calls, or why the method cannot be served locally. */
 function integrationTarget(
   integration: { type?: unknown; uri?: unknown } | undefined,
   byInvokeArn: Map<string, FunctionModel>,
-): { functionName?: string; unsupported?: string } {
+): { functionName?: string; unsupported?: string; mock?: MockIntegration } {
   if (!integration) return { unsupported: "it has no integration" };
   const type = asString(integration.type).toUpperCase();
+  if (type === "MOCK") return mockIntegration(integration as Record<string, any>);
   if (type !== "AWS_PROXY") return { unsupported: `its ${type} integration is not emulated` };
   const target = byInvokeArn.get(asString(integration.uri));
   return target

@@ -20,7 +20,7 @@ export default {
       // The caller the adapter logs, read from captured Cognito and IAM events.
       "handlers/caller.test.ts",
       "contract/security.test.ts",
-      "handlers/core/cors.test.ts",
+      "contract/cors.test.ts",
       // The published Idempotency-Key pattern agrees with the keys the handler takes.
       "handlers/core/idempotency.test.ts",
     ],
@@ -34,6 +34,7 @@ export default {
     "contract/idempotency.ts",
     "contract/security.ts",
     "contract/headers.ts",
+    "contract/cors.ts",
     "contract/metrics.ts",
   ],
 };

@@ -4,7 +4,17 @@
  */
 import fc from "fast-check";
 import { CATCH_ALL_PATH, ROUTES } from "../contract/operations";
-import { TYPE_TAGS, canonicalNumber, numberProblem } from "../handlers/core/attributes";
+import {
+  Binary,
+  BinarySet,
+  NumberSet,
+  StringSet,
+  TYPE_TAGS,
+  canonicalNumber,
+  numberProblem,
+  type AttrMap,
+  type AttrValue,
+} from "../handlers/core/attributes";
 import { Num, isJsonObject, type Json } from "../contract/json";
 import { RESERVED_KEYS, stringifyJson } from "../handlers/core/json";
 import { TUTORIAL_OPERATIONS } from "../contract/inputs";
@@ -87,6 +97,58 @@ const { value: attributeValue } = fc.letrec<{ value: Json }>((tie) => ({
 }));
 
 export const item = fc.dictionary(name, attributeValue, { minKeys: 1, maxKeys: 6 });
+
+/**
+ * Names a stored map can hold besides `name`'s: the type tags themselves, which a tutorial
+ * expression can write as map keys (`SET m.#t = :v`, `#t` = `$SS`).
+ */
+const storedName = fc.oneof(name, fc.constantFrom(...TYPE_TAGS, "$", "$X", "$ss"));
+
+/**
+ * Every shape DynamoDB can hold in an item written through either API, as the store returns it:
+ * strings, exact numbers, booleans, null, binary, the three sets, lists, and maps with any key a
+ * request can name (type tags included). Top-level names leave out the key and `version`, which
+ * the REST API manages.
+ */
+export const storedValue: fc.Arbitrary<AttrValue> = fc.letrec<{ value: AttrValue }>((tie) => ({
+  value: fc.oneof(
+    { depthSize: "small", withCrossShrink: true },
+    fc.string({ unit: "grapheme", maxLength: 20 }),
+    anyNumber,
+    fc.boolean(),
+    fc.constant(null),
+    fc.uint8Array({ maxLength: 24 }).map((b) => new Binary(b)),
+    fc
+      .uniqueArray(fc.string({ unit: "grapheme", maxLength: 8 }), { minLength: 1, maxLength: 5 })
+      .map((v) => new StringSet(v)),
+    fc
+      .uniqueArray(anyNumber, {
+        minLength: 1,
+        maxLength: 5,
+        selector: (n) => canonicalNumber(n.text),
+      })
+      .map((v) => new NumberSet(v)),
+    fc
+      .uniqueArray(fc.uint8Array({ maxLength: 12 }), {
+        minLength: 1,
+        maxLength: 4,
+        selector: (b) => Buffer.from(b).toString("base64"),
+      })
+      .map((v) => new BinarySet(v)),
+    fc.array(tie("value"), { maxLength: 4 }),
+    // Maps whose only key is a tag are the ones a naive encoding reads back as a typed value.
+    fc.oneof(
+      fc.dictionary(storedName, tie("value"), { maxKeys: 4 }),
+      fc.tuple(fc.constantFrom(...TYPE_TAGS), tie("value")).map(([k, v]) => ({ [k]: v })),
+    ),
+  ),
+})).value;
+
+export const storedItem: fc.Arbitrary<AttrMap> = fc.dictionary(
+  storedName.filter((n) => n !== "id" && n !== "version"),
+  storedValue,
+  { maxKeys: 6 },
+);
 
 /** Compares by value: numbers canonical, set members unordered, map keys unordered. */
 export function normalise(value: Json): unknown {

@@ -23,6 +23,7 @@ import {
   lambdaEnvironmentSize,
   lambdaFunctionName,
   logGroupName,
+  integrationResponseProblems,
   oneVariablePathPartPerParent,
   pathProblems,
   stageAccessLogsNeedAccountRole,
@@ -272,6 +273,49 @@ describe("AWS rules (testing/aws-rules.ts)", function () {
       };
       expect(run(oneVariablePathPartPerParent, bodyOnly).join()).to.include("{id}, {itemId}");
       expect(() => apiPathsFromOpenApiBody("{not json")).to.throw(/body is not JSON/);
+    });
+  });
+
+  describe("integration responses (a MOCK preflight's)", () => {
+    const body = (response: object, headers: object = { "Access-Control-Allow-Origin": {} }) =>
+      JSON.stringify({
+        paths: {
+          "/items": {
+            options: {
+              responses: { "204": { description: "", headers } },
+              "x-amazon-apigateway-integration": { type: "mock", responses: { default: response } },
+            },
+          },
+        },
+      });
+    const header = "method.response.header.Access-Control-Allow-Origin";
+
+    it("passes a quoted static value for a declared header of a declared status", () => {
+      expect(
+        integrationResponseProblems(
+          body({ statusCode: "204", responseParameters: { [header]: "'*'" } }),
+        ),
+      ).to.deep.equal([]);
+    });
+
+    it("reports an unquoted value, an undeclared header and an undeclared status", () => {
+      expect(
+        integrationResponseProblems(
+          body({ statusCode: "204", responseParameters: { [header]: "*" } }),
+        ),
+      ).to.deep.equal([
+        `options /items: ${header} = * is neither a quoted static value nor a mapping expression`,
+      ]);
+      expect(
+        integrationResponseProblems(
+          body({ statusCode: "204", responseParameters: { [header]: "'*'" } }, {}),
+        ),
+      ).to.deep.equal([`options /items: ${header} is not a header the 204 response declares`]);
+      expect(
+        integrationResponseProblems(body({ statusCode: "200", responseParameters: {} })),
+      ).to.deep.equal([
+        "options /items: integration response default maps to 200, which the method does not declare",
+      ]);
     });
   });
 

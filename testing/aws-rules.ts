@@ -379,6 +379,77 @@ export const oneVariablePathPartPerParent: AwsRule = {
   },
 };
 
+const OPENAPI_METHODS = ["get", "put", "post", "delete", "options", "head", "patch"];
+
+/**
+ * What API Gateway's import refuses in an integration's responses (a MOCK preflight's, say): a
+ * status with no method response ("No method response exists for method"), a response parameter
+ * other than `method.response.header.<name>` or for a header the method response of that status
+ * does not declare ("Invalid mapping expression parameter specified: method.response.header.X"),
+ * and a value that is neither a quoted static value nor a mapping expression ("Invalid mapping
+ * expression specified: "*"", where `'*'` was meant). Captured errors: aws-apigateway-importer
+ * issues #121 and #209, serverless-aws-documentation #91, amazon-api-gateway-developer-guide #7.
+ */
+export function integrationResponseProblems(body: string): string[] {
+  const doc = JSON.parse(body) as { paths?: Record<string, Record<string, any>> };
+  const problems: string[] = [];
+  for (const [path, item] of Object.entries(doc.paths ?? {})) {
+    for (const [method, op] of Object.entries(item ?? {})) {
+      if (!OPENAPI_METHODS.includes(method) && method !== "x-amazon-apigateway-any-method")
+        continue;
+      const integration = op?.["x-amazon-apigateway-integration"];
+      const where = `${method} ${path}`;
+      for (const [selection, response] of Object.entries<any>(integration?.responses ?? {})) {
+        const status = String(response?.statusCode ?? "");
+        const declared = op?.responses?.[status];
+        if (!declared) {
+          problems.push(
+            `${where}: integration response ${selection} maps to ${status}, which the method does not declare`,
+          );
+          continue;
+        }
+        const headers = Object.keys(declared.headers ?? {}).map((h) => h.toLowerCase());
+        for (const [target, value] of Object.entries<unknown>(response.responseParameters ?? {})) {
+          const header = /^method\.response\.header\.(.+)$/.exec(target)?.[1];
+          if (!header || !headers.includes(header.toLowerCase())) {
+            problems.push(`${where}: ${target} is not a header the ${status} response declares`);
+          }
+          const text = String(value);
+          const quoted = /^'[^']*'$/.test(text);
+          const expression =
+            /^(integration\.response\.(header|multivalueheader|body)|context|stageVariables)\b/.test(
+              text,
+            );
+          if (!quoted && !expression) {
+            problems.push(
+              `${where}: ${target} = ${text} is neither a quoted static value nor a mapping expression`,
+            );
+          }
+        }
+      }
+    }
+  }
+  return problems;
+}
+
+export const integrationResponsesDeclared: AwsRule = {
+  name: "integration-responses-declared",
+  description:
+    "An integration response maps to a status its method declares, and sets only headers that " +
+    "status declares, each to a quoted static value or a mapping expression.",
+  doc: "https://docs.aws.amazon.com/apigateway/latest/developerguide/enable-cors-for-resource-using-swagger-importer-tool.html",
+  check(stack) {
+    return ofType(stack, T.restApi).flatMap((api) =>
+      typeof api.inputs.body === "string" && api.inputs.body
+        ? integrationResponseProblems(api.inputs.body).map((message) => ({
+            resource: api.name,
+            message,
+          }))
+        : [],
+    );
+  },
+};
+
 export const arnsInStackPartition: AwsRule = {
   name: "arns-in-stack-partition",
   description:
@@ -616,6 +687,7 @@ export const AWS_RULES: readonly AwsRule[] = [
   logGroupName,
   stageName,
   oneVariablePathPartPerParent,
+  integrationResponsesDeclared,
   arnsInStackPartition,
   domainCertificateInRegion,
   domainNameSyntax,

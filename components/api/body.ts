@@ -5,7 +5,13 @@
  * follows it. Pure: the RestApi component deploys what this builds.
  */
 import * as crypto from "node:crypto";
-import { EXPOSED_HEADERS, RETRY_AFTER_SECONDS } from "../../contract/headers";
+import { staticPreflightHeaders } from "../../contract/cors";
+import {
+  EXPOSED_HEADERS,
+  RETRY_AFTER_SECONDS,
+  allowedRequestHeaders,
+} from "../../contract/headers";
+import { OPERATIONS, ROUTES } from "../../contract/operations";
 import type { Document } from "../../contract/openapi";
 import {
   securityRequirement,
@@ -65,6 +71,88 @@ export function gatewayResponses(allowOrigins: readonly string[]): Record<string
   };
 }
 
+/**
+ * The media types the API takes bodies in (the operation table's), which API Gateway is told are
+ * binary: it then hands the function the body's bytes, base64-encoded (`isBase64Encoded`), and the
+ * function refuses bytes that are not UTF-8 with 400 (handlers/crud.ts). For text payloads API
+ * Gateway documents only a "UTF8-encoded string": what it does with bytes that are not UTF-8 is
+ * not documented (probably U+FFFD, as a lenient decoder does), and the function could not tell
+ * those from a real U+FFFD. Responses are unchanged: the function's are not base64-encoded, which
+ * API Gateway passes as text whatever the types. Not covered: a body without Content-Type (the
+ * tutorial's clients may send one), which API Gateway delivers as text.
+ */
+export function binaryMediaTypes(): string[] {
+  return [
+    ...new Set(OPERATIONS.flatMap((op) => ("body" in op ? Object.keys(op.body.content) : []))),
+  ].sort();
+}
+
+/** The request template that makes a MOCK integration answer (AWS's CORS example uses this one). */
+export const MOCK_REQUEST_TEMPLATES = { "application/json": '{"statusCode": 200}' };
+
+/** `Access-Control-Allow-Origin` for `access-control-allow-origin`: the name a method response declares. */
+const headerName = (lower: string) =>
+  lower.replace(/(^|-)([a-z])/g, (_, d, c) => `${d}${c.toUpperCase()}`);
+
+/**
+ * A route's CORS preflight answered by API Gateway itself, with a MOCK integration, so preflights
+ * neither invoke (and bill) the function nor reach it without credentials. Its headers are the
+ * function's own (contract/cors.ts) for an Origin it allows, as static values, which is all a MOCK
+ * integration can send: so only where they are the same for every Origin (no origin, `*`, or one
+ * origin). Undefined otherwise, and the function answers the preflight as before.
+ *
+ * What AWS refuses, and the body avoids: a response parameter that is not a quoted static value
+ * (`Invalid mapping expression specified`), a header the method response does not declare
+ * (`Invalid mapping expression parameter specified: method.response.header.X`), and an integration
+ * response whose status has no method response (`No method response exists for method`).
+ */
+export function mockPreflight(
+  path: string,
+  operation: { responses?: Record<string, { headers?: Record<string, unknown> } & object> },
+  options: Pick<BodyOptions, "corsAllowOrigins" | "security">,
+): Record<string, unknown> | undefined {
+  const route = ROUTES.find((r) => r.path === path);
+  if (!route) return undefined;
+  const methods = [...route.methods, "OPTIONS"];
+  const cors = staticPreflightHeaders(
+    options.corsAllowOrigins,
+    methods,
+    allowedRequestHeaders(options.security),
+  );
+  if (!cors) return undefined;
+  const headers = { allow: methods.join(", "), ...cors };
+  for (const value of Object.values(headers)) {
+    // A static value is quoted with ' and cannot contain one (no origin or header name does).
+    if (value.includes("'")) throw new Error(`a preflight header cannot hold a quote: ${value}`);
+  }
+  const status = "204";
+  const declared = Object.keys(operation.responses?.[status]?.headers ?? {});
+  const names = Object.keys(headers).map(headerName);
+  const missing = names.filter((h) => !declared.includes(h));
+  if (missing.length) {
+    throw new Error(`the preflight of ${path} does not declare ${missing.join(", ")} on ${status}`);
+  }
+  return {
+    ...operation,
+    "x-amazon-apigateway-integration": {
+      type: "mock",
+      requestTemplates: MOCK_REQUEST_TEMPLATES,
+      passthroughBehavior: "never",
+      responses: {
+        default: {
+          statusCode: status,
+          responseParameters: Object.fromEntries(
+            Object.entries(headers).map(([h, v]) => [
+              `method.response.header.${headerName(h)}`,
+              `'${v}'`,
+            ]),
+          ),
+        },
+      },
+    },
+  };
+}
+
 export interface GatewayResponse {
   statusCode?: string;
   responseParameters: Record<string, string>;
@@ -90,8 +178,9 @@ const pathParameterNames = (path: string) =>
 /**
  * The REST API's body: the public document plus what API Gateway needs to serve it: a Lambda
  * proxy integration on every operation, `ANY` on every path (so wrong methods reach the function
- * for its 405) and on a catch-all and the root (for its 404), the API key on every method but
- * CORS preflights when asked, and gateway responses in the function's error shape.
+ * for its 405) and on a catch-all and the root (for its 404), CORS preflights answered by a MOCK
+ * integration where their answer is static (`mockPreflight`), the API key on every method but
+ * preflights when asked, and gateway responses in the function's error shape.
  */
 export function restApiBody(document: Document, options: BodyOptions): Document {
   const integration = {
@@ -125,7 +214,8 @@ export function restApiBody(document: Document, options: BodyOptions): Document 
   for (const [path, item] of Object.entries(secured.paths)) {
     const out: Record<string, unknown> = {};
     for (const [method, operation] of Object.entries(item ?? {})) {
-      out[method] = {
+      out[method] = (method === "options" &&
+        mockPreflight(path, operation as Parameters<typeof mockPreflight>[1], options)) || {
         ...(operation as object),
         "x-amazon-apigateway-integration": integration,
       };
@@ -147,6 +237,7 @@ export function restApiBody(document: Document, options: BodyOptions): Document 
       ...(Object.keys(schemes).length ? { securitySchemes: schemes } : {}),
     },
     "x-amazon-apigateway-api-key-source": "HEADER",
+    "x-amazon-apigateway-binary-media-types": binaryMediaTypes(),
     "x-amazon-apigateway-gateway-responses": gatewayResponses(options.corsAllowOrigins),
   } as Document;
 }

@@ -7,8 +7,13 @@
  * - binary is `{"$B": "<base64>"}`;
  * - sets are `{"$SS": ["a", "b"]}`, `{"$NS": [1, 2.5]}`, `{"$BS": ["<base64>", ...]}`: non-empty,
  *   without duplicates;
- * - an object whose only key is one of `$B`, `$SS`, `$NS`, `$BS` is always read as that type, so
- *   such a map cannot be stored literally; any other object is a map.
+ * - a map is a JSON object, unless one of its keys is a tag (`$B`, `$SS`, `$NS`, `$BS`, `$M`):
+ *   then it is written `{"$M": {...}}`, its keys inside taken literally. So every map a tutorial
+ *   expression can build (`SET m.#t = :v` with `#t` = `$SS`) reads back as the same map, and a GET
+ *   body sent back as a PUT stores the same types.
+ *
+ * Reading, an object with a tag key must have no other key (a typo such as `{"$SS": [...], "x": 1}`
+ * is refused rather than stored as a map); an item's top-level attributes are names, never tags.
  */
 import { Buffer } from "node:buffer";
 import { ApiError } from "./http";
@@ -58,7 +63,9 @@ export interface AttrMap {
   [name: string]: AttrValue;
 }
 
-export const TYPE_TAGS = ["$B", "$SS", "$NS", "$BS"] as const;
+export const TYPE_TAGS = ["$B", "$SS", "$NS", "$BS", "$M"] as const;
+
+const isTag = (key: string) => (TYPE_TAGS as readonly string[]).includes(key);
 
 export class InvalidValue extends ApiError {
   constructor(path: string, problem: string) {
@@ -177,6 +184,9 @@ function taggedValue(tag: string, value: Json, path: string): AttrValue {
       );
       return new NumberSet(items);
     }
+    case "$M":
+      // The map's own keys are names here, whatever they look like.
+      return toAttrMap(value, at);
     default: {
       const items = nonEmptyArray(value, at, tag).map((v, i) => fromBase64(v, `${at}[${i}]`));
       noDuplicates(items.map(toBase64), at, tag);
@@ -195,7 +205,7 @@ export function toAttrValue(value: Json, path: string): AttrValue {
   if (Array.isArray(value)) return value.map((v, i) => toAttrValue(v, `${path}[${i}]`));
   if (isJsonObject(value)) {
     const keys = Object.keys(value);
-    const tag = keys.find((k) => (TYPE_TAGS as readonly string[]).includes(k));
+    const tag = keys.find(isTag);
     if (tag !== undefined) {
       if (keys.length !== 1) {
         throw new InvalidValue(
@@ -215,4 +225,41 @@ export function toAttrMap(value: Json, path: string): AttrMap {
   const out: AttrMap = {};
   for (const [k, v] of Object.entries(value)) out[k] = toAttrValue(v, `${path}.${k}`);
   return out;
+}
+
+/** A JSON value in this convention, for a stored value: what `toAttrValue` reads back as it. */
+export type EncodedValue =
+  | null
+  | boolean
+  | string
+  | Num
+  | Binary
+  | StringSet
+  | NumberSet
+  | BinarySet
+  | EncodedValue[]
+  | { [name: string]: EncodedValue };
+
+/** A stored value as JSON: a map holding a tag key wrapped in `$M`, everything else as it is. */
+export function encodeValue(value: AttrValue): EncodedValue {
+  if (Array.isArray(value)) return value.map(encodeValue);
+  if (value === null || typeof value !== "object" || value instanceof Num) return value;
+  if (
+    value instanceof Binary ||
+    value instanceof StringSet ||
+    value instanceof NumberSet ||
+    value instanceof BinarySet
+  ) {
+    return value;
+  }
+  const map = encodeMap(value);
+  return Object.keys(value).some(isTag) ? { $M: map } : map;
+}
+
+/** An item (or a key) as JSON: its attribute names as they are, its values by `encodeValue`. */
+export function encodeMap(item: AttrMap): { [name: string]: EncodedValue } {
+  // fromEntries defines own properties: a stored "__proto__" stays a name.
+  return Object.fromEntries(
+    Object.entries(item).map(([name, value]) => [name, encodeValue(value)]),
+  );
 }

@@ -21,6 +21,11 @@ export interface HttpRequest {
   readonly body: string | null;
   /** Size of the body as received, in bytes. */
   readonly bodyBytes: number;
+  /**
+   * Whose Idempotency-Keys this request uses (contract/idempotency.ts `idempotencyScope`), from
+   * what API Gateway says about the caller. @default the shared scope
+   */
+  readonly idempotencyScope?: string;
   /** Prefix of the public URL before the resource path (the stage, e.g. `/dev`), for Location. */
   readonly basePath: string;
 }

@@ -71,6 +71,14 @@ export function notSupported(why: string): ApiError {
 
 const sha256 = (text: string) => createHash("sha256").update(text, "utf8").digest("hex");
 
+/**
+ * The records table's key for a caller's key: the scope (contract/idempotency.ts) as a digest, so
+ * a long IAM ARN cannot push the key past DynamoDB's partition key limit, then the key itself.
+ */
+export function recordKey(scope: string, key: string): string {
+  return `${sha256(scope)}:${key}`;
+}
+
 /** Method, path and a hash of the body: what must match for a repeat to be "the same request". */
 export function fingerprint(req: Pick<HttpRequest, "method" | "path" | "body">): string {
   return sha256(`${req.method}\n${req.path}\n${sha256(req.body ?? "")}`);
@@ -97,6 +105,7 @@ export interface Planned {
 }
 
 export interface KeyedWrite {
+  /** The record's key: the caller's scope and the Idempotency-Key (`recordKey`). */
   key: string;
   fingerprint: string;
   records: RecordStore;

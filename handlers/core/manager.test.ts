@@ -32,6 +32,89 @@ const condition = {
 const conditionText =
   '"ConditionExpression":"#a = :a","ExpressionAttributeNames":{"#a":"a"},"ExpressionAttributeValues":{":a":1}';
 
+describe("core/manager: version, across both APIs", () => {
+  const update = (payload: Record<string, unknown>) =>
+    JSON.stringify({ operation: "update", payload: { Key: { id: "a" }, ...payload } });
+  const refused = (where: string): [number, string, string] => [
+    400,
+    "InvalidVersion",
+    `${where} names version, which the API keeps for optimistic locking (it is the REST API's ETag): every tutorial write already updates it, so leave it out`,
+  ];
+
+  it("refuses a write whose expression names version, directly or through a placeholder", () => {
+    expect(
+      refusal(
+        update({
+          UpdateExpression: "SET version = :x",
+          ExpressionAttributeValues: { ":x": "abc" },
+        }),
+      ),
+    ).to.deep.equal(refused("payload.UpdateExpression"));
+    expect(
+      refusal(
+        update({ UpdateExpression: "REMOVE #v", ExpressionAttributeNames: { "#v": "version" } }),
+      ),
+    ).to.deep.equal(refused("payload.ExpressionAttributeNames.#v"));
+    expect(refusal(update({ UpdateExpression: "SET a = list_append(version, :x)" }))).to.deep.equal(
+      refused("payload.UpdateExpression"),
+    );
+    expect(
+      refusal(
+        JSON.stringify({
+          operation: "delete",
+          payload: { Key: { id: "a" }, ConditionExpression: "attribute_exists(version)" },
+        }),
+      ),
+    ).to.deep.equal(refused("payload.ConditionExpression"));
+    expect(
+      refusal(update({ AttributeUpdates: { version: { Action: "PUT", Value: 9 } } })),
+    ).to.deep.equal(refused("payload.AttributeUpdates"));
+    expect(
+      refusal(
+        update({
+          UpdateExpression: "SET a = :lockVersionOne",
+          ExpressionAttributeValues: { ":lockVersionOne": 2 },
+        }),
+      )[1],
+    ).to.equal("ValidationError");
+    // Other attributes that contain the word, and a nested "version", are not the item's version.
+    for (const expression of ["SET versions = :x", "SET a.version = :x", "SET #version = :x"]) {
+      const names = expression.includes("#") ? { "#version": "other" } : undefined;
+      const cmd = parse(
+        update({
+          UpdateExpression: expression,
+          ExpressionAttributeValues: { ":x": 1 },
+          ExpressionAttributeNames: names,
+        }),
+      );
+      expect(cmd.kind, expression).to.equal("manager.update");
+    }
+  });
+
+  it("raises version in the update itself, joining the expression's own ADD clause", () => {
+    const cmd = parse(
+      update({ UpdateExpression: "SET a = :x add n :x", ExpressionAttributeValues: { ":x": 1 } }),
+    );
+    expect(cmd.kind === "manager.update" && cmd.params.UpdateExpression).to.equal(
+      "SET a = :x add #lockVersion :lockVersionOne, n :x",
+    );
+  });
+
+  it("reads a create's version as the version it replaces, and refuses one that is not", () => {
+    const create = (item: string) => `{"operation":"create","payload":{"Item":${item}}}`;
+    expect(parse(create('{"id":"a","version":3,"n":1}'))).to.deep.equal({
+      kind: "manager.create",
+      params: {
+        Item: { id: "a", n: n("1") },
+        ...Object.fromEntries(Object.keys(condition).map((k) => [k, undefined])),
+        ReturnValues: undefined,
+      },
+      expectedVersion: 3,
+    });
+    expect(refusal(create('{"id":"a","version":"3"}'))[1]).to.equal("InvalidVersion");
+  });
+});
+
 describe("core/manager: what each operation accepts", () => {
   it("create: Item, the condition, ReturnValues NONE or ALL_OLD", () => {
     for (const returnValues of ["NONE", "ALL_OLD"]) {
@@ -67,9 +150,17 @@ describe("core/manager: what each operation accepts", () => {
         kind: "manager.update",
         params: {
           Key: { id: "a" },
-          UpdateExpression: "SET #a = :a",
+          UpdateExpression: "SET #a = :a ADD #lockVersion :lockVersionOne",
           AttributeUpdates: undefined,
           ...condition,
+          ExpressionAttributeNames: {
+            ...condition.ExpressionAttributeNames,
+            "#lockVersion": "version",
+          },
+          ExpressionAttributeValues: {
+            ...condition.ExpressionAttributeValues,
+            ":lockVersionOne": n("1"),
+          },
           ReturnValues: returnValues,
         },
       });
@@ -88,6 +179,7 @@ describe("core/manager: what each operation accepts", () => {
           g: { Action: "DELETE", Value: undefined },
           p: { Action: "PUT", Value: "x" },
           d: { Action: undefined, Value: undefined },
+          version: { Action: "ADD", Value: n("1") },
         },
         ConditionExpression: undefined,
         ExpressionAttributeNames: undefined,

@@ -205,7 +205,10 @@ describe("core/request: /DynamoDBManager", () => {
     );
     expect(update.kind).to.equal("manager.update");
     if (update.kind === "manager.update") {
-      expect(update.params.ExpressionAttributeValues).to.deep.equal({ ":newNum": new Num("10") });
+      expect(update.params.ExpressionAttributeValues).to.deep.equal({
+        ":newNum": new Num("10"),
+        ":lockVersionOne": new Num("1"),
+      });
     }
     expect(
       parse(manager({ operation: "read", payload: { Key: { id: "1234ABCD" } } })).kind,
@@ -224,6 +227,7 @@ describe("core/request: /DynamoDBManager", () => {
     );
     expect(cmd.kind === "manager.update" && cmd.params.AttributeUpdates).to.deep.equal({
       n: { Action: "ADD", Value: new Num("1") },
+      version: { Action: "ADD", Value: new Num("1") },
     });
   });
 

@@ -9,7 +9,7 @@ import { DYNAMODB_ITEM_BYTES } from "../../contract/limits";
 import { OPERATIONS, ROUTES, type Route } from "../../contract/operations";
 import { parseApiSecurity } from "../../contract/security";
 import type { Config } from "./config";
-import { preflightHeaders } from "./cors";
+import { preflightHeaders } from "../../contract/cors";
 import { ApiError, json, noContent, type HttpRequest, type HttpResponse } from "./http";
 import { parseItemsRequest, type ItemsCommand } from "./items";
 import type { Json } from "../../contract/json";

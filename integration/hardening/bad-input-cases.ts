@@ -16,7 +16,7 @@ export interface Seeds {
   /** REST-created items (with versions), and the ETag each was created with. */
   ids: string[];
   etags: string[];
-  /** An item written through the tutorial API (no version attribute). */
+  /** An item written through the tutorial API. */
   tutorialId: string;
   /** A genuine list cursor, to tamper with. */
   cursor: string;
@@ -228,6 +228,36 @@ export const CASES: Case[] = [
     status: 413,
     // API Gateway's own answer: the function never runs; the API's gateway responses do not apply.
     text: API_GATEWAY_413.event.body,
+  },
+  // Bytes that are not UTF-8: API Gateway hands them over base64-encoded (the API declares its body
+  // media types binary), and the function refuses them rather than store U+FFFD.
+  ...["application/json", "application/json; charset=utf-8"].map((contentType): Case => ({
+    category: "invalid UTF-8",
+    name: `items POST: a lone 0xFF byte in a string (${contentType})`,
+    method: "POST",
+    path: "/items",
+    body: Buffer.concat([
+      Buffer.from('{"id":"bad-utf8","name":"'),
+      Buffer.from([0xff]),
+      Buffer.from('"}'),
+    ]),
+    headers: { "content-type": contentType },
+    status: 400,
+    code: "InvalidBody",
+  })),
+  {
+    category: "invalid UTF-8",
+    name: "manager: a truncated UTF-8 sequence in the tutorial's form body",
+    method: "POST",
+    path: M,
+    body: Buffer.concat([
+      Buffer.from('{"operation":"create","payload":{"Item":{"id":"bad-utf8","n":"'),
+      Buffer.from([0xe2, 0x82]),
+      Buffer.from('"}}}'),
+    ]),
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+    status: 400,
+    code: "InvalidBody",
   },
   // Deep nesting: past DynamoDB's 32 levels, and past what the parser will descend into.
   {

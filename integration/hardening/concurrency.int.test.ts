@@ -143,7 +143,7 @@ describe(`hardening: ${WRITERS} concurrent writers`, function () {
     expect(tally(replies)).to.deep.equal({ 200: 1, 409: WRITERS - 1 });
     expectLosers(replies, 409, "ConditionalCheckFailed");
     const winner = replies.findIndex((r) => r.status === 200);
-    expect(await stored(id)).to.deep.equal({ id, writer: winner });
+    expect(await stored(id)).to.deep.equal({ id, writer: winner, version: 1 });
   });
 
   it("tutorial: conditional updates from one value give one 200 and 49 × 409", async function () {
@@ -171,7 +171,8 @@ describe(`hardening: ${WRITERS} concurrent writers`, function () {
     expect(tally(replies)).to.deep.equal({ 200: 1, 409: WRITERS - 1 });
     expectLosers(replies, 409, "ConditionalCheckFailed");
     const winner = replies.findIndex((r) => r.status === 200);
-    expect(await stored(id)).to.deep.equal({ id, number: winner + 1 });
+    // Created at version 1; the one update that landed raised it.
+    expect(await stored(id)).to.deep.equal({ id, number: winner + 1, version: 2 });
   });
 
   it("tutorial: atomic increments all land", async function () {
@@ -196,6 +197,7 @@ describe(`hardening: ${WRITERS} concurrent writers`, function () {
       ),
     );
     expect(tally(replies)).to.deep.equal({ 200: WRITERS });
-    expect(await stored(id)).to.deep.equal({ id, number: WRITERS });
+    // Every increment raised the version with it, in the same UpdateItem.
+    expect(await stored(id)).to.deep.equal({ id, number: WRITERS, version: WRITERS + 1 });
   });
 });

@@ -423,7 +423,7 @@ describe("hardening: function crash or timeout mid-write (fault fixture)", funct
         };
         const reply = await target.call("POST", M, { body: add, headers: keyHeader(key, fault) });
         expect(reply.status, "a function error, crash or timeout").to.equal(502);
-        expect(await itemOf(id)).to.deep.equal({ id, n: 6 });
+        expect(await itemOf(id)).to.deep.equal({ id, n: 6, version: 2 });
         expect((await recordOfKey(key))?.state).to.equal("COMPLETED");
         const retried = await target.call("POST", M, { body: add, headers: keyHeader(key) });
         expect([retried.status, retried.headers[REPLAYED], retried.json]).to.deep.equal([
@@ -431,7 +431,7 @@ describe("hardening: function crash or timeout mid-write (fault fixture)", funct
           "true",
           {},
         ]);
-        expect(await itemOf(id)).to.deep.equal({ id, n: 6 });
+        expect(await itemOf(id)).to.deep.equal({ id, n: 6, version: 2 });
       });
     }
   });

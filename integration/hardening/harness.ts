@@ -8,7 +8,9 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient, GetCommand, ScanCommand } from "@aws-sdk/lib-dynamodb";
 import { expect } from "chai";
 import { ENV } from "../../contract/env";
+import { SHARED_SCOPE } from "../../contract/idempotency";
 import { IDEMPOTENCY_RECORD } from "../../contract/keys";
+import { recordKey } from "../../handlers/core/idempotency";
 import { startLocalCloud } from "../../local";
 
 export type LocalCloud = Awaited<ReturnType<typeof startLocalCloud>>;
@@ -238,15 +240,19 @@ export async function scanAll(
   return items.sort((a, b) => String(a[hashKey]).localeCompare(String(b[hashKey])));
 }
 
-/** The Idempotency-Key record of `key`, read consistently from the records table. */
+/**
+ * The Idempotency-Key record of `key` in `scope` (these suites call anonymous stacks: the shared
+ * scope), read consistently from the records table.
+ */
 export async function recordOf(
   target: Pick<Target, "ddb" | "facts">,
   key: string,
+  scope = SHARED_SCOPE,
 ): Promise<Record<string, unknown> | undefined> {
   const out = await target.ddb.send(
     new GetCommand({
       TableName: target.facts.recordsTableName,
-      Key: { [IDEMPOTENCY_RECORD.key.name]: key },
+      Key: { [IDEMPOTENCY_RECORD.key.name]: recordKey(scope, key) },
       ConsistentRead: true,
     }),
   );

@@ -81,6 +81,12 @@ function notCarried(path: string, options: CallOptions): string | undefined {
     : Buffer.from(typeof body === "string" ? body : JSON.stringify(body));
   if (bytes.length > PRISM_BODY_LIMIT)
     return "over Prism's 10 MB body limit: it answers 413 itself";
+  try {
+    new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    // Observed: the API behind Prism stored U+FFFD where the client sent 0xFF.
+    return "not UTF-8: Prism reads the body as text, so it forwards U+FFFD for the bytes";
+  }
   // call() labels a body JSON unless the case says otherwise.
   const type = headers && "content-type" in headers ? headers["content-type"] : "application/json";
   const text = bytes.toString("utf8");

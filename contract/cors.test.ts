@@ -1,12 +1,12 @@
 import { expect } from "chai";
-import { EXPOSED_HEADERS, allowedRequestHeaders } from "../../contract/headers";
+import { EXPOSED_HEADERS, allowedRequestHeaders } from "./headers";
 import { corsHeaders, preflightHeaders } from "./cors";
 
 const EXPOSED = "etag, location, retry-after, idempotent-replayed";
 const ALLOWED = "content-type, if-match, idempotency-key";
 const APP = "https://app.test";
 
-describe("core/cors", () => {
+describe("contract/cors", () => {
   it("publishes the headers browsers may read, and those each stack's callers send", () => {
     expect(EXPOSED_HEADERS).to.equal(EXPOSED);
     expect(allowedRequestHeaders({ auth: "none", apiKey: false })).to.equal(ALLOWED);
