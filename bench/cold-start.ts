@@ -44,6 +44,8 @@ export interface Variant {
   module: string;
   /** Variables laid over the common environment (e.g. NODE_OPTIONS), for experiments. */
   env?: Record<string, string>;
+  /** The event this variant's own API would deliver, when it differs from the common one. */
+  event?: APIGatewayProxyEvent;
 }
 
 export interface ColdStartOptions {
@@ -86,7 +88,7 @@ export async function runColdStart(
 ): Promise<ColdStartReport> {
   const report = await runChild<ColdStartReport>(
     "cold-start.mjs",
-    [variant.module, JSON.stringify(options.event)],
+    [variant.module, JSON.stringify(variant.event ?? options.event)],
     {
       // The variant's own variables win over the common environment (e.g. NODE_OPTIONS, or
       // METRICS_NAMESPACE="" for the run without metrics).

@@ -52,6 +52,16 @@ export function lambdaEnvironment(options: LambdaEnvironmentOptions): Record<str
   };
 }
 
+/**
+ * The same API as the tutorial deploys it, for the peers: it declares no binary media types, so
+ * API Gateway hands their functions a JSON body as text. Ours declares its body types binary
+ * (components/api/body.ts) and gets the bytes base64-encoded, which the tutorial's handler
+ * (`JSON.parse(event.body)`) could not read. Each handler gets the event its own API sends.
+ */
+export function textBodiesApi(api: RestApiModel): RestApiModel {
+  return { ...api, binaryMediaTypes: [] };
+}
+
 const JSON_HEADERS = { accept: "application/json", "content-type": "application/json" };
 
 /** The tutorial's read request, `POST /DynamoDBManager`, which both handlers understand. */

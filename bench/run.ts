@@ -37,7 +37,13 @@ import {
   type Variant,
 } from "./cold-start";
 import { measureHttp, type HttpResult } from "./http";
-import { createItemEvent, getItemEvent, lambdaEnvironment, tutorialReadEvent } from "./lambda";
+import {
+  createItemEvent,
+  getItemEvent,
+  lambdaEnvironment,
+  textBodiesApi,
+  tutorialReadEvent,
+} from "./lambda";
 import { createPowertoolsTable } from "./powertools/table";
 import { functionUnderTest } from "./program";
 import {
@@ -285,15 +291,17 @@ async function main() {
       }),
     );
 
-    // Cold start.
+    // Cold start. The peers get the read as their own API (no binary media types) sends it.
+    const peerEvent = tutorialReadEvent(textBodiesApi(fut.api), coldId);
     const variants: Variant[] = [
       { name: "ours", module: path.join(bundle.dir, bundle.entryFile) },
-      { name: "peer", module: path.join(peerBundle.dir, peerBundle.entryFile) },
+      { name: "peer", module: path.join(peerBundle.dir, peerBundle.entryFile), event: peerEvent },
       {
         name: "powertools",
         module: path.join(powertoolsBundle.dir, powertoolsBundle.entryFile),
+        event: peerEvent,
       },
-      { name: "baseline", module: BASELINE },
+      { name: "baseline", module: BASELINE, event: peerEvent },
       // The same bundle with its metrics turned off: the difference is what the metrics cost.
       {
         name: "ours-no-metrics",
@@ -356,7 +364,7 @@ async function main() {
         powertoolsModule: variants.find((v) => v.name === "powertools")!.module,
         seedEvent: createItemEvent(fut.api, { id: warmId, number: 5, name: "warm" }),
         handlerEvent: getItemEvent(fut.api, warmId),
-        baselineEvent: tutorialReadEvent(fut.api, warmId),
+        baselineEvent: tutorialReadEvent(textBodiesApi(fut.api), warmId),
         tableName: fut.tableName,
         key: { id: warmId },
         warmup: Math.ceil(options.warmIterations / 10),
