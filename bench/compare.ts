@@ -5,7 +5,9 @@
  *
  * MODULE is a built handler module (`.mjs`), or a TypeScript entry, which is bundled exactly as the
  * Function component bundles `handlers/crud.ts`. `;VAR=VALUE` adds environment variables for
- * that variant (e.g. `;NODE_OPTIONS=--max-semi-space-size=16`). The variants run interleaved
+ * that variant (e.g. `;NODE_OPTIONS=--max-semi-space-size=16`); `;@text` gives it the body as text,
+ * as an API without binary media types sends it (the tutorial's handler and the Powertools peer
+ * cannot read our API's base64 bodies). The variants run interleaved
  * against DynamoDB Local, in the function's environment from the Pulumi program, each serving the
  * tutorial's read, on the Node major of the function's runtime (as `npm run bench` does); medians
  * are printed with each variant's ratio to the first.
@@ -19,7 +21,7 @@ import { startDynamoDbLocal } from "../local/dynamodb-local";
 import { nodeForRuntime } from "../local/node-runtime";
 import { materialiseTable } from "../local/tables";
 import { measureColdStarts, medianOf, type ColdStartReport, type Variant } from "./cold-start";
-import { lambdaEnvironment, tutorialReadEvent } from "./lambda";
+import { lambdaEnvironment, textBodiesApi, tutorialReadEvent } from "./lambda";
 import { createPowertoolsTable } from "./powertools/table";
 import { functionUnderTest } from "./program";
 import { ratio, round } from "./stats";
@@ -27,12 +29,13 @@ import { ratio, round } from "./stats";
 const LOCAL_CREDENTIALS = { accessKeyId: "local", secretAccessKey: "local" };
 
 /** `NAME=MODULE;VAR=VALUE;...` → a variant (TypeScript entries are bundled first). */
-export function parseVariant(spec: string): Variant & { entry?: string } {
+export function parseVariant(spec: string): Variant & { entry?: string; textBodies?: boolean } {
   const eq = spec.indexOf("=");
   if (eq <= 0) throw new Error(`"${spec}": expected NAME=MODULE[;VAR=VALUE...]`);
   const [file = "", ...vars] = spec.slice(eq + 1).split(";");
   const env: Record<string, string> = {};
-  for (const v of vars) {
+  const textBodies = vars.includes("@text");
+  for (const v of vars.filter((v) => v !== "@text")) {
     const at = v.indexOf("=");
     if (at <= 0) throw new Error(`"${v}" in "${spec}": expected VAR=VALUE`);
     env[v.slice(0, at)] = v.slice(at + 1);
@@ -44,6 +47,7 @@ export function parseVariant(spec: string): Variant & { entry?: string } {
     module: isEntry ? "" : resolved,
     entry: isEntry ? resolved : undefined,
     env: Object.keys(env).length ? env : undefined,
+    ...(textBodies ? { textBodies } : {}),
   };
 }
 
@@ -54,11 +58,11 @@ async function main() {
   if (args.length < 1 || !Number.isInteger(runs) || runs < 1) {
     throw new Error("usage: tsx bench/compare.ts [--runs N] NAME=MODULE[;VAR=VALUE...] ...");
   }
-  const variants: Variant[] = args.map((spec, i) => {
+  const specs = args.map((spec, i) => {
     const v = parseVariant(spec);
     if (!v.entry) return v;
     const bundle = bundleHandler({ name: `bench-compare-${i}`, entry: v.entry });
-    return { name: v.name, module: path.join(bundle.dir, bundle.entryFile), env: v.env };
+    return { ...v, module: path.join(bundle.dir, bundle.entryFile) };
   });
 
   const fut = await functionUnderTest(await runProgram({ stack: "dev" }));
@@ -77,6 +81,13 @@ async function main() {
       new PutCommand({ TableName: fut.tableName, Item: { id, number: 5 } }),
     );
     client.destroy();
+    const textEvent = tutorialReadEvent(textBodiesApi(fut.api), id);
+    const variants: Variant[] = specs.map(({ name, module, env, textBodies }) => ({
+      name,
+      module,
+      env,
+      ...(textBodies ? { event: textEvent } : {}),
+    }));
 
     const node = nodeForRuntime(fut.runtime);
     if (node.mismatch) process.stdout.write(`! ${node.mismatch}\n`);
