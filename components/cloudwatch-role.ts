@@ -5,6 +5,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { assumedByService } from "./iam";
 import { managedPolicyArnFor } from "./partition";
 import { applyTransform, type Transform } from "./transform";
 
@@ -79,16 +80,7 @@ export class CloudWatchRole extends pulumi.ComponentResource {
         args.transform?.role,
         {
           description: "API Gateway writes the access and execution logs of this region's APIs",
-          assumeRolePolicy: JSON.stringify({
-            Version: "2012-10-17",
-            Statement: [
-              {
-                Effect: "Allow",
-                Principal: { Service: API_GATEWAY_PRINCIPAL },
-                Action: "sts:AssumeRole",
-              },
-            ],
-          }),
+          assumeRolePolicy: assumedByService(API_GATEWAY_PRINCIPAL),
         },
         options(),
       ),

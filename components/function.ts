@@ -10,6 +10,7 @@ import { DEFAULT_IDEMPOTENCY_TTL_HOURS } from "../contract/idempotency";
 import { DEFAULT_METRICS_NAMESPACE } from "../contract/metrics";
 import { OPEN, type ApiSecurity } from "../contract/security";
 import { bundleHandler } from "./bundle";
+import { assumedByService } from "./iam";
 import { managedPolicyArnFor } from "./partition";
 import {
   API_GATEWAY_MAX_TIMEOUT_SECONDS,
@@ -347,16 +348,7 @@ export class CrudFunction extends pulumi.ComponentResource {
         args.transform?.role,
         {
           description: `Runs the ${name} function of ${pulumi.getProject()}/${pulumi.getStack()}`,
-          assumeRolePolicy: JSON.stringify({
-            Version: "2012-10-17",
-            Statement: [
-              {
-                Effect: "Allow",
-                Principal: { Service: "lambda.amazonaws.com" },
-                Action: "sts:AssumeRole",
-              },
-            ],
-          }),
+          assumeRolePolicy: assumedByService("lambda.amazonaws.com"),
         },
         { parent: this },
       ),

@@ -9,6 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as v from "valibot";
 import { CODEDEPLOY_GROUP_ALARMS } from "../contract/limits";
 import type { CrudFunction } from "./function";
+import { assumedByService } from "./iam";
 import { managedPolicyArnFor } from "./partition";
 import { parseArgs } from "./schema";
 import { applyTransform, type Transform } from "./transform";
@@ -169,16 +170,7 @@ export class Promotion extends pulumi.ComponentResource {
         args.transform?.role,
         {
           description: `CodeDeploy shifts the alias of ${prefix}`,
-          assumeRolePolicy: JSON.stringify({
-            Version: "2012-10-17",
-            Statement: [
-              {
-                Effect: "Allow",
-                Principal: { Service: "codedeploy.amazonaws.com" },
-                Action: "sts:AssumeRole",
-              },
-            ],
-          }),
+          assumeRolePolicy: assumedByService("codedeploy.amazonaws.com"),
         },
         { parent: this },
       ),
