@@ -55,6 +55,43 @@ describe("bundleHandler", function () {
     expect(mod.handler).to.be.a("function");
   });
 
+  it("builds a lazily imported *.vendor.ts as one file that loads no chunk of its own", async () => {
+    const b = bundleHandler({ name: "test-bundle-crud" });
+    const vendor = "chunks/sdk.vendor.mjs";
+    expect(b.files).to.include(vendor);
+    const store = b.files.filter((f) => /^chunks\/store-.*\.mjs$/.test(f));
+    expect(store).to.have.length(1);
+    const storeCode = fs.readFileSync(path.join(b.dir, store[0]!), "utf8");
+    expect(storeCode, "the store imports the SDK from the vendor file").to.include(
+      'from"./sdk.vendor.mjs"',
+    );
+    // Static imports of files: the first request would load each of them with the vendor file.
+    const code = fs.readFileSync(path.join(b.dir, vendor), "utf8");
+    const staticFiles = [...code.matchAll(/(?:^|[;}])import[^"()]*?"(\.[^"]+)"/g)].map((m) => m[1]);
+    expect(staticFiles).to.deep.equal([]);
+    expect(fs.existsSync(sourceMapOf(b, vendor)), "its map").to.equal(true);
+    // Linking the store checks that the vendor file exports every name the stores import.
+    const stores = await import(pathToFileURL(path.join(b.dir, store[0]!)).href);
+    expect(stores.createRecordStore).to.be.a("function");
+  });
+
+  it("refuses a vendor module the entry imports statically, which index.mjs could not reach", () => {
+    const fixtures = path.join(BUILD, "fixtures");
+    fs.mkdirSync(fixtures, { recursive: true });
+    fs.writeFileSync(
+      path.join(fixtures, "x.vendor.ts"),
+      'export { NumberValue } from "@aws-sdk/lib-dynamodb";\n',
+    );
+    const entry = path.join(fixtures, "static-vendor.ts");
+    fs.writeFileSync(
+      entry,
+      'import { NumberValue } from "./x.vendor";\nexport const handler = () => NumberValue.from("1");\n',
+    );
+    expect(() => bundleHandler({ name: "test-bundle-static-vendor", entry })).to.throw(
+      /imports a \*\.vendor\.ts module statically from the entry/,
+    );
+  });
+
   it("names the missing entry and what to do", () => {
     expect(() =>
       bundleHandler({ name: "test-bundle-missing", entry: "handlers/nope.ts" }),
@@ -62,7 +99,12 @@ describe("bundleHandler", function () {
   });
 
   after(() => {
-    for (const name of ["test-bundle-crud", "test-bundle-sdk", "fixtures"]) {
+    for (const name of [
+      "test-bundle-crud",
+      "test-bundle-sdk",
+      "test-bundle-static-vendor",
+      "fixtures",
+    ]) {
       fs.rmSync(path.join(BUILD, name), { recursive: true, force: true });
       fs.rmSync(path.join(BUILD, `${name}.maps`), { recursive: true, force: true });
     }

@@ -1,9 +1,11 @@
 /**
  * Bundles a Lambda handler with esbuild into a directory Lambda runs as-is: `index.mjs` plus
- * code-split chunks, no `package.json`. Source maps go to a sibling directory that is not deployed
+ * code-split chunks and one file per vendor module (`buildHandler`), no `package.json`. Source maps go to a sibling directory that is not deployed
  * (docs/design.md). Importing this module does nothing; call `bundleHandler`. The Function
  * component deploys the directory, and the bench measures it.
  */
+import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as esbuild from "esbuild";
@@ -70,8 +72,8 @@ const REQUIRE_SHIM =
  * chunks so that code the SDK imports lazily (credential providers Lambda never uses) stays off
  * the cold-start path. Source maps are written beside the code and moved out of the deployed
  * folder by `bundleHandler`: Node would apply them only with `--enable-source-maps`, which costs
- * cold start (docs/design.md). `bundleHandler` builds with these options, and the local
- * cloud's edit loop rebuilds with them.
+ * cold start (docs/design.md). `buildHandler` builds with these options (the handler's and each
+ * vendor module's), for `bundleHandler` and the local cloud's edit loop.
  */
 export function bundleBuildOptions(entry: string, outdir: string): esbuild.BuildOptions {
   return {
@@ -97,6 +99,129 @@ export function bundleBuildOptions(entry: string, outdir: string): esbuild.Build
     // for node:http, stdin for node:process (components/builtin-shims.ts, bench/README.md).
     alias: builtinShims(path.join(ROOT, ".build", "builtin-shims")),
     logLevel: "silent",
+  };
+}
+
+/** How our code imports a vendor module (handlers/store/sdk.vendor.ts): `./<name>.vendor`. */
+const VENDOR_IMPORT = /\.vendor(\.ts)?$/;
+const RESOLVING = Symbol("resolving");
+
+/** An esbuild result of `buildHandler`: its builds' metafiles and output files, merged. */
+export interface HandlerBuild {
+  metafile: esbuild.Metafile;
+  outputFiles: esbuild.OutputFile[];
+}
+
+/**
+ * Builds a handler into `outdir` with `bundleBuildOptions` (plus `overrides`), except that each
+ * `*.vendor.ts` module it imports becomes one file of its own, `chunks/<name>.vendor.mjs`, with
+ * the packages it re-exports. Code splitting cuts a package set like the SDK into a dozen chunks,
+ * one per set of entry points that share a module, because the SDK imports its rarely used
+ * credential providers lazily; Node resolves, reads and compiles each chunk on the first request.
+ * Here the vendor file holds everything the SDK loads eagerly, and what it imports lazily is built
+ * apart (`<name>.vendor-lazy-*.mjs`, split among themselves), so a lazy import never carves a
+ * chunk out of the eager code. Those lazy copies repeat some SDK core: more bytes deployed, none
+ * loaded on Lambda, where credentials come from the environment (bench/README.md, issue 29).
+ */
+export async function buildHandler(
+  entry: string,
+  outdir: string,
+  overrides: esbuild.BuildOptions = {},
+): Promise<HandlerBuild> {
+  const chunksDir = path.join(outdir, "chunks");
+  const cwd = overrides.absWorkingDir ?? process.cwd();
+  const vendors = new Map<string, string>();
+  const results: esbuild.BuildResult[] = [];
+  const main = await esbuild.build({
+    ...bundleBuildOptions(entry, outdir),
+    ...overrides,
+    metafile: true,
+    plugins: [
+      {
+        name: "vendor-modules",
+        setup(build) {
+          build.onResolve({ filter: VENDOR_IMPORT }, async (args) => {
+            if (args.pluginData === RESOLVING) return undefined;
+            const { path: source, errors } = await build.resolve(args.path, {
+              kind: args.kind,
+              importer: args.importer,
+              resolveDir: args.resolveDir,
+              pluginData: RESOLVING,
+            });
+            if (errors.length > 0) return undefined;
+            const name = path.basename(source).replace(/\.[cm]?ts$/, "");
+            vendors.set(source, name);
+            return { path: `./${name}.mjs`, external: true };
+          });
+        },
+      },
+    ],
+  });
+  results.push(main);
+  // `./<name>.mjs` is right only from a chunk, beside the vendor file: code that the entry
+  // imports statically lands in index.mjs, one folder up.
+  const specifiers = new Set([...vendors.values()].map((name) => `./${name}.mjs`));
+  for (const [file, output] of Object.entries(main.metafile.outputs)) {
+    const importsVendor = output.imports.some((i) => i.external && specifiers.has(i.path));
+    if (importsVendor && path.dirname(path.resolve(cwd, file)) !== chunksDir) {
+      throw new Error(
+        `${file} imports a *.vendor.ts module statically from the entry: import it from a ` +
+          "lazily loaded module (as handlers/crud.ts does the stores), or not as a vendor module",
+      );
+    }
+  }
+  for (const [source, name] of vendors) {
+    const lazy = new Map<string, string>();
+    results.push(
+      await esbuild.build({
+        ...bundleBuildOptions(source, chunksDir),
+        ...overrides,
+        entryPoints: { [name]: source },
+        splitting: false,
+        metafile: true,
+        plugins: [lazyPackagesApart(name, lazy)],
+      }),
+    );
+    if (lazy.size === 0) continue;
+    results.push(
+      await esbuild.build({
+        ...bundleBuildOptions(source, chunksDir),
+        ...overrides,
+        entryPoints: Object.fromEntries([...lazy].map(([file, out]) => [out, file])),
+        chunkNames: `${name}-lazy-[name]-[hash]`,
+        metafile: true,
+      }),
+    );
+  }
+  return {
+    metafile: {
+      inputs: Object.assign({}, ...results.map((r) => r.metafile!.inputs)),
+      outputs: Object.assign({}, ...results.map((r) => r.metafile!.outputs)),
+    },
+    outputFiles: results.flatMap((r) => r.outputFiles ?? []),
+  };
+}
+
+/** Marks each package module the build imports lazily external, as `<name>-lazy-<id>.mjs` beside it. */
+function lazyPackagesApart(name: string, lazy: Map<string, string>): esbuild.Plugin {
+  return {
+    name: "lazy-packages-apart",
+    setup(build) {
+      build.onResolve({ filter: /.*/ }, async (args) => {
+        if (args.kind !== "dynamic-import" || args.pluginData === RESOLVING) return undefined;
+        const { path: file, errors } = await build.resolve(args.path, {
+          kind: args.kind,
+          importer: args.importer,
+          resolveDir: args.resolveDir,
+          pluginData: RESOLVING,
+        });
+        if (errors.length > 0 || !file.split(path.sep).includes("node_modules")) return undefined;
+        // Named by the module, not by discovery order (which varies): same code, same files.
+        const id = createHash("sha256").update(path.relative(ROOT, file)).digest("hex");
+        lazy.set(file, `${name}-lazy-${id.slice(0, 8)}`);
+        return { path: `./${lazy.get(file)}.mjs`, external: true };
+      });
+    },
   };
 }
 
@@ -138,13 +263,19 @@ export function bundleHandler(options: BundleOptions): Bundle {
   const staging = `${dir}.tmp-${process.pid}-${Date.now()}`;
   fs.mkdirSync(outRoot, { recursive: true });
   const startedAt = Date.now();
-  try {
-    esbuild.buildSync(bundleBuildOptions(entry, staging));
-  } catch (err) {
+  // esbuild runs plugins only in its asynchronous API, and a Pulumi component is built
+  // synchronously: the build runs in a child process (this file, see the end).
+  const child = spawnSync(
+    process.execPath,
+    ["--import", require.resolve("tsx"), __filename, BUILD_FLAG, entry, staging],
+    { cwd: ROOT, encoding: "utf8", stdio: ["ignore", "ignore", "pipe"] },
+  );
+  if (child.status !== 0) {
     fs.rmSync(staging, { recursive: true, force: true });
-    const message = err instanceof Error ? err.message : String(err);
+    fs.rmSync(`${staging}.maps`, { recursive: true, force: true });
+    const message = child.error?.message ?? child.stderr.trim();
     throw new Error(`Bundling ${entry} failed; fix the errors above and retry: ${message}`, {
-      cause: err,
+      cause: child.error,
     });
   }
   const mapsDir = `${dir}.maps`;
@@ -179,4 +310,20 @@ function listFiles(dir: string): string[] {
     .filter((d) => d.isFile())
     .map((d) => path.relative(dir, path.join(d.parentPath, d.name)).split(path.sep).join("/"))
     .sort();
+}
+
+const BUILD_FLAG = "--build-handler";
+
+// The child process of `bundleHandler`: `<this file> --build-handler <entry> <outdir>`.
+if (require.main === module && process.argv[2] === BUILD_FLAG) {
+  const [entry = "", outdir = ""] = process.argv.slice(3);
+  buildHandler(entry, outdir).catch((err: unknown) => {
+    const errors = (err as esbuild.BuildFailure).errors;
+    process.stderr.write(
+      errors?.length
+        ? esbuild.formatMessagesSync(errors, { kind: "error", color: false }).join("")
+        : String(err),
+    );
+    process.exitCode = 1;
+  });
 }

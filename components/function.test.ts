@@ -48,14 +48,38 @@ function sourceFiles(dir: string): string[] {
     .map((f) => path.join(dir, f));
 }
 
-/** DynamoDB actions behind every command class the handler (or one of its files) imports from the SDK. */
+/** The SDK package (`lib` or `client`) of each name handlers/store/sdk.vendor.ts re-exports. */
+function vendorPackages(): Map<string, string> {
+  const packages = new Map<string, string>();
+  const exportRe = /export\s*\{([^}]*)\}\s*from\s*"@aws-sdk\/(lib|client)-dynamodb"/g;
+  const facade = fs.readFileSync(path.join(HANDLERS, "store", "sdk.vendor.ts"), "utf8");
+  for (const [, names, pkg] of facade.matchAll(exportRe)) {
+    for (const raw of names!.split(","))
+      packages.set(
+        raw
+          .trim()
+          .split(/\s+as\s+/)
+          .pop()!,
+        pkg!,
+      );
+  }
+  return packages;
+}
+
+/**
+ * DynamoDB actions behind every command class the handler (or one of its files) imports from the
+ * SDK, directly or through handlers/store/sdk.vendor.ts.
+ */
 function actionsTheHandlerNeeds(files = sourceFiles(HANDLERS)): Set<string> {
   const actions = new Set<string>();
-  const importRe = /import\s*\{([^}]*)\}\s*from\s*"@aws-sdk\/(lib|client)-dynamodb"/g;
+  const vendor = vendorPackages();
+  const importRe =
+    /import\s*\{([^}]*)\}\s*from\s*"(?:@aws-sdk\/(lib|client)-dynamodb|\.\/sdk\.vendor)"/g;
   for (const file of files) {
-    for (const [, names, pkg] of fs.readFileSync(file, "utf8").matchAll(importRe)) {
+    for (const [, names, direct] of fs.readFileSync(file, "utf8").matchAll(importRe)) {
       for (const raw of names!.split(",")) {
         const name = raw.trim().split(/\s+as\s+/)[0]!;
+        const pkg = direct ?? vendor.get(name);
         const m = /^(\w+)Command$/.exec(name);
         if (!m) continue; // also skips `type XCommand` imports, which send nothing
         const op = m[1]!;

@@ -1,14 +1,13 @@
 /**
  * `handlers/` holds exactly what ships in the function: every file in it but the tests is an
- * input of the bundle the Function component deploys, built here with the component's own esbuild
- * options (components/bundle.ts) and a metafile. And the build-time OpenAPI generator never is.
+ * input of the bundle the Function component deploys, built here with the component's own build
+ * (components/bundle.ts) and its metafiles. And the build-time OpenAPI generator never is.
  */
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { expect } from "chai";
-import * as esbuild from "esbuild";
-import { bundleBuildOptions } from "../components/bundle";
+import { buildHandler } from "../components/bundle";
 
 const ROOT = path.resolve(__dirname, "..");
 
@@ -27,9 +26,7 @@ describe("the function's bundle", function () {
   before(async () => {
     const outdir = fs.mkdtempSync(path.join(os.tmpdir(), "bundle-inputs-"));
     try {
-      const result = await esbuild.build({
-        ...bundleBuildOptions(path.join(ROOT, "handlers", "crud.ts"), outdir),
-        metafile: true,
+      const result = await buildHandler(path.join(ROOT, "handlers", "crud.ts"), outdir, {
         write: false,
         absWorkingDir: ROOT,
       });

@@ -1,6 +1,6 @@
 /**
  * The edit loop: when a source file a function's bundle was built from changes, rebuild the bundle
- * with esbuild's incremental API (the same options as `components/bundle.ts`) into a fresh
+ * with `components/bundle.ts`'s own build (`buildHandler`) into a fresh
  * directory, and have the function serve it from the next invocation. Environments of the old
  * code end once they have answered; DynamoDB and its data are untouched. A build error is shown
  * and the last good build keeps serving.
@@ -8,7 +8,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as esbuild from "esbuild";
-import { bundleBuildOptions, bundleRecipe, type BundleRecipe } from "../components/bundle";
+import { buildHandler, bundleRecipe, type BundleRecipe } from "../components/bundle";
 import type { FunctionHost } from "./functions";
 
 export interface EditLoop {
@@ -23,7 +23,6 @@ const DEBOUNCE_MS = 25;
 const MTIME_MARGIN_MS = 2000;
 
 class WatchedFunction {
-  private context?: esbuild.BuildContext<esbuild.BuildOptions & { write: false; metafile: true }>;
   private watchers = new Map<string, fs.FSWatcher>();
   private sources = new Set<string>();
   private timer?: NodeJS.Timeout;
@@ -40,18 +39,10 @@ class WatchedFunction {
   ) {}
 
   async start(): Promise<void> {
-    this.context = await esbuild.context({
-      ...bundleBuildOptions(this.recipe.entry, this.recipe.dir),
-      // The deployed bundle's maps only serve the bench's profiles; skipping them here halves the
-      // rebuild, which is what a save waits for.
-      sourcemap: false,
-      write: false,
-      metafile: true,
-    });
-    // The first build warms the incremental cache and lists the sources to watch. The program's
-    // own bundle is already serving, unless a source was saved after that bundle's build began
-    // (and before the watchers below existed): then the new code is served now, not never.
-    const result = await this.context.rebuild();
+    // The first build lists the sources to watch. The program's own bundle is already serving,
+    // unless a source was saved after that bundle's build began (and before the watchers below
+    // existed): then the new code is served now, not never.
+    const result = await this.build();
     this.watch(result.metafile);
     // File times come from a coarse kernel clock that can lag Date.now() by a few milliseconds:
     // a margin rather than a miss (a needless rebuild serves the same code).
@@ -60,6 +51,12 @@ class WatchedFunction {
       (file) => (fs.statSync(file, { throwIfNoEntry: false })?.mtimeMs ?? 0) >= since,
     );
     if (changed) await this.rebuild(changed);
+  }
+
+  private build() {
+    // The deployed bundle's maps only serve the bench's profiles; skipping them here halves the
+    // rebuild, which is what a save waits for.
+    return buildHandler(this.recipe.entry, this.recipe.dir, { sourcemap: false, write: false });
   }
 
   private watch(metafile: esbuild.Metafile): void {
@@ -98,7 +95,7 @@ class WatchedFunction {
     const name = this.host.fn.name;
     const relative = path.relative(process.cwd(), trigger);
     try {
-      const result = await this.context!.rebuild();
+      const result = await this.build();
       const dir = `${this.recipe.dir}.local-${process.pid}-${++this.generation}`;
       fs.rmSync(dir, { recursive: true, force: true });
       for (const file of result.outputFiles) {
@@ -133,7 +130,6 @@ class WatchedFunction {
     this.stopped = true;
     clearTimeout(this.timer);
     for (const watcher of this.watchers.values()) watcher.close();
-    await this.context?.dispose();
     if (this.served) fs.rmSync(this.served, { recursive: true, force: true });
   }
 }

@@ -3,20 +3,17 @@
  * database, and its clients are built once per container. Numbers travel as `NumberValue` both
  * ways (`wrapNumbers`), so nothing is rounded through a JS double.
  */
-import {
-  DynamoDBClient,
-  type AttributeValue,
-  type DynamoDBClientConfig,
-} from "@aws-sdk/client-dynamodb";
+import type { AttributeValue, DynamoDBClientConfig } from "@aws-sdk/client-dynamodb";
 import {
   DeleteCommand,
+  DynamoDBClient,
   DynamoDBDocumentClient,
   GetCommand,
   NumberValue,
   PutCommand,
   ScanCommand,
   UpdateCommand,
-} from "@aws-sdk/lib-dynamodb";
+} from "./sdk.vendor";
 import {
   Binary,
   BinarySet,

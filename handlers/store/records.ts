@@ -4,7 +4,7 @@
  * never weighs on the others.
  */
 import type { AttributeValue } from "@aws-sdk/client-dynamodb";
-import { DeleteCommand, PutCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
+import { DeleteCommand, PutCommand, TransactWriteCommand } from "./sdk.vendor";
 import {
   TransactionCanceled,
   type RecordStore,
