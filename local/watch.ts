@@ -12,7 +12,7 @@ import { buildHandler, bundleRecipe, type BundleRecipe } from "../components/bun
 import type { FunctionHost } from "./functions";
 
 export interface EditLoop {
-  /** Resolves once every watched function has had its first (incremental) build. */
+  /** Resolves once every watched function has had its first build. */
   readonly ready: Promise<void>;
   stop(): Promise<void>;
 }
