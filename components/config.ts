@@ -174,11 +174,7 @@ export const configSchema = (stack: string) =>
     v.forward(
       v.partialCheck(
         [["auth"], ["cognito"], ["corsAllowOrigins"]],
-        (c) =>
-          c.auth !== "cognito" ||
-          !!c.cognito.userPoolArn ||
-          !c.cognito.resourceServer ||
-          callbackOrigins(c.corsAllowOrigins).length > 0,
+        (c) => !needsCallbackUrls(c) || callbackOrigins(c.corsAllowOrigins).length > 0,
         "must name the browser app's origin with cognito.resourceServer: it is the app client's " +
           "OAuth callback URL (Cognito takes no wildcard)",
       ),
@@ -187,11 +183,7 @@ export const configSchema = (stack: string) =>
     v.forward(
       v.partialCheck(
         [["auth"], ["cognito"], ["corsAllowOrigins"]],
-        (c) =>
-          c.auth !== "cognito" ||
-          !!c.cognito.userPoolArn ||
-          !c.cognito.resourceServer ||
-          callbackOrigins(c.corsAllowOrigins).every(isCallbackUrl),
+        (c) => !needsCallbackUrls(c) || callbackOrigins(c.corsAllowOrigins).every(isCallbackUrl),
         (issue) =>
           "must be https (or http://localhost) with cognito.resourceServer: Cognito refuses " +
           `other callback URLs (${callbackOrigins(issue.input.corsAllowOrigins)
@@ -201,6 +193,14 @@ export const configSchema = (stack: string) =>
       ["corsAllowOrigins"],
     ),
   );
+
+/** Whether the stack creates a user pool with a resource server: its app client needs callback URLs. */
+function needsCallbackUrls(c: {
+  auth: string;
+  cognito: { userPoolArn?: string; resourceServer?: unknown };
+}): boolean {
+  return c.auth === "cognito" && !c.cognito.userPoolArn && !!c.cognito.resourceServer;
+}
 
 /** What Cognito accepts as a callback URL: https, or http on localhost. */
 function isCallbackUrl(origin: string): boolean {

@@ -79,14 +79,31 @@ export const LOCAL_ROLE_SESSION = {
 
 /** The local role session in this program's partition. */
 export function localRoleSession(partition: string): LocalIamUser {
-  const r = LOCAL_ROLE_SESSION;
+  return roleSession(partition, LOCAL_ROLE_SESSION, LOCAL_ROLE_SESSION.sessionName);
+}
+
+/**
+ * A session of a role as STS names its caller: the session's credentials, the
+ * `assumed-role/<role>/<session>` ARN and the `<role id>:<session>` user id.
+ */
+function roleSession(
+  partition: string,
+  role: {
+    accessKeyId: string;
+    secretAccessKey: string;
+    sessionToken: string;
+    roleName: string;
+    roleId: string;
+  },
+  sessionName: string,
+): LocalIamUser {
   return {
-    accessKeyId: r.accessKeyId,
-    secretAccessKey: r.secretAccessKey,
-    sessionToken: r.sessionToken,
+    accessKeyId: role.accessKeyId,
+    secretAccessKey: role.secretAccessKey,
+    sessionToken: role.sessionToken,
     accountId: ACCOUNT_ID,
-    userArn: `arn:${partition}:sts::${ACCOUNT_ID}:assumed-role/${r.roleName}/${r.sessionName}`,
-    userId: `${r.roleId}:${r.sessionName}`,
+    userArn: `arn:${partition}:sts::${ACCOUNT_ID}:assumed-role/${role.roleName}/${sessionName}`,
+    userId: `${role.roleId}:${sessionName}`,
   };
 }
 
@@ -121,14 +138,8 @@ export function localIdentityPoolSession(
     id: `${region}_${s.userPoolSuffix}`,
     issuer: issuerOf(region, `${region}_${s.userPoolSuffix}`),
   };
-  const session = IDENTITY_POOL_SESSION_NAME;
   return {
-    accessKeyId: s.accessKeyId,
-    secretAccessKey: s.secretAccessKey,
-    sessionToken: s.sessionToken,
-    accountId: ACCOUNT_ID,
-    userArn: `arn:${partition}:sts::${ACCOUNT_ID}:assumed-role/${s.roleName}/${session}`,
-    userId: `${s.roleId}:${session}`,
+    ...roleSession(partition, s, IDENTITY_POOL_SESSION_NAME),
     cognitoIdentity: authenticatedIdentity({
       region,
       identityPoolId: identityPoolIdOf(region, s.identityPoolName),
